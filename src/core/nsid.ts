@@ -1,0 +1,13 @@
+/** Lexicon NSIDs the service reads or serves. Use these, never string literals. */
+export const NSID = {
+  config: 'net.atrarium.community.config',
+  membership: 'net.atrarium.community.membership',
+  action: 'net.atrarium.moderation.action',
+  post: 'app.bsky.feed.post',
+  feedGenerator: 'app.bsky.feed.generator',
+  getFeedSkeleton: 'app.bsky.feed.getFeedSkeleton',
+  describeFeedGenerator: 'app.bsky.feed.describeFeedGenerator',
+} as const
+
+/** The collections the stream must deliver, in the order Jetstream is asked for them. */
+export const WANTED_COLLECTIONS = [NSID.post, NSID.config, NSID.membership, NSID.action] as const

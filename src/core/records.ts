@@ -1,0 +1,43 @@
+/**
+ * Typed views of the three net.atrarium.* records, produced only by the validators in
+ * `record-validation.ts`. The lexicon JSON documents under `lexicons/` are the source of truth.
+ */
+export type Stage = 'theme' | 'community' | 'graduated'
+export type Role = 'owner' | 'moderator' | 'member'
+export type ActionKind = 'hide_post' | 'unhide_post' | 'block_user' | 'unblock_user'
+
+/** Shares are integers 0–100 summing to 100 (SPEC §2). */
+export interface FeedMix {
+  own: number
+  parent: number
+  global: number
+}
+
+export interface CommunityConfig {
+  name: string
+  description?: string
+  hashtag: string
+  stage: Stage
+  parentCommunity?: string
+  feedMix: FeedMix
+  /** Deduplicated, in first-seen order. */
+  moderators: string[]
+  createdAt: string
+}
+
+export interface Membership {
+  community: string
+  role: Role
+  joinedAt: string
+  active: boolean
+}
+
+export interface ModerationAction {
+  action: ActionKind
+  target: string
+  community: string
+  reason?: string
+  createdAt: string
+}
+
+export const DEFAULT_FEED_MIX: FeedMix = { own: 100, parent: 0, global: 0 }
