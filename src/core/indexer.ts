@@ -1,0 +1,183 @@
+import { communityIdOf } from './community-id.js'
+import { recordUri, type RepoEvent, type RepoWrite } from './events.js'
+import type { Logger } from './logger.js'
+import { canModerate, targetState } from './moderation.js'
+import { NSID } from './nsid.js'
+import { postCommunityIds, sortTimeOf, validatePost } from './post.js'
+import { validateAction, validateConfig, validateMembership } from './record-validation.js'
+import { datetimeToUs } from './time.js'
+import type { Store, StoredConfig } from './store.js'
+
+export interface IndexerOptions {
+  store: Store
+  log: Logger
+  retentionUs: number
+  /** Epoch microseconds; injectable so retention is testable. */
+  nowUs?: () => number
+}
+
+export interface IndexerStats {
+  applied: number
+  ignored: number
+  invalid: Record<string, number>
+}
+
+/**
+ * Applies repo events to the index under the domain rules of SPEC §1–6. Every write is
+ * idempotent: applying an event twice leaves the same state.
+ */
+export class Indexer {
+  readonly stats: IndexerStats = { applied: 0, ignored: 0, invalid: {} }
+  private readonly store: Store
+  private readonly log: Logger
+  private readonly retentionUs: number
+  private readonly nowUs: () => number
+  private readonly authors: Set<string>
+
+  constructor(opts: IndexerOptions) {
+    this.store = opts.store
+    this.log = opts.log
+    this.retentionUs = opts.retentionUs
+    this.nowUs = opts.nowUs ?? (() => Date.now() * 1000)
+    this.authors = new Set(this.store.indexedAuthors())
+  }
+
+  /** True if `did` may have posts in the index, so its post deletes and updates matter. */
+  hasIndexedAuthor(did: string): boolean {
+    return this.authors.has(did)
+  }
+
+  /** Applies a batch and records the stream cursor in the same transaction. */
+  applyBatch(events: readonly RepoEvent[], cursor?: { source: string; value: number }): void {
+    this.store.transaction(() => {
+      for (const e of events) this.apply(e)
+      if (cursor) this.store.setCursor(cursor.source, cursor.value)
+    })
+  }
+
+  apply(e: RepoEvent): void {
+    switch (e.collection) {
+      case NSID.post:
+        return e.op === 'delete' ? this.deletePost(e.did, e.rkey) : this.writePost(e)
+      case NSID.config:
+        return e.op === 'delete' ? this.deleteConfig(recordUri(e)) : this.writeConfig(e)
+      case NSID.membership:
+        return e.op === 'delete' ? this.store.deleteMembership(recordUri(e)) : this.writeMembership(e)
+      case NSID.action:
+        return e.op === 'delete' ? this.deleteAction(recordUri(e)) : this.writeAction(e)
+    }
+  }
+
+  minSortUs(): number {
+    return this.nowUs() - this.retentionUs
+  }
+
+  private invalid(e: RepoEvent, reason: string): void {
+    this.stats.invalid[e.collection] = (this.stats.invalid[e.collection] ?? 0) + 1
+    this.log.warn({ uri: recordUri(e), reason }, 'record rejected')
+  }
+
+  private writeConfig(e: RepoWrite): void {
+    const uri = recordUri(e)
+    const parsed = validateConfig(uri, e.record)
+    // An invalid update leaves the last valid version in force (SPEC §3).
+    if (!parsed.ok) return this.invalid(e, parsed.error)
+    const id = communityIdOf(uri)
+    const holder = this.store.getCommunity(id)
+    if (holder && holder.uri !== uri) {
+      return this.invalid(e, `community id ${id} is already owned by ${holder.uri}`)
+    }
+    const next: StoredConfig = { uri, id, owner: e.did, config: parsed.value }
+    this.store.putConfig(next)
+    this.stats.applied++
+    if (holder) this.reapplyModeration(next)
+  }
+
+  private deleteConfig(uri: string): void {
+    const community = this.store.getConfig(uri)
+    if (!community) return
+    this.store.deleteConfig(uri)
+    this.store.dropCommunityPosts(community.id)
+    this.log.info({ uri, id: community.id }, 'community removed')
+  }
+
+  private writeMembership(e: RepoWrite): void {
+    const parsed = validateMembership(e.record)
+    if (!parsed.ok) return this.invalid(e, parsed.error)
+    // `role` is stored as written but grants nothing: roles come from the config (SPEC §3).
+    this.store.putMembership({ ...parsed.value, uri: recordUri(e), did: e.did })
+    this.stats.applied++
+  }
+
+  private writeAction(e: RepoWrite): void {
+    const parsed = validateAction(e.record)
+    if (!parsed.ok) return this.invalid(e, parsed.error)
+    const uri = recordUri(e)
+    const previous = this.store.getAction(uri)
+    const createdUs = datetimeToUs(parsed.value.createdAt)!
+    this.store.putAction({ ...parsed.value, uri, actor: e.did, createdUs })
+    this.stats.applied++
+    const community = this.store.getConfig(parsed.value.community)
+    if (!community) return
+    if (!canModerate(community, e.did)) {
+      this.log.warn({ uri, actor: e.did, community: community.uri }, 'moderation action ignored: actor is not owner or moderator')
+    }
+    if (previous && (previous.target !== parsed.value.target || previous.community !== parsed.value.community)) {
+      this.refreshTarget(previous.community, previous.target)
+    }
+    this.refreshTarget(community.uri, parsed.value.target)
+  }
+
+  private deleteAction(uri: string): void {
+    const previous = this.store.getAction(uri)
+    if (!previous) return
+    this.store.deleteAction(uri)
+    this.refreshTarget(previous.community, previous.target)
+  }
+
+  /** Recomputes one target's state from its actions; an indexed lookup, never a post scan. */
+  private refreshTarget(communityUri: string, target: string, community = this.store.getConfig(communityUri)): void {
+    if (!community) return
+    const state = targetState(community, target, this.store.actionsFor(community.uri, target))
+    if (target.startsWith('did:')) this.store.setAuthorBlocked(community.id, target, state.blocked)
+    else this.store.setPostHidden(community.id, target, state.hidden)
+  }
+
+  /** A config change can grant or withdraw moderators, so every action is re-judged (SPEC §3). */
+  private reapplyModeration(community: StoredConfig): void {
+    for (const target of this.store.actionTargets(community.uri)) this.refreshTarget(community.uri, target, community)
+  }
+
+  private isMember(community: StoredConfig, did: string): boolean {
+    return canModerate(community, did) || this.store.hasActiveMembership(community.uri, did)
+  }
+
+  private writePost(e: RepoWrite): void {
+    const parsed = validatePost(e.record)
+    if (!parsed.ok) return this.invalid(e, parsed.error)
+    const uri = recordUri(e)
+    const wanted = postCommunityIds(parsed.value)
+    const current = this.store.postCommunities(uri)
+    for (const id of current) if (!wanted.includes(id)) this.store.removePost(id, uri)
+    if (wanted.length === 0) return
+    // An update keeps the sort time already indexed (SPEC §4).
+    const sortUs = this.store.postSortUs(uri) ?? sortTimeOf(parsed.value.createdAt, e.timeUs)
+    if (sortUs < this.minSortUs()) return
+    for (const id of wanted) {
+      if (current.includes(id)) continue
+      const community = this.store.getCommunity(id)
+      if (!community) continue
+      if (!this.isMember(community, e.did)) continue
+      const actions = (target: string) => this.store.actionsFor(community.uri, target)
+      if (targetState(community, e.did, actions(e.did)).blocked) continue
+      const { hidden } = targetState(community, uri, actions(uri))
+      this.store.putPost({ community: id, uri, author: e.did, sortUs, hidden })
+      this.authors.add(e.did)
+      this.stats.applied++
+    }
+  }
+
+  private deletePost(did: string, rkey: string): void {
+    this.store.deletePost(recordUri({ did, collection: NSID.post, rkey }))
+  }
+}

@@ -1,0 +1,36 @@
+import type { StoredAction, StoredConfig } from './store.js'
+
+/** Whether `did` may moderate under the config in force (SPEC §3). */
+export const canModerate = (community: StoredConfig, did: string): boolean =>
+  did === community.owner || community.config.moderators.includes(did)
+
+/** Latest first: largest createdAt, then AT-URI descending (SPEC §5). */
+export function compareActions(a: StoredAction, b: StoredAction): number {
+  if (a.createdUs !== b.createdUs) return b.createdUs - a.createdUs
+  return a.uri < b.uri ? 1 : a.uri > b.uri ? -1 : 0
+}
+
+/** The action that decides a target: the latest one in force, or none. */
+export function decidingAction(community: StoredConfig, actions: readonly StoredAction[]): StoredAction | undefined {
+  let best: StoredAction | undefined
+  for (const a of actions) {
+    if (!canModerate(community, a.actor)) continue
+    if (best === undefined || compareActions(a, best) < 0) best = a
+  }
+  return best
+}
+
+export interface TargetState {
+  hidden: boolean
+  blocked: boolean
+}
+
+/** Hidden or blocked state for one target; the defaults are visible and not blocked. */
+export function targetState(community: StoredConfig, target: string, actions: readonly StoredAction[]): TargetState {
+  const action = decidingAction(community, actions)?.action
+  return {
+    hidden: action === 'hide_post',
+    // Blocking the owner would let a moderator silence the community's owner.
+    blocked: action === 'block_user' && target !== community.owner,
+  }
+}

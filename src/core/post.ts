@@ -1,0 +1,60 @@
+import { communityIdsOfPost } from './hashtags.js'
+import { err, ok, type Result } from './result.js'
+import { datetimeToUs } from './time.js'
+
+const MAX_TEXT_BYTES = 3000
+const MAX_TEXT_GRAPHEMES = 300
+const MAX_TAGS = 8
+const MAX_TAG_BYTES = 640
+const MAX_TAG_GRAPHEMES = 64
+
+/** The fields of `app.bsky.feed.post` that routing and ordering use (SPEC §4). */
+export interface PostFields {
+  text: string
+  tags: string[]
+  createdAt: unknown
+}
+
+const encoder = new TextEncoder()
+const segmenter = new Intl.Segmenter()
+
+const utf8Len = (s: string): number => encoder.encode(s).length
+
+function graphemeLen(s: string): number {
+  let n = 0
+  for (const _ of segmenter.segment(s)) n++
+  return n
+}
+
+function checkString(s: string, maxBytes: number, maxGraphemes: number, what: string): string | undefined {
+  // Byte length bounds grapheme counting, which is the slow part.
+  if (utf8Len(s) > maxBytes) return `${what} is over ${maxBytes} bytes`
+  if (s.length > maxGraphemes && graphemeLen(s) > maxGraphemes) return `${what} is over ${maxGraphemes} graphemes`
+  return undefined
+}
+
+export function validatePost(record: unknown): Result<PostFields> {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return err('post is not an object')
+  const { text, tags, createdAt } = record as Record<string, unknown>
+  if (typeof text !== 'string') return err('post text is not a string')
+  const textProblem = checkString(text, MAX_TEXT_BYTES, MAX_TEXT_GRAPHEMES, 'post text')
+  if (textProblem) return err(textProblem)
+  if (tags !== undefined) {
+    if (!Array.isArray(tags)) return err('post tags is not an array')
+    if (tags.length > MAX_TAGS) return err(`post has more than ${MAX_TAGS} tags`)
+    for (const tag of tags) {
+      if (typeof tag !== 'string') return err('post tag is not a string')
+      const tagProblem = checkString(tag, MAX_TAG_BYTES, MAX_TAG_GRAPHEMES, 'post tag')
+      if (tagProblem) return err(tagProblem)
+    }
+  }
+  return ok({ text, tags: (tags as string[] | undefined) ?? [], createdAt })
+}
+
+export const postCommunityIds = (post: PostFields): string[] => communityIdsOfPost(post.text, post.tags)
+
+/** The earlier of `createdAt` and the event time, so a future `createdAt` cannot pin a post (SPEC §4). */
+export function sortTimeOf(createdAt: unknown, eventTimeUs: number): number {
+  const created = datetimeToUs(createdAt)
+  return created === undefined ? eventTimeUs : Math.min(created, eventTimeUs)
+}

@@ -1,0 +1,73 @@
+import type { SqlDriver } from './sql-driver.js'
+
+/**
+ * Versioned schema. Append new versions; never edit one that has shipped. A table, not
+ * `PRAGMA user_version`, records them because Durable Object SQL does not allow that pragma.
+ */
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE cursors (source TEXT PRIMARY KEY, cursor INTEGER NOT NULL);
+
+      CREATE TABLE configs (
+        uri TEXT PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        owner TEXT NOT NULL,
+        record TEXT NOT NULL
+      );
+
+      CREATE TABLE memberships (
+        uri TEXT PRIMARY KEY,
+        did TEXT NOT NULL,
+        community TEXT NOT NULL,
+        role TEXT NOT NULL,
+        joined_at TEXT NOT NULL,
+        active INTEGER NOT NULL
+      );
+      CREATE INDEX memberships_active ON memberships (community, did) WHERE active = 1;
+
+      CREATE TABLE actions (
+        uri TEXT PRIMARY KEY,
+        actor TEXT NOT NULL,
+        community TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        created_us INTEGER NOT NULL
+      );
+      CREATE INDEX actions_by_target ON actions (community, target);
+
+      CREATE TABLE posts (
+        community TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        author TEXT NOT NULL,
+        sort_us INTEGER NOT NULL,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (community, uri)
+      ) WITHOUT ROWID;
+      -- Only visible posts are in the feed index, so hidden ones cost a skeleton nothing.
+      CREATE INDEX posts_feed ON posts (community, sort_us DESC, uri DESC) WHERE hidden = 0 AND blocked = 0;
+      CREATE INDEX posts_by_uri ON posts (uri);
+      CREATE INDEX posts_by_author ON posts (community, author);
+      CREATE INDEX posts_by_time ON posts (sort_us);
+    `,
+  },
+]
+
+export function migrate(db: SqlDriver): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
+  const applied = new Set(db.all<{ version: number }>('SELECT version FROM schema_migrations').map((r) => r.version))
+  let latest = 0
+  for (const m of MIGRATIONS) {
+    latest = m.version
+    if (applied.has(m.version)) continue
+    db.transaction(() => {
+      db.exec(m.sql)
+      db.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', m.version, new Date().toISOString())
+    })
+  }
+  return latest
+}

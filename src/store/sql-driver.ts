@@ -1,0 +1,15 @@
+/**
+ * The few SQL operations the store needs. better-sqlite3 and Durable Object SQL both run
+ * SQLite synchronously, so one store implementation serves both through this seam.
+ */
+export type SqlValue = string | number | null
+
+export interface SqlDriver {
+  /** Runs a script of one or more statements without parameters. */
+  exec(sql: string): void
+  run(sql: string, ...params: SqlValue[]): { changes: number }
+  all<T>(sql: string, ...params: SqlValue[]): T[]
+  transaction<T>(fn: () => T): T
+}
+
+export const first = <T>(rows: T[]): T | undefined => rows[0]

@@ -1,0 +1,180 @@
+import type { CommunityConfig } from '../core/records.js'
+import type { IndexedPost, SkeletonQuery, Store, StoredAction, StoredConfig, StoredMembership } from '../core/store.js'
+import { migrate } from './migrations.js'
+import { first, type SqlDriver } from './sql-driver.js'
+
+interface ConfigRow {
+  uri: string
+  id: string
+  owner: string
+  record: string
+}
+
+interface ActionRow {
+  uri: string
+  actor: string
+  community: string
+  action: StoredAction['action']
+  target: string
+  reason: string | null
+  created_at: string
+  created_us: number
+}
+
+const toConfig = (r: ConfigRow): StoredConfig => ({
+  uri: r.uri,
+  id: r.id,
+  owner: r.owner,
+  config: JSON.parse(r.record) as CommunityConfig,
+})
+
+const toAction = (r: ActionRow): StoredAction => ({
+  uri: r.uri,
+  actor: r.actor,
+  community: r.community,
+  action: r.action,
+  target: r.target,
+  ...(r.reason === null ? {} : { reason: r.reason }),
+  createdAt: r.created_at,
+  createdUs: r.created_us,
+})
+
+/** The index on SQLite, for any driver (better-sqlite3 on Node, Durable Object SQL on Workers). */
+export class SqlStore implements Store {
+  constructor(private readonly db: SqlDriver) {
+    migrate(db)
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)
+  }
+
+  getCursor(source: string): number | undefined {
+    return first(this.db.all<{ cursor: number }>('SELECT cursor FROM cursors WHERE source = ?', source))?.cursor
+  }
+
+  setCursor(source: string, cursor: number): void {
+    this.db.run('INSERT INTO cursors (source, cursor) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor', source, cursor)
+  }
+
+  getConfig(uri: string): StoredConfig | undefined {
+    const row = first(this.db.all<ConfigRow>('SELECT * FROM configs WHERE uri = ?', uri))
+    return row && toConfig(row)
+  }
+
+  getCommunity(id: string): StoredConfig | undefined {
+    const row = first(this.db.all<ConfigRow>('SELECT * FROM configs WHERE id = ?', id))
+    return row && toConfig(row)
+  }
+
+  listCommunities(): StoredConfig[] {
+    return this.db.all<ConfigRow>('SELECT * FROM configs ORDER BY id').map(toConfig)
+  }
+
+  putConfig(c: StoredConfig): void {
+    this.db.run(
+      'INSERT INTO configs (uri, id, owner, record) VALUES (?, ?, ?, ?) ON CONFLICT (uri) DO UPDATE SET record = excluded.record',
+      c.uri, c.id, c.owner, JSON.stringify(c.config),
+    )
+  }
+
+  deleteConfig(uri: string): void {
+    this.db.run('DELETE FROM configs WHERE uri = ?', uri)
+  }
+
+  putMembership(m: StoredMembership): void {
+    this.db.run(
+      'INSERT OR REPLACE INTO memberships (uri, did, community, role, joined_at, active) VALUES (?, ?, ?, ?, ?, ?)',
+      m.uri, m.did, m.community, m.role, m.joinedAt, m.active ? 1 : 0,
+    )
+  }
+
+  deleteMembership(uri: string): void {
+    this.db.run('DELETE FROM memberships WHERE uri = ?', uri)
+  }
+
+  hasActiveMembership(community: string, did: string): boolean {
+    return this.db.all('SELECT 1 FROM memberships WHERE community = ? AND did = ? AND active = 1 LIMIT 1', community, did).length > 0
+  }
+
+  getAction(uri: string): StoredAction | undefined {
+    const row = first(this.db.all<ActionRow>('SELECT * FROM actions WHERE uri = ?', uri))
+    return row && toAction(row)
+  }
+
+  putAction(a: StoredAction): void {
+    this.db.run(
+      'INSERT OR REPLACE INTO actions (uri, actor, community, action, target, reason, created_at, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      a.uri, a.actor, a.community, a.action, a.target, a.reason ?? null, a.createdAt, a.createdUs,
+    )
+  }
+
+  deleteAction(uri: string): void {
+    this.db.run('DELETE FROM actions WHERE uri = ?', uri)
+  }
+
+  actionsFor(community: string, target: string): StoredAction[] {
+    return this.db.all<ActionRow>('SELECT * FROM actions WHERE community = ? AND target = ?', community, target).map(toAction)
+  }
+
+  actionTargets(community: string): string[] {
+    return this.db.all<{ target: string }>('SELECT DISTINCT target FROM actions WHERE community = ?', community).map((r) => r.target)
+  }
+
+  postSortUs(uri: string): number | undefined {
+    return first(this.db.all<{ sort_us: number }>('SELECT sort_us FROM posts WHERE uri = ? LIMIT 1', uri))?.sort_us
+  }
+
+  postCommunities(uri: string): string[] {
+    return this.db.all<{ community: string }>('SELECT community FROM posts WHERE uri = ?', uri).map((r) => r.community)
+  }
+
+  putPost(p: IndexedPost): void {
+    this.db.run(
+      'INSERT OR IGNORE INTO posts (community, uri, author, sort_us, hidden) VALUES (?, ?, ?, ?, ?)',
+      p.community, p.uri, p.author, p.sortUs, p.hidden ? 1 : 0,
+    )
+  }
+
+  removePost(community: string, uri: string): void {
+    this.db.run('DELETE FROM posts WHERE community = ? AND uri = ?', community, uri)
+  }
+
+  deletePost(uri: string): void {
+    this.db.run('DELETE FROM posts WHERE uri = ?', uri)
+  }
+
+  setPostHidden(community: string, uri: string, hidden: boolean): void {
+    this.db.run('UPDATE posts SET hidden = ? WHERE community = ? AND uri = ?', hidden ? 1 : 0, community, uri)
+  }
+
+  setAuthorBlocked(community: string, author: string, blocked: boolean): void {
+    this.db.run('UPDATE posts INDEXED BY posts_by_author SET blocked = ? WHERE community = ? AND author = ?', blocked ? 1 : 0, community, author)
+  }
+
+  dropCommunityPosts(community: string): void {
+    this.db.run('DELETE FROM posts WHERE community = ?', community)
+  }
+
+  skeleton(q: SkeletonQuery): { uri: string; sortUs: number }[] {
+    const after = q.after
+    const sql = `SELECT uri, sort_us AS sortUs FROM posts INDEXED BY posts_feed
+      WHERE community = ? AND hidden = 0 AND blocked = 0 AND sort_us >= ?
+      ${after ? 'AND (sort_us, uri) < (?, ?)' : ''}
+      ORDER BY sort_us DESC, uri DESC LIMIT ?`
+    return after
+      ? this.db.all(sql, q.community, q.minSortUs, after.sortUs, after.uri, q.limit)
+      : this.db.all(sql, q.community, q.minSortUs, q.limit)
+  }
+
+  purgePosts(minSortUs: number, limit: number): number {
+    return this.db.run(
+      'DELETE FROM posts WHERE (community, uri) IN (SELECT community, uri FROM posts WHERE sort_us < ? LIMIT ?)',
+      minSortUs, limit,
+    ).changes
+  }
+
+  indexedAuthors(): string[] {
+    return this.db.all<{ author: string }>('SELECT DISTINCT author FROM posts').map((r) => r.author)
+  }
+}

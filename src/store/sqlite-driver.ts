@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import type { SqlDriver, SqlValue } from './sql-driver.js'
+
+/** better-sqlite3 behind the SqlDriver seam, with prepared statements cached by SQL text. */
+export class SqliteDriver implements SqlDriver {
+  readonly db: Database.Database
+  private readonly statements = new Map<string, Database.Statement>()
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    this.db = new Database(file)
+    // WAL lets feed reads run while a batch commits; NORMAL sync is durable at checkpoint
+    // and loses at most the last transactions on power loss, which the stream replays.
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('busy_timeout = 5000')
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql)
+    if (!stmt) {
+      stmt = this.db.prepare(sql)
+      this.statements.set(sql, stmt)
+    }
+    return stmt
+  }
+
+  exec(sql: string): void {
+    this.db.exec(sql)
+  }
+
+  run(sql: string, ...params: SqlValue[]): { changes: number } {
+    return { changes: this.prepare(sql).run(...params).changes }
+  }
+
+  all<T>(sql: string, ...params: SqlValue[]): T[] {
+    return this.prepare(sql).all(...params) as T[]
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
+  close(): void {
+    this.statements.clear()
+    if (this.db.open) this.db.close()
+  }
+}

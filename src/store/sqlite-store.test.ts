@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { SqlStore } from './sql-store.js'
+import { SqliteDriver } from './sqlite-driver.js'
+import { describeStore } from './store-suite.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'atrarium-store-'))
+const drivers: SqliteDriver[] = []
+let n = 0
+const openFile = (file = join(dir, `db-${n++}.sqlite`)) => {
+  const driver = new SqliteDriver(file)
+  drivers.push(driver)
+  return { driver, store: new SqlStore(driver) }
+}
+afterAll(() => {
+  for (const d of drivers) d.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describeStore('SQLite file', () => openFile().store)
+
+describe('SQLite specifics', () => {
+  it('runs in WAL mode and keeps data across reopen, migrating once', () => {
+    const file = join(dir, 'reopen.sqlite')
+    const a = openFile(file)
+    expect(a.driver.db.pragma('journal_mode', { simple: true })).toBe('wal')
+    a.store.setCursor('j', 42)
+    a.driver.close()
+    const b = openFile(file)
+    expect(b.store.getCursor('j')).toBe(42)
+    expect(b.driver.all('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }])
+  })
+
+  it('hides, blocks, checks membership and deletes through indexes, never a post scan', () => {
+    const { driver, store } = openFile()
+    const seen: string[] = []
+    const run = driver.run.bind(driver)
+    const all = driver.all.bind(driver)
+    driver.run = (sql, ...params) => (seen.push(sql), run(sql, ...params))
+    driver.all = (sql, ...params) => (seen.push(sql), all(sql, ...params))
+    const planOf = (call: () => unknown) => {
+      seen.length = 0
+      call()
+      return seen.map((sql) => all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...sql.split('?').slice(1).map(() => 'x')).map((r) => r.detail).join('\n')).join('\n')
+    }
+    expect(planOf(() => store.setPostHidden('c', 'at://u', true))).toMatch(/SEARCH posts USING PRIMARY KEY \(community=\? AND uri=\?\)/)
+    expect(planOf(() => store.setAuthorBlocked('c', 'did:plc:a', true))).toMatch(/SEARCH posts USING INDEX posts_by_author \(community=\? AND author=\?\)/)
+    expect(planOf(() => store.hasActiveMembership('c', 'did:plc:a'))).toMatch(/SEARCH memberships USING COVERING INDEX memberships_active/)
+    expect(planOf(() => store.actionsFor('c', 't'))).toMatch(/SEARCH actions USING INDEX actions_by_target/)
+    expect(planOf(() => store.deletePost('at://u'))).toMatch(/SEARCH posts USING (COVERING )?INDEX posts_by_uri/)
+    expect(planOf(() => store.skeleton({ community: 'c', minSortUs: 0, limit: 5, after: { sortUs: 9, uri: 'at://u' } }))).toMatch(/SEARCH posts USING (COVERING )?INDEX posts_feed/)
+    for (const plan of [planOf(() => store.setPostHidden('c', 'u', false)), planOf(() => store.setAuthorBlocked('c', 'a', false))]) {
+      expect(plan).not.toMatch(/SCAN posts/)
+    }
+  })
+})

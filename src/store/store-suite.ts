@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest'
+import type { Store, StoredAction, StoredConfig } from '../core/store.js'
+import { DEFAULT_FEED_MIX } from '../core/records.js'
+
+/**
+ * One suite for the Store interface, run against every backend (SQLite file on Node,
+ * Durable Object SQL on Workers), so the two cannot drift apart.
+ */
+export function describeStore(name: string, open: () => Store | Promise<Store>): void {
+  const config = (id: string, owner = 'did:plc:owner'): StoredConfig => ({
+    uri: `at://${owner}/net.atrarium.community.config/${id}`,
+    id,
+    owner,
+    config: { name: id, hashtag: `#atrarium_${id}`, stage: 'theme', feedMix: DEFAULT_FEED_MIX, moderators: [], createdAt: '2026-01-01T00:00:00Z' },
+  })
+  const action = (uri: string, target: string, createdUs: number): StoredAction => ({
+    uri, actor: 'did:plc:mod', community: 'at://c', action: 'hide_post', target,
+    createdAt: new Date(createdUs / 1000).toISOString(), createdUs,
+  })
+  const post = (community: string, n: number, sortUs = 1000 + n, author = 'did:plc:a') => ({
+    community, uri: `at://${author}/app.bsky.feed.post/${String(n).padStart(4, '0')}`, author, sortUs, hidden: false,
+  })
+
+  describe(`Store contract: ${name}`, () => {
+    it('keeps cursors per source and overwrites them', async () => {
+      const s = await open()
+      expect(s.getCursor('jetstream')).toBeUndefined()
+      s.setCursor('jetstream', 10)
+      s.setCursor('jetstream', 20)
+      s.setCursor('firehose', 5)
+      expect([s.getCursor('jetstream'), s.getCursor('firehose')]).toEqual([20, 5])
+    })
+
+    it('stores configs by uri and by id, and deletes them', async () => {
+      const s = await open()
+      const a = config('aaaaaaaa')
+      s.putConfig(a)
+      s.putConfig({ ...a, config: { ...a.config, name: 'renamed' } })
+      expect(s.getConfig(a.uri)?.config.name).toBe('renamed')
+      expect(s.getCommunity('aaaaaaaa')?.uri).toBe(a.uri)
+      s.putConfig(config('bbbbbbbb'))
+      expect(s.listCommunities().map((c) => c.id)).toEqual(['aaaaaaaa', 'bbbbbbbb'])
+      s.deleteConfig(a.uri)
+      expect(s.getCommunity('aaaaaaaa')).toBeUndefined()
+    })
+
+    it('answers active membership by community and did', async () => {
+      const s = await open()
+      const m = { uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: 'at://c', role: 'member' as const, joinedAt: 'x', active: true }
+      s.putMembership(m)
+      expect(s.hasActiveMembership('at://c', 'did:plc:m')).toBe(true)
+      expect(s.hasActiveMembership('at://other', 'did:plc:m')).toBe(false)
+      s.putMembership({ ...m, active: false })
+      expect(s.hasActiveMembership('at://c', 'did:plc:m')).toBe(false)
+      s.putMembership(m)
+      s.deleteMembership(m.uri)
+      expect(s.hasActiveMembership('at://c', 'did:plc:m')).toBe(false)
+    })
+
+    it('stores actions by target and lists targets', async () => {
+      const s = await open()
+      s.putAction(action('at://m/1', 'at://p/1', 1))
+      s.putAction({ ...action('at://m/2', 'at://p/1', 2), reason: 'spam' })
+      s.putAction(action('at://m/3', 'at://p/2', 3))
+      expect(s.actionsFor('at://c', 'at://p/1').map((a) => a.uri).sort()).toEqual(['at://m/1', 'at://m/2'])
+      expect(s.getAction('at://m/2')?.reason).toBe('spam')
+      expect(s.getAction('at://m/1')).not.toHaveProperty('reason')
+      expect(s.actionTargets('at://c').sort()).toEqual(['at://p/1', 'at://p/2'])
+      s.deleteAction('at://m/1')
+      expect(s.getAction('at://m/1')).toBeUndefined()
+    })
+
+    it('pages a skeleton in (sort time, uri) order without skips when times tie', async () => {
+      const s = await open()
+      for (let n = 0; n < 7; n++) s.putPost(post('c1', n, 500))
+      s.putPost(post('c2', 99, 500))
+      const seen: string[] = []
+      let after: { sortUs: number; uri: string } | undefined
+      for (let i = 0; i < 10; i++) {
+        const page = s.skeleton({ community: 'c1', minSortUs: 0, limit: 3, ...(after ? { after } : {}) })
+        seen.push(...page.map((p) => p.uri))
+        if (page.length < 3) break
+        after = page[page.length - 1]
+      }
+      expect(seen).toEqual([...seen].sort().reverse())
+      expect(new Set(seen).size).toBe(7)
+    })
+
+    it('hides, blocks and drops posts, and honours minSortUs', async () => {
+      const s = await open()
+      s.putPost(post('c', 1))
+      s.putPost(post('c', 2, 1002, 'did:plc:b'))
+      s.putPost(post('c', 3))
+      const uris = () => s.skeleton({ community: 'c', minSortUs: 0, limit: 10 }).map((p) => p.uri)
+      s.setPostHidden('c', post('c', 1).uri, true)
+      s.setAuthorBlocked('c', 'did:plc:b', true)
+      expect(uris()).toEqual([post('c', 3).uri])
+      s.setPostHidden('c', post('c', 1).uri, false)
+      s.setAuthorBlocked('c', 'did:plc:b', false)
+      expect(uris()).toHaveLength(3)
+      expect(s.skeleton({ community: 'c', minSortUs: 1002, limit: 10 })).toHaveLength(2)
+      s.dropCommunityPosts('c')
+      expect(uris()).toEqual([])
+    })
+
+    it('tracks a post across communities and deletes it everywhere', async () => {
+      const s = await open()
+      const p = post('c1', 1, 777)
+      s.putPost(p)
+      s.putPost({ ...p, community: 'c2' })
+      // putPost never overwrites: the first sort time and moderation flags stay.
+      s.putPost({ ...p, sortUs: 999 })
+      expect(s.postSortUs(p.uri)).toBe(777)
+      expect(s.postCommunities(p.uri).sort()).toEqual(['c1', 'c2'])
+      expect(s.indexedAuthors()).toEqual(['did:plc:a'])
+      s.removePost('c1', p.uri)
+      expect(s.postCommunities(p.uri)).toEqual(['c2'])
+      s.deletePost(p.uri)
+      expect(s.postSortUs(p.uri)).toBeUndefined()
+    })
+
+    it('purges posts older than the window in bounded chunks', async () => {
+      const s = await open()
+      for (let n = 0; n < 10; n++) s.putPost(post('c', n, n))
+      expect(s.purgePosts(5, 3)).toBe(3)
+      expect(s.purgePosts(5, 100)).toBe(2)
+      expect(s.purgePosts(5, 100)).toBe(0)
+      expect(s.skeleton({ community: 'c', minSortUs: 0, limit: 100 })).toHaveLength(5)
+    })
+
+    it('rolls back a failed transaction', async () => {
+      const s = await open()
+      expect(() =>
+        s.transaction(() => {
+          s.setCursor('j', 1)
+          throw new Error('boom')
+        }),
+      ).toThrow('boom')
+      expect(s.getCursor('j')).toBeUndefined()
+    })
+  })
+}
