@@ -18,7 +18,7 @@ export interface IndexerOptions {
 
 export interface IndexerStats {
   applied: number
-  ignored: number
+  failed: number
   invalid: Record<string, number>
 }
 
@@ -27,32 +27,38 @@ export interface IndexerStats {
  * idempotent: applying an event twice leaves the same state.
  */
 export class Indexer {
-  readonly stats: IndexerStats = { applied: 0, ignored: 0, invalid: {} }
+  readonly stats: IndexerStats = { applied: 0, failed: 0, invalid: {} }
   private readonly store: Store
   private readonly log: Logger
   private readonly retentionUs: number
   private readonly nowUs: () => number
-  private readonly authors: Set<string>
 
   constructor(opts: IndexerOptions) {
     this.store = opts.store
     this.log = opts.log
     this.retentionUs = opts.retentionUs
     this.nowUs = opts.nowUs ?? (() => Date.now() * 1000)
-    this.authors = new Set(this.store.indexedAuthors())
-  }
-
-  /** True if `did` may have posts in the index, so its post deletes and updates matter. */
-  hasIndexedAuthor(did: string): boolean {
-    return this.authors.has(did)
   }
 
   /** Applies a batch and records the stream cursor in the same transaction. */
   applyBatch(events: readonly RepoEvent[], cursor?: { source: string; value: number }): void {
     this.store.transaction(() => {
-      for (const e of events) this.apply(e)
+      for (const e of events) this.applyIsolated(e)
       if (cursor) this.store.setCursor(cursor.source, cursor.value)
     })
+  }
+
+  /**
+   * One event in its own savepoint: an event that throws is rolled back, logged and skipped,
+   * so a single poisoned record can never stall the stream behind it.
+   */
+  private applyIsolated(e: RepoEvent): void {
+    try {
+      this.store.transaction(() => this.apply(e))
+    } catch (error) {
+      this.stats.failed++
+      this.log.error({ err: error, uri: recordUri(e), op: e.op }, 'event failed and was skipped')
+    }
   }
 
   apply(e: RepoEvent): void {
@@ -172,7 +178,6 @@ export class Indexer {
       if (targetState(community, e.did, actions(e.did)).blocked) continue
       const { hidden } = targetState(community, uri, actions(uri))
       this.store.putPost({ community: id, uri, author: e.did, sortUs, hidden })
-      this.authors.add(e.did)
       this.stats.applied++
     }
   }

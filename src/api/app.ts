@@ -1,0 +1,59 @@
+import { Hono } from 'hono'
+import type { FeedService } from '../core/feed-service.js'
+import type { Logger } from '../core/logger.js'
+import { NSID } from '../core/nsid.js'
+import { InternalServerError, InvalidRequestError, MethodNotImplementedError, XrpcError } from './xrpc-error.js'
+
+export interface AppDeps {
+  feeds: FeedService
+  hostname: string
+  log: Logger
+  /** Extra, host-specific health details (stream lag, cursor). */
+  health?: () => Record<string, unknown>
+}
+
+const DEFAULT_LIMIT = 50
+const MAX_LIMIT = 100
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_LIMIT
+  const n = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN
+  if (!(n >= 1 && n <= MAX_LIMIT)) throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_LIMIT}`)
+  return n
+}
+
+/** The Web-standard app both hosts serve: `fetch(Request) → Response`. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono()
+
+  app.get(`/xrpc/${NSID.getFeedSkeleton}`, (c) => {
+    const feed = c.req.query('feed')
+    if (!feed) throw new InvalidRequestError('feed is required')
+    const cursor = c.req.query('cursor')
+    const result = deps.feeds.getFeedSkeleton({ feed, limit: parseLimit(c.req.query('limit')), ...(cursor !== undefined ? { cursor } : {}) })
+    if (!result.ok) throw new InvalidRequestError(result.error.message, result.error.error)
+    return c.json(result.value)
+  })
+
+  app.get(`/xrpc/${NSID.describeFeedGenerator}`, (c) => c.json(deps.feeds.describeFeedGenerator()))
+
+  app.get('/.well-known/did.json', (c) =>
+    c.json({
+      '@context': ['https://www.w3.org/ns/did/v1'],
+      id: `did:web:${deps.hostname}`,
+      service: [{ id: '#bsky_fg', type: 'BskyFeedGenerator', serviceEndpoint: `https://${deps.hostname}` }],
+    }),
+  )
+
+  app.get('/xrpc/_health', (c) => c.json({ status: 'ok', ...deps.health?.() }))
+
+  app.all('/xrpc/:method', (c) => new MethodNotImplementedError(c.req.param('method')).toResponse())
+  app.notFound((c) => c.json({ error: 'NotFound', message: 'Not Found' }, 404))
+
+  app.onError((e, c) => {
+    if (e instanceof XrpcError) return e.toResponse()
+    deps.log.error({ err: e, path: c.req.path }, 'request failed')
+    return new InternalServerError().toResponse()
+  })
+  return app
+}

@@ -1,0 +1,34 @@
+/** An XRPC error: `{error, message}` with an HTTP status, as atproto clients expect. */
+export class XrpcError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'XrpcError'
+  }
+
+  toResponse(): Response {
+    return Response.json({ error: this.error, message: this.message }, { status: this.status })
+  }
+}
+
+export class InvalidRequestError extends XrpcError {
+  constructor(message: string, error = 'InvalidRequest') {
+    super(400, error, message)
+  }
+}
+
+export class MethodNotImplementedError extends XrpcError {
+  constructor(method: string) {
+    super(501, 'MethodNotImplemented', `method not implemented: ${method}`)
+  }
+}
+
+/** Never carries the underlying error's text: a 500 must not leak internals. */
+export class InternalServerError extends XrpcError {
+  constructor() {
+    super(500, 'InternalServerError', 'Internal Server Error')
+  }
+}

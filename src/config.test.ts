@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from './config.js'
+
+describe('loadConfig', () => {
+  it('gives the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      ok: true,
+      value: {
+        port: 3000,
+        host: '127.0.0.1',
+        dataDir: './data',
+        jetstreamUrl: 'wss://jetstream2.us-east.bsky.network/subscribe',
+        hostname: 'localhost',
+        serviceDid: 'did:web:localhost',
+        retentionDays: 7,
+        logLevel: 'info',
+      },
+    })
+  })
+
+  it.each([
+    [{ ATRARIUM_HOSTNAME: 'feeds.example.com' }, { serviceDid: 'did:web:feeds.example.com' }],
+    [{ ATRARIUM_HOSTNAME: 'localhost:8080' }, { serviceDid: 'did:web:localhost%3A8080' }],
+    [{ ATRARIUM_SERVICE_DID: 'did:plc:abc123' }, { serviceDid: 'did:plc:abc123' }],
+    [{ PORT: '0', ATRARIUM_RETENTION_DAYS: '0.5' }, { port: 0, retentionDays: 0.5 }],
+    [{ ATRARIUM_JETSTREAM_URL: 'ws://127.0.0.1:9999/subscribe' }, { jetstreamUrl: 'ws://127.0.0.1:9999/subscribe' }],
+  ])('accepts %j', (env, expected) => {
+    const r = loadConfig(env)
+    expect(r.ok && r.value).toMatchObject(expected)
+  })
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ ATRARIUM_JETSTREAM_URL: 'http://x' }, /ATRARIUM_JETSTREAM_URL/],
+    [{ ATRARIUM_JETSTREAM_URL: 'not a url' }, /ATRARIUM_JETSTREAM_URL/],
+    [{ ATRARIUM_HOSTNAME: 'bad host' }, /ATRARIUM_HOSTNAME/],
+    [{ ATRARIUM_SERVICE_DID: 'web:x' }, /ATRARIUM_SERVICE_DID/],
+    [{ ATRARIUM_RETENTION_DAYS: '0' }, /ATRARIUM_RETENTION_DAYS/],
+    [{ ATRARIUM_RETENTION_DAYS: '-1' }, /ATRARIUM_RETENTION_DAYS/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ])('rejects %j', (env, message) => {
+    const r = loadConfig(env)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toMatch(message)
+  })
+})

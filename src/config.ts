@@ -1,0 +1,57 @@
+import { isValidDid } from '@atproto/syntax'
+import { err, ok, type Result } from './core/result.js'
+
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  jetstreamUrl: string
+  hostname: string
+  serviceDid: string
+  retentionDays: number
+  logLevel: string
+}
+
+export type Env = Record<string, string | undefined>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+// did:web allows a port, written as %3A in the DID.
+const HOSTNAME_RE = /^(?=.{1,253}(?::\d{1,5})?$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$/i
+
+/** Reads and validates every setting at start, so a bad value fails once, clearly. */
+export function loadConfig(env: Env): Result<Config> {
+  const problems: string[] = []
+  const str = (name: string, fallback: string) => {
+    const v = env[name]
+    return v === undefined || v === '' ? fallback : v
+  }
+
+  const port = Number(str('PORT', '3000'))
+  if (!/^\d+$/.test(str('PORT', '3000')) || port > 65535) problems.push(`PORT must be an integer from 0 to 65535 (got ${JSON.stringify(env.PORT)})`)
+
+  const jetstreamUrl = str('ATRARIUM_JETSTREAM_URL', 'wss://jetstream2.us-east.bsky.network/subscribe')
+  let protocol = ''
+  try {
+    protocol = new URL(jetstreamUrl).protocol
+  } catch {}
+  if (protocol !== 'ws:' && protocol !== 'wss:') problems.push(`ATRARIUM_JETSTREAM_URL must be a ws:// or wss:// URL (got ${JSON.stringify(jetstreamUrl)})`)
+
+  const hostname = str('ATRARIUM_HOSTNAME', 'localhost')
+  if (!HOSTNAME_RE.test(hostname)) problems.push(`ATRARIUM_HOSTNAME must be a host name such as feeds.example.com (got ${JSON.stringify(hostname)})`)
+
+  const serviceDid = str('ATRARIUM_SERVICE_DID', `did:web:${hostname.replace(':', '%3A')}`)
+  if (!isValidDid(serviceDid)) problems.push(`ATRARIUM_SERVICE_DID must be a DID (got ${JSON.stringify(serviceDid)})`)
+
+  const retentionRaw = str('ATRARIUM_RETENTION_DAYS', '7')
+  const retentionDays = Number(retentionRaw)
+  if (!/^\d+(\.\d+)?$/.test(retentionRaw) || !(retentionDays > 0) || retentionDays > 3650) {
+    problems.push(`ATRARIUM_RETENTION_DAYS must be a number of days above 0 (got ${JSON.stringify(retentionRaw)})`)
+  }
+
+  const logLevel = str('LOG_LEVEL', 'info')
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`)
+
+  const host = str('HOST', '127.0.0.1')
+  if (problems.length > 0) return err(problems.join('\n'))
+  return ok({ port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, hostname, serviceDid, retentionDays, logLevel })
+}

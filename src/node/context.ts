@@ -1,0 +1,42 @@
+import { join } from 'node:path'
+import type { Hono } from 'hono'
+import { createApp } from '../api/app.js'
+import type { Config } from '../config.js'
+import { FeedService } from '../core/feed-service.js'
+import { Indexer } from '../core/indexer.js'
+import type { Logger } from '../core/logger.js'
+import { US_PER_DAY } from '../core/time.js'
+import { JetstreamIngest } from '../ingest/jetstream-ingest.js'
+import { SqlStore } from '../store/sql-store.js'
+import { SqliteDriver } from '../store/sqlite-driver.js'
+import { RetentionJob } from './retention-job.js'
+
+/** Everything the Node host runs, built once from the config. */
+export interface AppContext {
+  config: Config
+  log: Logger
+  driver: SqliteDriver
+  store: SqlStore
+  indexer: Indexer
+  ingest: JetstreamIngest
+  retention: RetentionJob
+  app: Hono
+}
+
+export function createContext(config: Config, log: Logger): AppContext {
+  const driver = new SqliteDriver(join(config.dataDir, 'atrarium.sqlite'))
+  const store = new SqlStore(driver)
+  const retentionUs = config.retentionDays * US_PER_DAY
+  const indexer = new Indexer({ store, log, retentionUs })
+  const minSortUs = () => indexer.minSortUs()
+  const ingest = new JetstreamIngest({ url: config.jetstreamUrl, store, indexer, log })
+  const retention = new RetentionJob({ store, log, minSortUs })
+  const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs })
+  const app = createApp({
+    feeds,
+    hostname: config.hostname,
+    log,
+    health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats }),
+  })
+  return { config, log, driver, store, indexer, ingest, retention, app }
+}

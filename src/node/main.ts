@@ -1,0 +1,45 @@
+import { serve } from '@hono/node-server'
+import { pino } from 'pino'
+import { loadConfig } from '../config.js'
+import { createContext } from './context.js'
+
+const loaded = loadConfig(process.env)
+if (!loaded.ok) {
+  console.error(`atrarium: invalid configuration\n${loaded.error}`)
+  process.exit(1)
+}
+const config = loaded.value
+const log = pino({ level: config.logLevel, base: { service: 'atrarium' } })
+const ctx = createContext(config, log)
+
+const server = serve({ fetch: ctx.app.fetch, hostname: config.host, port: config.port }, (info) => {
+  log.info({ host: info.address, port: info.port, serviceDid: config.serviceDid, dataDir: config.dataDir }, 'listening')
+})
+server.on('error', (e) => {
+  log.fatal({ err: e }, 'server failed')
+  process.exit(1)
+})
+ctx.ingest.start()
+ctx.retention.start()
+
+let stopping: Promise<void> | undefined
+async function shutdown(signal: string): Promise<void> {
+  log.info({ signal }, 'shutting down')
+  // Finish the batch in flight and save the cursor before the database closes.
+  await ctx.ingest.close()
+  await ctx.retention.close()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  ctx.driver.close()
+  log.info({}, 'stopped')
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopping ??= shutdown(signal).then(
+      () => process.exit(0),
+      (e) => {
+        log.fatal({ err: e }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  })
+}

@@ -1,0 +1,49 @@
+import type { Logger } from '../core/logger.js'
+import type { Store } from '../core/store.js'
+
+const CHUNK = 2000
+const HOUR_MS = 3_600_000
+
+/**
+ * Removes posts that left the retention window (SPEC §4). Deletes in small chunks and yields
+ * between them, so feed requests keep being served during a large purge.
+ */
+export class RetentionJob {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<number> | undefined
+
+  constructor(private readonly deps: { store: Store; log: Logger; minSortUs: () => number; intervalMs?: number }) {}
+
+  start(): void {
+    const every = this.deps.intervalMs ?? HOUR_MS
+    this.timer = setInterval(() => void this.run(), every)
+    this.timer.unref()
+    void this.run()
+  }
+
+  /** One purge pass; concurrent calls share the pass in progress. */
+  run(): Promise<number> {
+    this.running ??= this.purge().finally(() => (this.running = undefined))
+    return this.running
+  }
+
+  private async purge(): Promise<number> {
+    const minSortUs = this.deps.minSortUs()
+    let total = 0
+    try {
+      for (let n = CHUNK; n === CHUNK; total += n) {
+        n = this.deps.store.purgePosts(minSortUs, CHUNK)
+        await new Promise((r) => setImmediate(r))
+      }
+      if (total > 0) this.deps.log.info({ purged: total }, 'retention purge')
+    } catch (e) {
+      this.deps.log.error({ err: e }, 'retention purge failed')
+    }
+    return total
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer)
+    await this.running
+  }
+}
