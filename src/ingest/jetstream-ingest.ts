@@ -40,7 +40,9 @@ export class JetstreamIngest {
   // from the index and grown at stage 1, so a delete that races its create is not lost.
   private readonly authors: Set<string>
   private watermark: number | undefined
+  private marked: number | undefined
   private lastMark = 0
+  private markTimer: ReturnType<typeof setInterval> | undefined
 
   constructor(private readonly opts: IngestOptions) {
     this.source = opts.source ?? 'jetstream'
@@ -68,6 +70,11 @@ export class JetstreamIngest {
 
   start(): void {
     this.client.start()
+    // When the stream goes quiet after dropped frames, still save how far it got.
+    this.markTimer = setInterval(() => {
+      if (this.watermark !== this.marked) this.mark()
+    }, MARK_EVERY_MS)
+    this.markTimer.unref?.()
   }
 
   /** Resolves once everything received so far is indexed: the processAll() of tests. */
@@ -86,6 +93,7 @@ export class JetstreamIngest {
         if (did) this.authors.add(did)
       }
       this.queue.push({ raw, cursor: this.watermark })
+      this.marked = this.watermark
       this.lastMark = Date.now()
     } else if (this.watermark !== undefined && Date.now() - this.lastMark >= MARK_EVERY_MS) {
       this.mark()
@@ -94,6 +102,7 @@ export class JetstreamIngest {
 
   private mark(): void {
     this.queue.push({ cursor: this.watermark })
+    this.marked = this.watermark
     this.lastMark = Date.now()
   }
 
@@ -119,6 +128,7 @@ export class JetstreamIngest {
 
   /** Stops reading, indexes what was received, and saves the cursor. */
   async close(): Promise<void> {
+    clearInterval(this.markTimer)
     await this.client.close()
     if (this.watermark !== undefined) this.mark()
     await this.queue.close()

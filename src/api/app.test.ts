@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createApp } from './app.js'
+import { silentLogger } from '../core/logger.js'
+import { FeedService } from '../core/feed-service.js'
+import { DEFAULT_FEED_MIX } from '../core/records.js'
+import { community } from '../../test/support/events.js'
+import { SqlStore } from '../store/sql-store.js'
+import { SqliteDriver } from '../store/sqlite-driver.js'
+
+const A = community('did:plc:alice', '3jzfcijpj2z2a')
+const feedUri = `at://did:plc:publisher/app.bsky.feed.generator/${A.id}`
+let driver: SqliteDriver
+afterEach(() => driver.close())
+
+function setup(opts: { failing?: boolean } = {}) {
+  driver = new SqliteDriver(':memory:')
+  const store = new SqlStore(driver)
+  store.putConfig({ uri: A.uri, id: A.id, owner: A.owner, config: { name: 'A', hashtag: A.hashtag, stage: 'theme', feedMix: DEFAULT_FEED_MIX, moderators: [], createdAt: '2026-01-01T00:00:00Z' } })
+  for (let i = 0; i < 5; i++) store.putPost({ community: A.id, uri: `at://did:plc:bob/app.bsky.feed.post/p${i}`, author: 'did:plc:bob', sortUs: 1000 + i, hidden: false })
+  const feeds = new FeedService({ store, serviceDid: 'did:web:feeds.example.com', minSortUs: () => 0 })
+  if (opts.failing) feeds.getFeedSkeleton = () => { throw new Error('secret database path /var/db') }
+  return createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger })
+}
+
+const get = async (app: ReturnType<typeof setup>, path: string) => {
+  const res = await app.request(path)
+  return { status: res.status, body: await res.json() }
+}
+const skeleton = (params: string) => `/xrpc/app.bsky.feed.getFeedSkeleton?${params}`
+
+describe('XRPC app', () => {
+  it('serves a feed skeleton with a cursor that pages to the end', async () => {
+    const app = setup()
+    const first = await get(app, skeleton(`feed=${encodeURIComponent(feedUri)}&limit=3`))
+    expect(first.status).toBe(200)
+    expect(first.body.feed.map((f: { post: string }) => f.post.slice(-2))).toEqual(['p4', 'p3', 'p2'])
+    const second = await get(app, skeleton(`feed=${encodeURIComponent(feedUri)}&limit=3&cursor=${first.body.cursor}`))
+    expect(second.body).toEqual({ feed: [{ post: 'at://did:plc:bob/app.bsky.feed.post/p1' }, { post: 'at://did:plc:bob/app.bsky.feed.post/p0' }] })
+  })
+
+  it('defaults limit to 50', async () => {
+    const r = await get(setup(), skeleton(`feed=${encodeURIComponent(feedUri)}`))
+    expect(r.body.feed).toHaveLength(5)
+    expect(r.body.cursor).toBeUndefined()
+  })
+
+  it.each([
+    ['no feed', '', 'InvalidRequest'],
+    ['limit 0', `feed=${encodeURIComponent(feedUri)}&limit=0`, 'InvalidRequest'],
+    ['limit 101', `feed=${encodeURIComponent(feedUri)}&limit=101`, 'InvalidRequest'],
+    ['limit not a number', `feed=${encodeURIComponent(feedUri)}&limit=ten`, 'InvalidRequest'],
+    ['limit fractional', `feed=${encodeURIComponent(feedUri)}&limit=1.5`, 'InvalidRequest'],
+    ['bad cursor', `feed=${encodeURIComponent(feedUri)}&cursor=garbage`, 'InvalidRequest'],
+    ['malformed feed uri', 'feed=nonsense', 'InvalidRequest'],
+    ['unknown community', `feed=${encodeURIComponent('at://did:plc:pub/app.bsky.feed.generator/ffffffff')}`, 'UnknownFeed'],
+    ['rkey that is not an id', `feed=${encodeURIComponent('at://did:plc:pub/app.bsky.feed.generator/whats-hot')}`, 'UnknownFeed'],
+  ])('400 for %s', async (_name, params, error) => {
+    const r = await get(setup(), skeleton(params))
+    expect(r.status).toBe(400)
+    expect(r.body).toMatchObject({ error })
+    expect(typeof r.body.message).toBe('string')
+  })
+
+  it('describes one feed per community', async () => {
+    const r = await get(setup(), '/xrpc/app.bsky.feed.describeFeedGenerator')
+    expect(r.body).toEqual({ did: 'did:web:feeds.example.com', feeds: [{ uri: `at://${A.owner}/app.bsky.feed.generator/${A.id}` }] })
+  })
+
+  it('serves the did:web document with the feed generator service', async () => {
+    const r = await get(setup(), '/.well-known/did.json')
+    expect(r.body).toEqual({
+      '@context': ['https://www.w3.org/ns/did/v1'],
+      id: 'did:web:feeds.example.com',
+      service: [{ id: '#bsky_fg', type: 'BskyFeedGenerator', serviceEndpoint: 'https://feeds.example.com' }],
+    })
+  })
+
+  it('answers health, unknown methods and unknown paths in XRPC shape', async () => {
+    const app = setup()
+    expect((await get(app, '/xrpc/_health')).body).toMatchObject({ status: 'ok' })
+    expect(await get(app, '/xrpc/com.example.nothing')).toMatchObject({ status: 501, body: { error: 'MethodNotImplemented' } })
+    expect(await get(app, '/nope')).toMatchObject({ status: 404, body: { error: 'NotFound' } })
+  })
+
+  it('a 500 does not leak internals', async () => {
+    const r = await get(setup({ failing: true }), skeleton(`feed=${encodeURIComponent(feedUri)}`))
+    expect(r).toEqual({ status: 500, body: { error: 'InternalServerError', message: 'Internal Server Error' } })
+  })
+})

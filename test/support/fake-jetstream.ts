@@ -1,0 +1,70 @@
+import type { AddressInfo } from 'node:net'
+import { WebSocketServer, type WebSocket } from 'ws'
+
+export interface Connection {
+  url: URL
+  cursor: number | undefined
+}
+
+/**
+ * A local server speaking Jetstream's wire format: it keeps every published frame and, like
+ * Jetstream, replays from `cursor` (a time_us) when a client connects with one.
+ */
+export class FakeJetstream {
+  readonly connections: Connection[] = []
+  private readonly log: { raw: string; timeUs: number }[] = []
+  private readonly wss: WebSocketServer
+  private readonly waiters: (() => void)[] = []
+
+  private constructor(wss: WebSocketServer) {
+    this.wss = wss
+    wss.on('connection', (ws, req) => {
+      const url = new URL(req.url ?? '/', 'ws://127.0.0.1')
+      const c = url.searchParams.get('cursor')
+      const cursor = c === null ? undefined : Number(c)
+      this.connections.push({ url, cursor })
+      if (cursor !== undefined) for (const f of this.log) if (f.timeUs >= cursor) ws.send(f.raw)
+      for (const w of this.waiters.splice(0)) w()
+    })
+  }
+
+  static async start(): Promise<FakeJetstream> {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await new Promise<void>((resolve, reject) => wss.once('listening', resolve).once('error', reject))
+    return new FakeJetstream(wss)
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}/subscribe`
+  }
+
+  get clients(): Set<WebSocket> {
+    return this.wss.clients
+  }
+
+  /** Resolves when the server has seen `n` connections in all (bounded by `timeoutMs`). */
+  async connected(n: number, timeoutMs = 15_000): Promise<Connection> {
+    const deadline = Date.now() + timeoutMs
+    while (this.connections.length < n) {
+      if (Date.now() > deadline) throw new Error(`expected ${n} connections, saw ${this.connections.length}`)
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve)
+        setTimeout(resolve, 250)
+      })
+    }
+    return this.connections[n - 1]!
+  }
+
+  /** Sends one frame to every client and keeps it for replay. Malformed frames are sent as is. */
+  publish(frame: object | string, timeUs?: number): void {
+    const raw = typeof frame === 'string' ? frame : JSON.stringify(frame)
+    const t = timeUs ?? (typeof frame === 'object' && 'time_us' in frame ? Number(frame.time_us) : 0)
+    this.log.push({ raw, timeUs: t })
+    for (const ws of this.wss.clients) ws.send(raw)
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.wss.clients) ws.terminate()
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()))
+  }
+}

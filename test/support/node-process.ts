@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+export async function freePort(): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
+  const { port } = srv.address() as { port: number }
+  await new Promise((resolve) => srv.close(resolve))
+  return port
+}
+
+/**
+ * The real `npm start`, in its own process group so that a signal reaches npm, the shell and
+ * node together, and nothing is left behind.
+ */
+export class NodeHost {
+  readonly lines: string[] = []
+  readonly exited: Promise<number | null>
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    let buf = ''
+    const onData = (d: Buffer) => {
+      buf += d.toString('utf8')
+      const parts = buf.split('\n')
+      buf = parts.pop() ?? ''
+      this.lines.push(...parts)
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+  }
+
+  static async start(env: Record<string, string>): Promise<NodeHost> {
+    const port = await freePort()
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    })
+    const host = new NodeHost(child, port)
+    await host.waitFor(async () => (await host.health().catch(() => undefined)) !== undefined, 30_000, 'server to listen')
+    return host
+  }
+
+  get base(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  async get(path: string): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${this.base}${path}`)
+    return { status: res.status, body: await res.json() }
+  }
+
+  async health(): Promise<{ cursor: number | null; ingest: Record<string, number> }> {
+    const r = await this.get('/xrpc/_health')
+    return r.body
+  }
+
+  /** Waits until ingestion has committed `timeUs`: the end-to-end processAll(). */
+  async caughtUp(timeUs: number, timeoutMs = 10_000): Promise<void> {
+    await this.waitFor(async () => ((await this.health()).cursor ?? 0) >= timeUs, timeoutMs, `cursor ${timeUs}`)
+  }
+
+  async waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      if (await check()) return
+      if (this.child.exitCode !== null) throw new Error(`host exited (${this.child.exitCode}) waiting for ${what}\n${this.lines.slice(-20).join('\n')}`)
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${this.lines.slice(-20).join('\n')}`)
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  }
+
+  /** Signals the whole process group and waits for npm to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        process.kill(-this.child.pid!, signal)
+      } catch {}
+    }
+    return this.exited
+  }
+}
