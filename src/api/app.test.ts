@@ -24,7 +24,7 @@ function setup(opts: { failing?: boolean } = {}) {
 
 const get = async (app: ReturnType<typeof setup>, path: string) => {
   const res = await app.request(path)
-  return { status: res.status, body: await res.json() }
+  return { status: res.status, body: (await res.json()) as any }
 }
 const skeleton = (params: string) => `/xrpc/app.bsky.feed.getFeedSkeleton?${params}`
 

@@ -40,3 +40,13 @@ export const postEvent = (did: string, rkey: string, text: string, fields: objec
   write(did, NSID.post, rkey, { text, createdAt: isoUs(timeUs), ...fields }, op, timeUs)
 
 export const postUri = (did: string, rkey: string): string => `at://${did}/${NSID.post}/${rkey}`
+
+/** A repo event as Jetstream sends it on the wire. */
+export function toJetstream(e: RepoEvent): Record<string, unknown> {
+  const commit: Record<string, unknown> = { rev: `3m${e.timeUs.toString(36)}`, operation: e.op, collection: e.collection, rkey: e.rkey }
+  if (e.op !== 'delete') {
+    commit.record = e.record
+    commit.cid = 'bafyreigdmzwt3yd6z5k3ndpq5xwpb5cb3ds4jq6ztrbt2lpsmmgkqkmesm'
+  }
+  return { did: e.did, time_us: e.timeUs, kind: 'commit', commit }
+}
