@@ -29,17 +29,24 @@ async function shutdown(signal: string): Promise<void> {
   await ctx.ingest.close()
   await ctx.retention.close()
   await new Promise<void>((resolve) => server.close(() => resolve()))
+  const cursor = ctx.ingest.cursor ?? null
   ctx.driver.close()
-  log.info({}, 'stopped')
+  log.info({ cursor }, 'stopped')
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopping ??= shutdown(signal).then(
-      () => process.exit(0),
-      (e) => {
-        log.fatal({ err: e }, 'shutdown failed')
-        process.exit(1)
-      },
-    )
-  })
+function stop(reason: string): void {
+  stopping ??= shutdown(reason).then(
+    () => process.exit(0),
+    (e) => {
+      log.fatal({ err: e }, 'shutdown failed')
+      process.exit(1)
+    },
+  )
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop(signal))
+
+// npm does not forward SIGTERM to the script it runs: `kill <npm pid>` orphans us. Notice the
+// re-parenting and shut down cleanly, as if the signal had arrived.
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid
+  setInterval(() => process.ppid !== parent && stop('parent exited'), 500).unref()
 }

@@ -63,12 +63,12 @@ async function feed(host: NodeHost, id: string): Promise<string[]> {
 
 describe('Node host end to end: npm start against a local Jetstream', () => {
   it('plays a scripted sequence with malformed frames mixed in and serves SPEC-exact skeletons', async () => {
+    const before = jetstream.connections.length
     const host = await startHost(dataDir())
-    const conn = await jetstream.connected(jetstream.connections.length + 1)
+    const conn = await jetstream.connected(before + 1)
     expect(conn.url.searchParams.getAll('wantedCollections').sort()).toEqual([NSID.post, NSID.config, NSID.membership, NSID.action].sort())
     expect(conn.cursor).toBeUndefined()
 
-    const hidden = postEvent(bob, 'p-hidden', `to hide ${A.hashtag}`)
     const script: (RepoEvent | string)[] = [
       membershipEvent(bob, 'm1', A), // before its config: kept, applies later (SPEC §6)
       configEvent(A, { moderators: [dave] }),
@@ -79,7 +79,7 @@ describe('Node host end to end: npm start against a local Jetstream', () => {
       postEvent(carol, 'p2', `not a member ${A.hashtag}`),
       postEvent(bob, 'p3', 'tag only in tags', { tags: [A.tag] }),
       postEvent(bob, 'p4', `runs on ${A.hashtag}x`),
-      hidden,
+      postEvent(bob, 'p-hidden', `to hide ${A.hashtag}`),
       actionEvent(dave, 'a1', A, 'hide_post', postUri(bob, 'p-hidden'), isoUs(tick())),
       actionEvent(mallory, 'a2', A, 'hide_post', postUri(bob, 'p1'), isoUs(tick())),
       `{"did":"${bob}","time_us":1,"kind":"commit","commit":"net.atrarium.garbage"}`,
@@ -113,7 +113,8 @@ describe('Node host end to end: npm start against a local Jetstream', () => {
     const tail = [actionEvent(dave, 'a4', A, 'unblock_user', mallory, '2026-11-01T00:00:01.000Z'), del(dave, NSID.action, 'a1')]
     await host.caughtUp(send(jetstream, tail))
     expect(await feed(host, A.id)).toEqual([postUri(bob, 'p9'), postUri(bob, 'p8'), postUri(mallory, 'p6'), postUri(bob, 'p-hidden'), postUri(bob, 'p3'), postUri(bob, 'p1')])
-    expect(await host.stop('SIGTERM')).toBe(0)
+    await host.stop('SIGTERM')
+    expect(host.stoppedCleanly).toBe(true)
   })
 
   it('SIGTERM then start again: keeps the index, resumes from the saved cursor minus the rewind, repeats nothing', async () => {
@@ -127,7 +128,8 @@ describe('Node host end to end: npm start against a local Jetstream', () => {
       const lastTime = send(server, [configEvent(B), membershipEvent(bob, 'm1', B), ...posts])
       await first.caughtUp(lastTime)
       const saved = (await first.health()).cursor!
-      expect(await first.stop('SIGTERM')).toBe(0)
+      await first.stop('SIGTERM')
+      expect(first.stoppedCleanly).toBe(true)
       expect(first.lines.join('\n')).toMatch(/shutting down/)
 
       const second = await startHost(dir, server)
@@ -174,6 +176,7 @@ describe('Node host end to end: npm start against a local Jetstream', () => {
         const indexed = new Set((db.prepare('SELECT uri FROM posts').all() as { uri: string }[]).map((r) => r.uri))
         const due = sent.filter((e) => e.timeUs <= cursor)
         expect(due.length).toBeGreaterThan(1000)
+        expect(sent.length).toBeGreaterThan(due.length) // the kill landed mid-stream
         expect(due.filter((e) => !indexed.has(postUri(e.did, e.rkey)))).toEqual([])
       } finally {
         db.close()

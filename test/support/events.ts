@@ -3,7 +3,8 @@ import type { RepoEvent } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
 
 /** Builders for realistic repo events, shared by unit and end-to-end tests. */
-export const T0 = Date.UTC(2026, 10, 20) * 1000 // a fixed "now" in microseconds
+/** "Now" for tests, in microseconds: real time, so a live host does not treat events as expired. */
+export const T0 = Date.now() * 1000
 let clock = T0 - 3_600_000_000
 /** A strictly increasing event time, one millisecond apart. */
 export const tick = (): number => (clock += 1000)

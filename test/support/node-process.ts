@@ -32,7 +32,8 @@ export class NodeHost {
     }
     child.stdout!.on('data', onData)
     child.stderr!.on('data', onData)
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+    // 'close', not 'exit': npm may die first, and node holds the pipes until it is done.
+    this.exited = new Promise((resolve) => child.once('close', (code) => resolve(code)))
   }
 
   static async start(env: Record<string, string>): Promise<NodeHost> {
@@ -77,7 +78,12 @@ export class NodeHost {
     }
   }
 
-  /** Signals the whole process group and waits for npm to exit. */
+  /** True once the host logged a clean stop (node's own exit 0; npm's code reflects the signal). */
+  get stoppedCleanly(): boolean {
+    return this.lines.some((l) => l.includes('"msg":"stopped"'))
+  }
+
+  /** Signals the whole process group and waits until every process in it is done. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       try {
