@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { BatchQueue, type BatchQueueOptions } from './batch-queue.js'
-import { Inbox, deferred, withTimeout, type Deferred } from './test-support.js'
+import { Inbox, deferred, withTimeout, type Deferred } from '../../test/support/async.js'
 
 const HOUR = 3_600_000
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws'
 import { WANTED_COLLECTIONS } from '../core/nsid.js'
 import { JetstreamClient, buildUrl, type JetstreamClientOptions } from './jetstream-client.js'
-import { Inbox, withTimeout } from './test-support.js'
+import { Inbox, withTimeout } from '../../test/support/async.js'
 
 const MiB = 1024 * 1024
 

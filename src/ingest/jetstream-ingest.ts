@@ -43,6 +43,7 @@ export class JetstreamIngest {
   private marked: number | undefined
   private lastMark = 0
   private markTimer: ReturnType<typeof setInterval> | undefined
+  private closing: Promise<void> | undefined
 
   constructor(private readonly opts: IngestOptions) {
     this.source = opts.source ?? 'jetstream'
@@ -127,10 +128,13 @@ export class JetstreamIngest {
   }
 
   /** Stops reading, indexes what was received, and saves the cursor. */
-  async close(): Promise<void> {
-    clearInterval(this.markTimer)
-    await this.client.close()
-    if (this.watermark !== undefined) this.mark()
-    await this.queue.close()
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.markTimer)
+      await this.client.close()
+      if (this.watermark !== this.marked) this.mark()
+      await this.queue.close()
+    })()
+    return this.closing
   }
 }

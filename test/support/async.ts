@@ -55,3 +55,12 @@ export class Inbox<T> {
     return this.items
   }
 }
+
+/** Waits for a condition owned by another party (a socket, a process), checking on a short tick. */
+export async function until(check: () => boolean, label: string, ms = DEFAULT_WAIT_MS): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${label}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}

@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Indexer } from '../core/indexer.js'
+import type { Logger } from '../core/logger.js'
+import { US_PER_DAY } from '../core/time.js'
+import { SqlStore } from '../store/sql-store.js'
+import { SqliteDriver } from '../store/sqlite-driver.js'
+import { community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../../test/support/events.js'
+import { FakeJetstream } from '../../test/support/fake-jetstream.js'
+import { Inbox, until } from '../../test/support/async.js'
+import { JetstreamIngest } from './jetstream-ingest.js'
+
+const samples = readFileSync(new URL('../../test/fixtures/samples.jsonl', import.meta.url), 'utf8').split('\n').filter(Boolean)
+const A = community('did:plc:alice', '3jzfcijpj2z2a')
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function setup() {
+  const server = await FakeJetstream.start()
+  const dir = mkdtempSync(join(tmpdir(), 'atrarium-ingest-'))
+  const driver = new SqliteDriver(join(dir, 'index.sqlite'))
+  const store = new SqlStore(driver)
+  const errors = new Inbox<string>()
+  const log: Logger = { debug() {}, info() {}, warn() {}, error: (_o, msg) => errors.push(msg ?? '') }
+  const indexer = new Indexer({ store, log, retentionUs: 7 * US_PER_DAY })
+  const ingest = new JetstreamIngest({ url: server.url, store, indexer, log })
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => driver.close(), () => server.close(), () => ingest.close())
+  ingest.start()
+  await server.connected(1)
+  return { server, store, driver, ingest, errors }
+}
+
+describe('JetstreamIngest', () => {
+  it('never saves a cursor ahead of its batch: a failed commit keeps the old cursor and the batch is retried', async () => {
+    const { server, store, driver, ingest, errors } = await setup()
+    const first = [configEvent(A), membershipEvent('did:plc:bob', 'm1', A)]
+    server.publish(toJetstream(first[0]!))
+    server.publish(toJetstream(first[1]!))
+    await until(() => ingest.stats.frames === 2, 'two frames')
+    await ingest.idle()
+    const saved = store.getCursor('jetstream')
+    expect(saved).toBe(first[1]!.timeUs)
+
+    // The disk refuses the next commit (the cursor write fails inside the batch transaction).
+    let failing = true
+    const setCursor = store.setCursor.bind(store)
+    store.setCursor = (source, cursor) => {
+      if (failing) throw new Error('SQLITE_FULL')
+      setCursor(source, cursor)
+    }
+    const posts = [postEvent('did:plc:bob', 'p1', A.hashtag), postEvent('did:plc:bob', 'p2', A.hashtag)]
+    for (const p of posts) server.publish(toJetstream(p))
+    await errors.atLeast(1, 'a failed batch')
+    expect(store.getCursor('jetstream')).toBe(saved)
+    expect(driver.all('SELECT uri FROM posts')).toEqual([])
+
+    failing = false
+    await until(() => ingest.stats.frames === 4, 'four frames')
+    await ingest.idle()
+    expect(store.getCursor('jetstream')).toBe(posts[1]!.timeUs)
+    expect(driver.all<{ uri: string }>('SELECT uri FROM posts ORDER BY uri').map((r) => r.uri)).toEqual([postUri('did:plc:bob', 'p1'), postUri('did:plc:bob', 'p2')])
+  })
+
+  it('drops real frames that name no community without parsing them, yet advances the cursor past them', async () => {
+    const { server, store, ingest } = await setup()
+    for (const raw of samples) server.publish(raw)
+    const maxTime = Math.max(...samples.map((l) => JSON.parse(l).time_us as number))
+    await until(() => ingest.stats.frames === samples.length, 'every sample')
+    // Closing drains the queue and commits a final cursor mark for dropped frames.
+    await ingest.close()
+    expect(ingest.stats.frames).toBe(samples.length)
+    expect(ingest.stats.passed).toBe(0)
+    expect(store.getCursor('jetstream')).toBe(maxTime)
+  })
+
+  it('lets a post delete through when its author has indexed posts, even before the create is committed', async () => {
+    const { server, driver, ingest } = await setup()
+    const events = [configEvent(A), membershipEvent('did:plc:bob', 'm1', A), postEvent('did:plc:bob', 'p1', A.hashtag)]
+    for (const e of events) server.publish(toJetstream(e))
+    server.publish({ did: 'did:plc:bob', time_us: events[2]!.timeUs + 1, kind: 'commit', commit: { rev: 'x', operation: 'delete', collection: 'app.bsky.feed.post', rkey: 'p1' } })
+    server.publish({ did: 'did:plc:zed', time_us: events[2]!.timeUs + 2, kind: 'commit', commit: { rev: 'x', operation: 'delete', collection: 'app.bsky.feed.post', rkey: 'p1' } })
+    await until(() => ingest.stats.frames === 5, 'five frames')
+    await ingest.close()
+    expect(ingest.stats.passed).toBe(4)
+    expect(driver.all('SELECT uri FROM posts')).toEqual([])
+  })
+})
