@@ -1,9 +1,24 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
-    hookTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['src/workers/**', 'test/workers/**'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [cloudflareTest({ main: './src/workers/index.ts', wrangler: { configPath: './wrangler.jsonc' } })],
+        test: { name: 'workers', include: ['src/workers/**/*.test.ts', 'test/workers/**/*.test.ts'] },
+      },
+    ],
   },
 })

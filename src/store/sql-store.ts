@@ -168,10 +168,11 @@ export class SqlStore implements Store {
   }
 
   purgePosts(minSortUs: number, limit: number): number {
-    return this.db.run(
-      'DELETE FROM posts WHERE (community, uri) IN (SELECT community, uri FROM posts WHERE sort_us < ? LIMIT ?)',
+    // RETURNING counts rows portably: DO SQL's rowsWritten also counts index writes.
+    return this.db.all(
+      'DELETE FROM posts WHERE (community, uri) IN (SELECT community, uri FROM posts WHERE sort_us < ? LIMIT ?) RETURNING 1',
       minSortUs, limit,
-    ).changes
+    ).length
   }
 
   indexedAuthors(): string[] {

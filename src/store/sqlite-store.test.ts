@@ -19,7 +19,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-describeStore('SQLite file', () => openFile().store)
+describeStore('SQLite file', async (body) => body(openFile().store))
 
 describe('SQLite specifics', () => {
   it('runs in WAL mode and keeps data across reopen, migrating once', () => {

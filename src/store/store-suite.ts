@@ -4,9 +4,12 @@ import { DEFAULT_FEED_MIX } from '../core/records.js'
 
 /**
  * One suite for the Store interface, run against every backend (SQLite file on Node,
- * Durable Object SQL on Workers), so the two cannot drift apart.
+ * Durable Object SQL on Workers), so the two cannot drift apart. Each test body runs inside
+ * `withStore`, because a Durable Object's storage is only reachable inside that object.
  */
-export function describeStore(name: string, open: () => Store | Promise<Store>): void {
+export type WithStore = (body: (store: Store) => void) => Promise<void>
+
+export function describeStore(name: string, withStore: WithStore): void {
   const config = (id: string, owner = 'did:plc:owner'): StoredConfig => ({
     uri: `at://${owner}/net.atrarium.community.config/${id}`,
     id,
@@ -22,17 +25,15 @@ export function describeStore(name: string, open: () => Store | Promise<Store>):
   })
 
   describe(`Store contract: ${name}`, () => {
-    it('keeps cursors per source and overwrites them', async () => {
-      const s = await open()
+    it('keeps cursors per source and overwrites them', () => withStore((s) => {
       expect(s.getCursor('jetstream')).toBeUndefined()
       s.setCursor('jetstream', 10)
       s.setCursor('jetstream', 20)
       s.setCursor('firehose', 5)
       expect([s.getCursor('jetstream'), s.getCursor('firehose')]).toEqual([20, 5])
-    })
+    }))
 
-    it('stores configs by uri and by id, and deletes them', async () => {
-      const s = await open()
+    it('stores configs by uri and by id, and deletes them', () => withStore((s) => {
       const a = config('aaaaaaaa')
       s.putConfig(a)
       s.putConfig({ ...a, config: { ...a.config, name: 'renamed' } })
@@ -42,10 +43,9 @@ export function describeStore(name: string, open: () => Store | Promise<Store>):
       expect(s.listCommunities().map((c) => c.id)).toEqual(['aaaaaaaa', 'bbbbbbbb'])
       s.deleteConfig(a.uri)
       expect(s.getCommunity('aaaaaaaa')).toBeUndefined()
-    })
+    }))
 
-    it('answers active membership by community and did', async () => {
-      const s = await open()
+    it('answers active membership by community and did', () => withStore((s) => {
       const m = { uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: 'at://c', role: 'member' as const, joinedAt: 'x', active: true }
       s.putMembership(m)
       expect(s.hasActiveMembership('at://c', 'did:plc:m')).toBe(true)
@@ -55,10 +55,9 @@ export function describeStore(name: string, open: () => Store | Promise<Store>):
       s.putMembership(m)
       s.deleteMembership(m.uri)
       expect(s.hasActiveMembership('at://c', 'did:plc:m')).toBe(false)
-    })
+    }))
 
-    it('stores actions by target and lists targets', async () => {
-      const s = await open()
+    it('stores actions by target and lists targets', () => withStore((s) => {
       s.putAction(action('at://m/1', 'at://p/1', 1))
       s.putAction({ ...action('at://m/2', 'at://p/1', 2), reason: 'spam' })
       s.putAction(action('at://m/3', 'at://p/2', 3))
@@ -68,10 +67,9 @@ export function describeStore(name: string, open: () => Store | Promise<Store>):
       expect(s.actionTargets('at://c').sort()).toEqual(['at://p/1', 'at://p/2'])
       s.deleteAction('at://m/1')
       expect(s.getAction('at://m/1')).toBeUndefined()
-    })
+    }))
 
-    it('pages a skeleton in (sort time, uri) order without skips when times tie', async () => {
-      const s = await open()
+    it('pages a skeleton in (sort time, uri) order without skips when times tie', () => withStore((s) => {
       for (let n = 0; n < 7; n++) s.putPost(post('c1', n, 500))
       s.putPost(post('c2', 99, 500))
       const seen: string[] = []
@@ -84,10 +82,9 @@ export function describeStore(name: string, open: () => Store | Promise<Store>):
       }
       expect(seen).toEqual([...seen].sort().reverse())
       expect(new Set(seen).size).toBe(7)
-    })
+    }))
 
-    it('hides, blocks and drops posts, and honours minSortUs', async () => {
-      const s = await open()
+    it('hides, blocks and drops posts, and honours minSortUs', () => withStore((s) => {
       s.putPost(post('c', 1))
       s.putPost(post('c', 2, 1002, 'did:plc:b'))
       s.putPost(post('c', 3))
@@ -101,10 +98,9 @@ export function describeStore(name: string, open: () => Store | Promise<Store>):
       expect(s.skeleton({ community: 'c', minSortUs: 1002, limit: 10 })).toHaveLength(2)
       s.dropCommunityPosts('c')
       expect(uris()).toEqual([])
-    })
+    }))
 
-    it('tracks a post across communities and deletes it everywhere', async () => {
-      const s = await open()
+    it('tracks a post across communities and deletes it everywhere', () => withStore((s) => {
       const p = post('c1', 1, 777)
       s.putPost(p)
       s.putPost({ ...p, community: 'c2' })
@@ -117,19 +113,17 @@ export function describeStore(name: string, open: () => Store | Promise<Store>):
       expect(s.postCommunities(p.uri)).toEqual(['c2'])
       s.deletePost(p.uri)
       expect(s.postSortUs(p.uri)).toBeUndefined()
-    })
+    }))
 
-    it('purges posts older than the window in bounded chunks', async () => {
-      const s = await open()
+    it('purges posts older than the window in bounded chunks', () => withStore((s) => {
       for (let n = 0; n < 10; n++) s.putPost(post('c', n, n))
       expect(s.purgePosts(5, 3)).toBe(3)
       expect(s.purgePosts(5, 100)).toBe(2)
       expect(s.purgePosts(5, 100)).toBe(0)
       expect(s.skeleton({ community: 'c', minSortUs: 0, limit: 100 })).toHaveLength(5)
-    })
+    }))
 
-    it('rolls back a failed transaction', async () => {
-      const s = await open()
+    it('rolls back a failed transaction', () => withStore((s) => {
       expect(() =>
         s.transaction(() => {
           s.setCursor('j', 1)
@@ -137,6 +131,6 @@ export function describeStore(name: string, open: () => Store | Promise<Store>):
         }),
       ).toThrow('boom')
       expect(s.getCursor('j')).toBeUndefined()
-    })
+    }))
   })
 }

@@ -1,0 +1,5 @@
+declare namespace Cloudflare {
+  interface Env {
+    COMMUNITY_FEED: DurableObjectNamespace<import('./index.js').CommunityFeedGenerator>
+  }
+}
