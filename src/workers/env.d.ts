@@ -1,5 +1,16 @@
 declare namespace Cloudflare {
   interface Env {
-    COMMUNITY_FEED: DurableObjectNamespace<import('./index.js').CommunityFeedGenerator>
+    COMMUNITY_FEED: DurableObjectNamespace<import('./community-feed.js').CommunityFeedGenerator>
+    FIREHOSE_RECEIVER: DurableObjectNamespace<import('./firehose-receiver.js').FirehoseReceiver>
+    DIRECTORY: DurableObjectNamespace<import('./directory.js').Directory>
+    FIREHOSE_QUEUE: Queue<string>
+    ATRARIUM_JETSTREAM_URL: string
+    ATRARIUM_HOSTNAME: string
+    ATRARIUM_SERVICE_DID: string
+    ATRARIUM_RETENTION_DAYS: string
+    ATRARIUM_PLC_URL: string
+    LOG_LEVEL: string
   }
 }
+
+type Env = Cloudflare.Env
