@@ -1,11 +1,18 @@
 import { Hono } from 'hono'
-import type { FeedService } from '../core/feed-service.js'
+import type { FeedError, Skeleton, SkeletonParams } from '../core/feed-service.js'
+import type { Result } from '../core/result.js'
 import type { Logger } from '../core/logger.js'
 import { NSID } from '../core/nsid.js'
 import { InternalServerError, InvalidRequestError, MethodNotImplementedError, XrpcError } from './xrpc-error.js'
 
+/** The read side each host provides: in process on Node, by RPC to Durable Objects on Workers. */
+export interface Feeds {
+  getFeedSkeleton(params: SkeletonParams): Result<Skeleton, FeedError> | Promise<Result<Skeleton, FeedError>>
+  describeFeedGenerator(): { did: string; feeds: { uri: string }[] } | Promise<{ did: string; feeds: { uri: string }[] }>
+}
+
 export interface AppDeps {
-  feeds: FeedService
+  feeds: Feeds
   hostname: string
   log: Logger
   /** Extra, host-specific health details (stream lag, cursor). */
@@ -26,16 +33,16 @@ function parseLimit(raw: string | undefined): number {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
 
-  app.get(`/xrpc/${NSID.getFeedSkeleton}`, (c) => {
+  app.get(`/xrpc/${NSID.getFeedSkeleton}`, async (c) => {
     const feed = c.req.query('feed')
     if (!feed) throw new InvalidRequestError('feed is required')
     const cursor = c.req.query('cursor')
-    const result = deps.feeds.getFeedSkeleton({ feed, limit: parseLimit(c.req.query('limit')), ...(cursor !== undefined ? { cursor } : {}) })
+    const result = await deps.feeds.getFeedSkeleton({ feed, limit: parseLimit(c.req.query('limit')), ...(cursor !== undefined ? { cursor } : {}) })
     if (!result.ok) throw new InvalidRequestError(result.error.message, result.error.error)
     return c.json(result.value)
   })
 
-  app.get(`/xrpc/${NSID.describeFeedGenerator}`, (c) => c.json(deps.feeds.describeFeedGenerator()))
+  app.get(`/xrpc/${NSID.describeFeedGenerator}`, async (c) => c.json(await deps.feeds.describeFeedGenerator()))
 
   app.get('/.well-known/did.json', (c) =>
     c.json({

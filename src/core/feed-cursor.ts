@@ -20,7 +20,7 @@ function fromBase64Url(s: string): string | undefined {
   try {
     const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'))
     const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0))
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
   } catch {
     return undefined
   }

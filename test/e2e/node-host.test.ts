@@ -5,17 +5,11 @@ import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { NSID } from '../../src/core/nsid.js'
 import type { RepoEvent } from '../../src/core/events.js'
-import { actionEvent, community, configEvent, del, isoUs, membershipEvent, postEvent, postUri, tick, toJetstream } from '../support/events.js'
+import { community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../support/events.js'
+import { A, alice, bob, expected, feedPath, MALFORMED_FRAMES, readFeed, scenario } from '../support/scenario.js'
 import { FakeJetstream } from '../support/fake-jetstream.js'
 import { NodeHost } from '../support/node-process.js'
 
-const alice = 'did:plc:alice'
-const bob = 'did:plc:bob'
-const carol = 'did:plc:carol'
-const dave = 'did:plc:dave'
-const mallory = 'did:plc:mallory'
-const A = community(alice, '3jzfcijpj2z2a')
-const feedPath = (id: string, extra = '') => `/xrpc/app.bsky.feed.getFeedSkeleton?feed=${encodeURIComponent(`at://did:plc:publisher/app.bsky.feed.generator/${id}`)}${extra}`
 
 const dirs: string[] = []
 const hosts: NodeHost[] = []
@@ -48,18 +42,7 @@ const send = (server: FakeJetstream, events: RepoEvent[]) => {
   return events[events.length - 1]!.timeUs
 }
 
-async function feed(host: NodeHost, id: string): Promise<string[]> {
-  const out: string[] = []
-  let cursor = ''
-  for (let i = 0; i < 100; i++) {
-    const r = await host.get(feedPath(id, `&limit=2${cursor ? `&cursor=${cursor}` : ''}`))
-    expect(r.status).toBe(200)
-    out.push(...r.body.feed.map((f: { post: string }) => f.post))
-    if (!r.body.cursor) return out
-    cursor = r.body.cursor
-  }
-  throw new Error('feed did not end')
-}
+const feed = (host: NodeHost, id: string) => readFeed((p) => host.get(p), id)
 
 describe('Node host end to end: npm start against a local Jetstream', () => {
   it('plays a scripted sequence with malformed frames mixed in and serves SPEC-exact skeletons', async () => {
@@ -69,50 +52,18 @@ describe('Node host end to end: npm start against a local Jetstream', () => {
     expect(conn.url.searchParams.getAll('wantedCollections').sort()).toEqual([NSID.post, NSID.config, NSID.membership, NSID.action].sort())
     expect(conn.cursor).toBeUndefined()
 
-    const script: (RepoEvent | string)[] = [
-      membershipEvent(bob, 'm1', A), // before its config: kept, applies later (SPEC §6)
-      configEvent(A, { moderators: [dave] }),
-      'this is not json #atrarium_',
-      membershipEvent(mallory, 'm2', A, { role: 'moderator' }),
-      JSON.stringify({ did: bob, time_us: 'soon', kind: 'commit', commit: { collection: NSID.post } }) + ' atrarium_',
-      postEvent(bob, 'p1', `hello ${A.hashtag}!`),
-      postEvent(carol, 'p2', `not a member ${A.hashtag}`),
-      postEvent(bob, 'p3', 'tag only in tags', { tags: [A.tag] }),
-      postEvent(bob, 'p4', `runs on ${A.hashtag}x`),
-      postEvent(bob, 'p-hidden', `to hide ${A.hashtag}`),
-      actionEvent(dave, 'a1', A, 'hide_post', postUri(bob, 'p-hidden'), isoUs(tick())),
-      actionEvent(mallory, 'a2', A, 'hide_post', postUri(bob, 'p1'), isoUs(tick())),
-      `{"did":"${bob}","time_us":1,"kind":"commit","commit":"net.atrarium.garbage"}`,
-      postEvent(bob, 'p5', `edit me ${A.hashtag}`),
-      postEvent(bob, 'p5', 'edited: tag removed', {}, 'update'),
-      postEvent(mallory, 'p6', `mallory posts ${A.hashtag}`),
-      actionEvent(dave, 'a3', A, 'block_user', mallory, '2026-11-01T00:00:00.000Z'),
-      postEvent(bob, 'p7', `to delete ${A.hashtag}`),
-      del(bob, NSID.post, 'p7'),
-      postEvent(bob, 'p8', `future ${A.hashtag}`, { createdAt: '2099-01-01T00:00:00.000Z' }),
-      postEvent(bob, 'p9', `last ${A.hashtag}`),
-    ]
-    for (const item of script) {
-      if (typeof item === 'string') jetstream.publish(item)
-      else jetstream.publish(toJetstream(item))
-    }
-    const last = script[script.length - 1] as RepoEvent
-    await host.caughtUp(last.timeUs)
-
-    expect(await feed(host, A.id)).toEqual([postUri(bob, 'p9'), postUri(bob, 'p8'), postUri(bob, 'p3'), postUri(bob, 'p1')])
+    const s = scenario()
+    for (const f of s.frames) jetstream.publish(f)
+    await host.caughtUp(s.lastTimeUs)
+    expect(await readFeed((p) => host.get(p), A.id)).toEqual(expected.feed)
     expect((await host.get(feedPath('ffffffff'))).body.error).toBe('UnknownFeed')
     expect((await host.get(feedPath(A.id, '&limit=0'))).body.error).toBe('InvalidRequest')
-    expect((await host.get('/xrpc/app.bsky.feed.describeFeedGenerator')).body).toEqual({
-      did: 'did:web:feeds.example.com',
-      feeds: [{ uri: `at://${alice}/app.bsky.feed.generator/${A.id}` }],
-    })
-    const health = await host.health()
-    expect(health.ingest.malformed).toBe(3)
+    expect((await host.get('/xrpc/app.bsky.feed.describeFeedGenerator')).body).toEqual(expected.describe)
+    expect((await host.health()).ingest.malformed).toBe(MALFORMED_FRAMES)
 
-    // Unblock mallory and withdraw the hide: both come back at once, from the index.
-    const tail = [actionEvent(dave, 'a4', A, 'unblock_user', mallory, '2026-11-01T00:00:01.000Z'), del(dave, NSID.action, 'a1')]
-    await host.caughtUp(send(jetstream, tail))
-    expect(await feed(host, A.id)).toEqual([postUri(bob, 'p9'), postUri(bob, 'p8'), postUri(mallory, 'p6'), postUri(bob, 'p-hidden'), postUri(bob, 'p3'), postUri(bob, 'p1')])
+    for (const f of s.tailFrames) jetstream.publish(f)
+    await host.caughtUp(s.tailTimeUs)
+    expect(await readFeed((p) => host.get(p), A.id)).toEqual(expected.feedAfterTail)
     await host.stop('SIGTERM')
     expect(host.stoppedCleanly).toBe(true)
   })

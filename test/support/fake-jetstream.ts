@@ -58,7 +58,7 @@ export class FakeJetstream {
   /** Sends one frame to every client and keeps it for replay. Malformed frames are sent as is. */
   publish(frame: object | string, timeUs?: number): void {
     const raw = typeof frame === 'string' ? frame : JSON.stringify(frame)
-    const t = timeUs ?? (typeof frame === 'object' && 'time_us' in frame ? Number(frame.time_us) : 0)
+    const t = timeUs ?? Number(/"time_us":(\d+)/.exec(raw)?.[1] ?? 0)
     this.log.push({ raw, timeUs: t })
     for (const ws of this.wss.clients) ws.send(raw)
   }

@@ -1,0 +1,13 @@
+import { communityIdOf } from '../core/community-id.js'
+
+/** Directory shards: enough to spread the per-post lookups, few enough to stay warm. */
+export const DIRECTORY_SHARDS = 16
+export const COMMUNITIES_DIRECTORY = 'communities'
+
+/** The directory shard that routes a repo's records; keyed by DID so one repo stays on one shard. */
+export function directoryShardOf(did: string): string {
+  return `repo:${parseInt(communityIdOf(did), 16) % DIRECTORY_SHARDS}`
+}
+
+export const communityStub = (env: Env, id: string) => env.COMMUNITY_FEED.get(env.COMMUNITY_FEED.idFromName(id))
+export const directoryStub = (env: Env, name: string) => env.DIRECTORY.get(env.DIRECTORY.idFromName(name))
