@@ -12,12 +12,12 @@ let seq = 0
 async function deliver(frames: string[]) {
   const batch = createMessageBatch<string>('atrarium-firehose', frames.map((body) => ({ id: `m${seq++}`, timestamp: new Date(), attempts: 1, body })))
   const ctx = createExecutionContext()
-  await worker.queue(batch as MessageBatch<unknown>, testEnv, ctx)
+  await worker.queue(batch as MessageBatch<unknown>, testEnv)
   return getQueueResult(batch, ctx)
 }
 
 const get = async (path: string) => {
-  const res = await worker.fetch(new Request(`https://feeds.example.com${path}`), testEnv, createExecutionContext())
+  const res = await worker.fetch(new Request(`https://feeds.example.com${path}`), testEnv)
   return { status: res.status, body: (await res.json()) as any }
 }
 
