@@ -19,6 +19,7 @@ export default defineConfig({
         plugins: [cloudflareTest({ main: './src/workers/index.ts', wrangler: { configPath: './wrangler.jsonc' } })],
         test: {
           name: 'workers',
+          testTimeout: 30_000,
           include: ['src/workers/**/*.test.ts', 'test/workers/**/*.test.ts'],
           // @atproto/lexicon is CommonJS reaching multiformats' Node hashing; pre-bundling it the
           // way wrangler does (browser conditions) gives workerd the WebCrypto build.

@@ -1,0 +1,67 @@
+import { createMessageBatch, env } from 'cloudflare:test'
+import { expect, it } from 'vitest'
+import { passesPrefilter, peekDid } from '../../src/core/prefilter.js'
+import { sqlUsage } from '../../src/workers/do-sql-driver.js'
+import worker from '../../src/workers/index.js'
+import { createStream } from '../support/stream-generator.js'
+
+/** Counts every RPC made on a Durable Object namespace's stubs. */
+function counting<T extends DurableObjectNamespace<any>>(ns: T, counter: { calls: number }): T {
+  return new Proxy(ns, {
+    get(target, prop) {
+      if (prop !== 'get') return Reflect.get(target, prop).bind?.(target) ?? Reflect.get(target, prop)
+      return (id: DurableObjectId) => {
+        const stub = target.get(id)
+        return new Proxy(stub, {
+          get(s, method) {
+            const value = Reflect.get(s, method)
+            if (typeof value !== 'function' || method === 'then') return value
+            return (...args: unknown[]) => {
+              counter.calls++
+              return Reflect.apply(value, s, args)
+            }
+          },
+        })
+      }
+    },
+  }) as T
+}
+
+it('cost model: Durable Object requests, rows written and queue operations per 1,000 network events', async () => {
+  const requests = { calls: 0 }
+  const costEnv = { ...env, COMMUNITY_FEED: counting(env.COMMUNITY_FEED, requests), DIRECTORY: counting(env.DIRECTORY, requests) }
+  const stream = createStream({ seed: 7, communities: 20, membersPerCommunity: 25 })
+  let seq = 0
+  const deliver = async (frames: string[]) => {
+    for (let i = 0; i < frames.length; i += 100) {
+      const batch = createMessageBatch<string>('atrarium-firehose', frames.slice(i, i + 100).map((body) => ({ id: `c${seq++}`, timestamp: new Date(), attempts: 1, body })))
+      await worker.queue(batch as MessageBatch<unknown>, costEnv)
+    }
+  }
+  await deliver(stream.setup())
+
+  const N = 20_000
+  const authors = new Set<string>()
+  const survivors: string[] = []
+  for (let i = 0; i < N; i++) {
+    const { raw } = stream.next()
+    if (!passesPrefilter(raw, (d) => authors.has(d))) continue
+    if (raw.includes('"app.bsky.feed.post"')) authors.add(peekDid(raw)!)
+    survivors.push(raw)
+  }
+  requests.calls = 0
+  const rowsBefore = sqlUsage.rowsWritten
+  await deliver(survivors)
+  const per1000 = (n: number) => Math.round((n / N) * 1000 * 100) / 100
+  const queueOps = survivors.length * 3 // write, read and delete (ack) per message under 64 KB
+  const result = {
+    events: N,
+    queueMessages: survivors.length,
+    perThousand: { queueMessages: per1000(survivors.length), queueOperations: per1000(queueOps), doRequests: per1000(requests.calls), rowsWritten: per1000(sqlUsage.rowsWritten - rowsBefore) },
+  }
+  console.log(`COST_MODEL ${JSON.stringify(result)}`)
+  expect(survivors.length).toBeGreaterThan(N * 0.005)
+  expect(survivors.length).toBeLessThan(N * 0.05)
+  expect(requests.calls).toBeGreaterThanOrEqual(survivors.length)
+  expect(sqlUsage.rowsWritten - rowsBefore).toBeGreaterThan(0)
+}, 120_000)
