@@ -6,14 +6,15 @@ import worker from '../../src/workers/index.js'
 import { createStream } from '../support/stream-generator.js'
 
 /** Counts every RPC made on a Durable Object namespace's stubs. */
-function counting<T extends DurableObjectNamespace<any>>(ns: T, counter: { calls: number }): T {
-  return new Proxy(ns, {
-    get(target, prop) {
-      if (prop !== 'get') return Reflect.get(target, prop).bind?.(target) ?? Reflect.get(target, prop)
+function counting<T>(ns: T, counter: { calls: number }): T {
+  const namespace = ns as any
+  return new Proxy(namespace, {
+    get(target: any, prop) {
+      if (prop !== 'get') return typeof target[prop] === 'function' ? target[prop].bind(target) : target[prop]
       return (id: DurableObjectId) => {
         const stub = target.get(id)
         return new Proxy(stub, {
-          get(s, method) {
+          get(s: object, method) {
             const value = Reflect.get(s, method)
             if (typeof value !== 'function' || method === 'then') return value
             return (...args: unknown[]) => {
