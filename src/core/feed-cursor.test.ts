@@ -1,18 +1,31 @@
 import { describe, expect, it } from 'vitest'
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor.js'
+import { initialMixState, type MixState } from './feed-mix.js'
 import { parseFeedUri } from './feed-service.js'
 
 describe('feed cursor', () => {
-  it.each([
-    { sortUs: 0, uri: 'at://did:plc:a/app.bsky.feed.post/1' },
-    { sortUs: 1763596800000000, uri: 'at://did:web:example.com/app.bsky.feed.post/3l3qo2vutsw2b' },
-  ])('round-trips %j and is opaque', (pos) => {
-    const c = encodeFeedCursor(pos)
+  const states: MixState[] = [
+    { ...initialMixState(), k: 1, taken: { own: 1, parent: 0, global: 0 }, pos: { own: { sortUs: 0, uri: 'at://did:plc:a/app.bsky.feed.post/1' } } },
+    { k: 50, taken: { own: 30, parent: 15, global: 5 }, pos: { own: { sortUs: 1763596800000000, uri: 'at://did:web:example.com/app.bsky.feed.post/3l3qo2vutsw2b' }, parent: { sortUs: 5, uri: 'at://did:plc:p/app.bsky.feed.post/x' }, global: { sortUs: 9, uri: 'at://did:plc:g/app.bsky.feed.post/é' } } },
+  ]
+  it.each(states)('round-trips %j and is opaque', (state) => {
+    const c = encodeFeedCursor(state)
     expect(c).toMatch(/^[A-Za-z0-9_-]+$/)
-    expect(decodeFeedCursor(c)).toEqual({ ok: true, value: pos })
+    expect(decodeFeedCursor(c)).toEqual({ ok: true, value: state })
   })
 
-  it.each(['', 'abc', '!!!!', '1|2|at://x', btoa('1|x|at://y'), btoa('2|5|at://y'), 'A'.repeat(5000), btoa('1|99999999999999999|at://y')])('rejects %j', (c) => {
+  const b64 = (s: string) => btoa(s).replace(/=+$/, '')
+  it.each([
+    '', 'abc', '!!!!', 'A'.repeat(5000),
+    b64('{"v":1,"k":1,"t":[1,0,0],"p":{}}'),
+    b64('{"v":2,"k":-1,"t":[1,0,0],"p":{}}'),
+    b64('{"v":2,"k":1,"t":[1,0],"p":{}}'),
+    b64('{"v":2,"k":1,"t":[1,0,0],"p":{"elsewhere":[1,"at://x"]}}'),
+    b64('{"v":2,"k":1,"t":[1,0,0],"p":{"own":[1,"https://x"]}}'),
+    b64('{"v":2,"k":1,"t":[1,0,0],"p":{"own":[1.5,"at://x"]}}'),
+    b64('{"v":2,"k":1,"t":[1,0,0],"p":[]}'),
+    b64('null'),
+  ])('rejects %j', (c) => {
     expect(decodeFeedCursor(c).ok).toBe(false)
   })
 })

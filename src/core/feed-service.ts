@@ -1,9 +1,12 @@
 import { isValidDid } from '@atproto/syntax'
 import { isCommunityId } from './community-id.js'
+import { resolveParent } from './community-parent.js'
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor.js'
+import { initialMixState, mixPage, type FeedSource, type SourceName } from './feed-mix.js'
+import type { Logger } from './logger.js'
 import { NSID } from './nsid.js'
 import { err, ok, type Result } from './result.js'
-import type { Store } from './store.js'
+import type { Store, StoredConfig } from './store.js'
 
 export interface FeedError {
   error: 'InvalidRequest' | 'UnknownFeed'
@@ -40,7 +43,7 @@ export function parseFeedUri(feed: string): Result<{ publisher: string; rkey: st
 /** Reads the index for `getFeedSkeleton` and `describeFeedGenerator`. */
 export class FeedService {
   constructor(
-    private readonly deps: { store: Store; serviceDid: string; minSortUs: () => number },
+    private readonly deps: { store: Store; serviceDid: string; minSortUs: () => number; log?: Logger },
   ) {}
 
   getFeedSkeleton(params: SkeletonParams): Result<Skeleton, FeedError> {
@@ -49,23 +52,47 @@ export class FeedService {
     const id = parsed.value.rkey
     const community = isCommunityId(id) ? this.deps.store.getCommunity(id) : undefined
     if (!community) return err({ error: 'UnknownFeed', message: `unknown feed ${params.feed}` })
-    let after
+    let state = initialMixState()
     if (params.cursor !== undefined) {
       const decoded = decodeFeedCursor(params.cursor)
       if (!decoded.ok) return err({ error: 'InvalidRequest', message: decoded.error })
-      after = decoded.value
+      state = decoded.value
     }
-    const rows = this.deps.store.skeleton({
-      community: id,
-      minSortUs: this.deps.minSortUs(),
-      limit: params.limit,
-      ...(after ? { after } : {}),
-    })
-    const last = rows[rows.length - 1]
+    const page = mixPage(community.config.feedMix, this.sources(community), state, params.limit)
     return ok({
-      feed: rows.map((r) => ({ post: r.uri })),
-      ...(last && rows.length === params.limit ? { cursor: encodeFeedCursor(last) } : {}),
+      feed: page.entries.map((e) => ({ post: e.uri })),
+      ...(page.more && page.entries.length > 0 ? { cursor: encodeFeedCursor(page.state) } : {}),
     })
+  }
+
+  /** The own, parent and global sources of a community, over the index (SPEC §7). */
+  private sources(community: StoredConfig): Partial<Record<SourceName, FeedSource>> {
+    const { store } = this.deps
+    const minSortUs = this.deps.minSortUs()
+    const resolved = resolveParent(store, community)
+    if (resolved.parent === undefined && resolved.reason) {
+      this.deps.log?.warn({ community: community.uri, parent: community.config.parentCommunity, reason: resolved.reason }, 'parent community ignored')
+    }
+    const parentId = resolved.parent?.id
+    const visible = new Map<string, string[]>()
+    const visibleIn = (uri: string) => {
+      let ids = visible.get(uri)
+      if (!ids) visible.set(uri, (ids = store.visibleCommunities(uri)))
+      return ids
+    }
+    const ofCommunity = (id: string): FeedSource => ({
+      read: (after, limit) => store.skeleton({ community: id, minSortUs, limit, ...(after ? { after } : {}) }),
+      holds: (uri) => visibleIn(uri).includes(id),
+    })
+    const exclude = parentId ? [community.id, parentId] : [community.id]
+    return {
+      own: ofCommunity(community.id),
+      ...(parentId ? { parent: ofCommunity(parentId) } : {}),
+      global: {
+        read: (after, limit) => store.globalSkeleton({ exclude, minSortUs, limit, ...(after ? { after } : {}) }),
+        holds: (uri) => visibleIn(uri).some((id) => !exclude.includes(id)),
+      },
+    }
   }
 
   describeFeedGenerator(): { did: string; feeds: { uri: string }[] } {

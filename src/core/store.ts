@@ -74,6 +74,10 @@ export interface Store {
   setAuthorBlocked(community: string, author: string, blocked: boolean): void
   dropCommunityPosts(community: string): void
   skeleton(q: SkeletonQuery): { uri: string; sortUs: number }[]
+  /** Visible posts of every community but `exclude`, each post once, in feed order. */
+  globalSkeleton(q: Omit<SkeletonQuery, 'community'> & { exclude: string[] }): { uri: string; sortUs: number }[]
+  /** Ids of the communities where a post is indexed and visible. */
+  visibleCommunities(uri: string): string[]
   /** Deletes up to `limit` posts older than `minSortUs`; returns how many went. */
   purgePosts(minSortUs: number, limit: number): number
   /** Authors with at least one indexed post, for the stage-1 filter. */

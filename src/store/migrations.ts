@@ -55,6 +55,11 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX posts_by_time ON posts (sort_us);
     `,
   },
+  {
+    version: 3,
+    // The feed mix's global source reads visible posts across communities in feed order.
+    sql: 'CREATE INDEX posts_global ON posts (sort_us DESC, uri DESC) WHERE hidden = 0 AND blocked = 0',
+  },
 ]
 
 export function migrate(db: SqlDriver): number {

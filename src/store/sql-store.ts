@@ -167,6 +167,31 @@ export class SqlStore implements Store {
       : this.db.all(sql, q.community, q.minSortUs, q.limit)
   }
 
+  globalSkeleton(q: Omit<SkeletonQuery, 'community'> & { exclude: string[] }): { uri: string; sortUs: number }[] {
+    const after = q.after
+    const excluded = q.exclude.map(() => '?').join(', ') || "''"
+    // A post in several communities shares its sort time, so its rows are adjacent: drop repeats
+    // here, and ask for a few extra rows so they rarely cost a short page.
+    const rows = this.db.all<{ uri: string; sortUs: number }>(
+      `SELECT uri, sort_us AS sortUs FROM posts INDEXED BY posts_global
+        WHERE hidden = 0 AND blocked = 0 AND sort_us >= ? AND community NOT IN (${excluded})
+        ${after ? 'AND (sort_us, uri) < (?, ?)' : ''}
+        ORDER BY sort_us DESC, uri DESC LIMIT ?`,
+      q.minSortUs, ...q.exclude, ...(after ? [after.sortUs, after.uri] : []), q.limit * 2,
+    )
+    const out: { uri: string; sortUs: number }[] = []
+    for (const r of rows) {
+      if (out[out.length - 1]?.uri === r.uri) continue
+      out.push(r)
+      if (out.length === q.limit) break
+    }
+    return out
+  }
+
+  visibleCommunities(uri: string): string[] {
+    return this.db.all<{ community: string }>('SELECT community FROM posts WHERE uri = ? AND hidden = 0 AND blocked = 0', uri).map((r) => r.community)
+  }
+
   purgePosts(minSortUs: number, limit: number): number {
     // RETURNING counts rows portably: DO SQL's rowsWritten also counts index writes.
     return this.db.all(
