@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { MIGRATIONS } from './migrations.js'
 import { SqlStore } from './sql-store.js'
 import { SqliteDriver } from './sqlite-driver.js'
 import { describeStore } from './store-suite.js'
@@ -30,7 +31,20 @@ describe('SQLite specifics', () => {
     a.driver.close()
     const b = openFile(file)
     expect(b.store.getCursor('j')).toBe(42)
-    expect(b.driver.all('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }])
+    expect(b.driver.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual(MIGRATIONS.map((m) => ({ version: m.version })))
+  })
+
+  it('upgrades a version-1 index to version 2 in place, keeping its data', () => {
+    const file = join(dir, 'v1.sqlite')
+    const old = new SqliteDriver(file)
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
+    old.exec(MIGRATIONS[0]!.sql)
+    old.run("INSERT INTO schema_migrations VALUES (1, 'then')")
+    old.run("INSERT INTO cursors VALUES ('j', 7)")
+    old.close()
+    const { driver, store } = openFile(file)
+    expect(store.getCursor('j')).toBe(7)
+    expect(driver.all('SELECT COUNT(*) AS n FROM backfill_repos')).toEqual([{ n: 0 }])
   })
 
   it('hides, blocks, checks membership and deletes through indexes, never a post scan', () => {
