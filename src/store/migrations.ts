@@ -56,6 +56,42 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
     `,
   },
   {
+    // Progress of `atrarium backfill`, so an interrupted run resumes where it stopped. `source`
+    // names the PDS or relay; rows of a source are removed once its run has been applied.
+    version: 2,
+    sql: `
+      CREATE TABLE backfill_listing (
+        source TEXT NOT NULL,
+        collection TEXT NOT NULL,
+        cursor TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (source, collection)
+      );
+
+      CREATE TABLE backfill_repos (
+        source TEXT NOT NULL,
+        did TEXT NOT NULL,
+        pds TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        PRIMARY KEY (source, did)
+      );
+
+      -- Records fetched but not yet applied: configs must be applied in (createdAt, uri) order
+      -- across all repos (SPEC §1), which is only known once every repo has been read.
+      CREATE TABLE backfill_records (
+        source TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        did TEXT NOT NULL,
+        collection TEXT NOT NULL,
+        rkey TEXT NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (source, uri)
+      );
+      CREATE INDEX backfill_records_by_did ON backfill_records (source, did);
+    `,
+  },
+  {
     version: 3,
     // The feed mix's global source reads visible posts across communities in feed order.
     sql: 'CREATE INDEX posts_global ON posts (sort_us DESC, uri DESC) WHERE hidden = 0 AND blocked = 0',

@@ -34,6 +34,19 @@ describe('SQLite specifics', () => {
     expect(b.driver.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual(MIGRATIONS.map((m) => ({ version: m.version })))
   })
 
+  it('upgrades a version-1 index to version 2 in place, keeping its data', () => {
+    const file = join(dir, 'v1.sqlite')
+    const old = new SqliteDriver(file)
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
+    old.exec(MIGRATIONS[0]!.sql)
+    old.run("INSERT INTO schema_migrations VALUES (1, 'then')")
+    old.run("INSERT INTO cursors VALUES ('j', 7)")
+    old.close()
+    const { driver, store } = openFile(file)
+    expect(store.getCursor('j')).toBe(7)
+    expect(driver.all('SELECT COUNT(*) AS n FROM backfill_repos')).toEqual([{ n: 0 }])
+  })
+
   it('hides, blocks, checks membership and deletes through indexes, never a post scan', () => {
     const { driver, store } = openFile()
     const seen: string[] = []

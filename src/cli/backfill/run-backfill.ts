@@ -1,0 +1,116 @@
+import { AtpAgent } from '@atproto/api'
+import type { Indexer } from '../../core/indexer.js'
+import { NSID } from '../../core/nsid.js'
+import { err, ok, type Result } from '../../core/result.js'
+import type { Identity } from '../identity.js'
+import { listAllRecords, parseRecordUri } from '../repo.js'
+import { orderForApply, toCreateEvent } from './apply-order.js'
+import type { BackfillState, RepoRef, StagedRecord } from './backfill-state.js'
+import { forEachBounded } from './pool.js'
+import type { Progress } from './progress.js'
+import { BACKFILL_COLLECTIONS, type RepoSource } from './repo-sources.js'
+
+export interface BackfillOptions {
+  source: RepoSource
+  state: BackfillState
+  indexer: Indexer
+  identity: Identity
+  progress: Progress
+  concurrency: number
+  /** Debugging aid: read at most this many repos, then stop with progress saved. */
+  limitRepos?: number
+  interrupted: () => boolean
+}
+
+export interface BackfillSummary {
+  complete: boolean
+  repos: { total: number; done: number; readThisRun: number; failed: { did: string; error: string }[] }
+  /** Records read and passed to the Indexer, which may still reject some (`rejected`). */
+  records: { configs: number; memberships: number; actions: number }
+  rejected: number
+}
+
+/** Upper bound on listing pages: 10 million repos at 1000 a page. */
+const MAX_LISTING_PAGES = 10_000
+const APPLY_CHUNK = 500
+
+async function listRepos(o: BackfillOptions): Promise<Result<void>> {
+  for (const listing of o.source.listings) {
+    let { cursor, done } = o.state.listing(listing)
+    for (let page = 0; !done && page < MAX_LISTING_PAGES; page++) {
+      if (o.interrupted()) return err('interrupted while listing repos; run again to resume')
+      const res = await o.source.page(listing, cursor)
+      if (!res.ok) return res
+      o.state.saveListingPage(listing, res.value.repos, res.value.cursor)
+      done = res.value.cursor === undefined || res.value.cursor === cursor
+      cursor = res.value.cursor
+    }
+  }
+  return ok(undefined)
+}
+
+async function readRepo(o: BackfillOptions, repo: RepoRef): Promise<Result<StagedRecord[]>> {
+  let pds = repo.pds
+  if (!pds) {
+    const found = await o.identity.pdsOf(repo.did)
+    if (!found.ok) return found
+    pds = found.value
+  }
+  const agent = new AtpAgent({ service: pds })
+  const out: StagedRecord[] = []
+  for (const collection of BACKFILL_COLLECTIONS) {
+    const records = await listAllRecords(agent, repo.did, collection)
+    if (!records.ok) return records
+    for (const r of records.value) out.push({ uri: r.uri, did: repo.did, collection, rkey: parseRecordUri(r.uri).rkey, record: r.value })
+  }
+  return ok(out)
+}
+
+/** Lists repos, reads their records with bounded concurrency, then applies them in SPEC §1 order. */
+export async function runBackfill(o: BackfillOptions): Promise<Result<BackfillSummary>> {
+  const listed = await listRepos(o)
+  if (!listed.ok) return listed
+  const pending = o.state.pendingRepos()
+  const batch = o.limitRepos === undefined ? pending : pending.slice(0, o.limitRepos)
+  const before = o.state.counts()
+  o.progress.start(before.total, before.done)
+  const failed: { did: string; error: string }[] = []
+  let readThisRun = 0
+  await forEachBounded(batch, o.concurrency, async (repo) => {
+    const records = await readRepo(o, repo)
+    if (records.ok) {
+      o.state.finishRepo(repo.did, records.value)
+      readThisRun++
+    } else {
+      o.state.failRepo(repo.did, records.error)
+      failed.push({ did: repo.did, error: records.error })
+      o.progress.note(`skipped ${repo.did}: ${records.error}`)
+    }
+    o.progress.tick(!records.ok)
+  }, o.interrupted)
+  o.progress.finish()
+
+  const counts = o.state.counts()
+  const summary: BackfillSummary = {
+    complete: false,
+    repos: { ...counts, readThisRun, failed },
+    records: { configs: 0, memberships: 0, actions: 0 },
+    rejected: 0,
+  }
+  if (o.interrupted()) return err(`interrupted after ${counts.done}/${counts.total} repos; run again to resume`)
+  if (counts.done + failed.length < counts.total) return ok(summary)
+
+  const ordered = orderForApply(o.state.stagedRecords())
+  const nowUs = Date.now() * 1000
+  const invalidBefore = Object.values(o.indexer.stats.invalid).reduce((a, b) => a + b, 0)
+  for (let i = 0; i < ordered.length; i += APPLY_CHUNK) {
+    o.indexer.applyBatch(ordered.slice(i, i + APPLY_CHUNK).map((r) => toCreateEvent(r, nowUs)))
+  }
+  const count = (collection: string) => ordered.filter((r) => r.collection === collection).length
+  summary.records = { configs: count(NSID.config), memberships: count(NSID.membership), actions: count(NSID.action) }
+  summary.rejected = Object.values(o.indexer.stats.invalid).reduce((a, b) => a + b, 0) - invalidBefore
+  // Failed repos keep the run open, so the next run retries just them and re-applies the rest.
+  summary.complete = failed.length === 0
+  if (summary.complete) o.state.clear()
+  return ok(summary)
+}

@@ -1,0 +1,71 @@
+import { NSID } from '../../core/nsid.js'
+import { err, ok } from '../../core/result.js'
+import { list, str } from '../args.js'
+import type { Command } from '../command.js'
+import { isConfigUri } from '../../core/record-validation.js'
+import { buildConfigRecord } from '../records/config-record.js'
+import { parseFeedMix, parseStage } from '../records/feed-mix.js'
+import { parseRecordUri, write } from '../repo.js'
+import { nextTid } from '../tid.js'
+import { resolveDids } from './resolve-dids.js'
+
+export const communityCreate: Command = {
+  path: ['community', 'create'],
+  summary: 'create a community (a config record in your repo)',
+  usage: 'atrarium community create --name <name> [--description <text>] [--stage theme|community|graduated] [--parent <config at-uri>] [--feed-mix own,parent,global] [--moderator <did|handle>]...',
+  help: `  --name <name>            display name, 1–100 graphemes (required)
+  --description <text>     at most 500 graphemes
+  --stage <stage>          theme (default), community or graduated
+  --parent <at-uri>        the parent community's config AT-URI
+  --feed-mix <o,p,g>       integer shares of own, parent and global posts summing to 100 (default 100,0,0)
+  --moderator <did>        a moderator; repeat for more`,
+  options: {
+    name: { type: 'string' },
+    description: { type: 'string' },
+    stage: { type: 'string' },
+    parent: { type: 'string' },
+    'feed-mix': { type: 'string' },
+    moderator: { type: 'string', multiple: true },
+  },
+  args: [0, 0],
+  async run({ values, ctx }) {
+    const name = str(values, 'name')
+    if (name === undefined) return err('--name is required')
+    const stage = str(values, 'stage')
+    const parsedStage = stage === undefined ? undefined : parseStage(stage)
+    if (parsedStage && !parsedStage.ok) return parsedStage
+    const mix = str(values, 'feed-mix')
+    const feedMix = mix === undefined ? undefined : parseFeedMix(mix)
+    if (feedMix && !feedMix.ok) return feedMix
+    const parent = str(values, 'parent')
+    if (parent !== undefined && !isConfigUri(parent)) return err(`--parent must be a config AT-URI at://<did>/${NSID.config}/<rkey>, got ${parent}`)
+
+    const session = await ctx.signIn()
+    if (!session.ok) return session
+    const moderators = await resolveDids(ctx, list(values, 'moderator'))
+    if (!moderators.ok) return moderators
+    const description = str(values, 'description')
+    const built = buildConfigRecord({
+      ownerDid: session.value.did,
+      rkey: nextTid(),
+      name,
+      ...(description !== undefined ? { description } : {}),
+      ...(parsedStage ? { stage: parsedStage.value } : {}),
+      ...(parent !== undefined ? { parentCommunity: parent } : {}),
+      ...(feedMix ? { feedMix: feedMix.value } : {}),
+      moderators: moderators.value,
+      createdAt: new Date().toISOString(),
+    })
+    if (!built.ok) return built
+    const { uri, id, hashtag, record } = built.value
+    const { rkey } = parseRecordUri(uri)
+    const res = await write('writing the config', () =>
+      session.value.agent.com.atproto.repo.putRecord({ repo: session.value.did, collection: NSID.config, rkey, record }),
+    )
+    if (!res.ok) return res
+    return ok({
+      text: `created community ${name}\n  uri:     ${uri}\n  id:      ${id}\n  hashtag: ${hashtag}`,
+      json: { uri, cid: res.value.data.cid, id, hashtag, record },
+    })
+  },
+}
