@@ -74,6 +74,11 @@ export class StreamIngest<Raw> {
     return c === undefined || c <= 0 ? undefined : c
   }
 
+  /** Connects, disconnects, messages and oversized drops of the underlying socket. */
+  get socketStats(): Readonly<StreamSocket<Raw>['stats']> {
+    return this.socket.stats
+  }
+
   start(): void {
     this.socket.start()
     // When the stream goes quiet after dropped frames, still save how far it got.
