@@ -5,6 +5,12 @@
  */
 const MAX_DEPTH = 32
 const utf8 = new TextDecoder()
+const enc = new TextEncoder()
+
+const sameBytes = (b: Uint8Array, at: number, want: Uint8Array): boolean => {
+  for (let i = 0; i < want.length; i++) if (b[at + i] !== want[i]) return false
+  return true
+}
 
 interface Head {
   major: number
@@ -51,13 +57,14 @@ export function skipItem(b: Uint8Array, pos: number, depth = 0): number {
 
 /** The value of `key` in the body map (the second item of the frame), if it is a uint or a text. */
 export function peekBodyField(frame: Uint8Array, key: string): number | string | undefined {
+  const want = enc.encode(key)
   try {
     const map = head(frame, skipItem(frame, 0))
     if (map.major !== 5) return undefined
     let p = map.end
     for (let i = 0; i < map.arg; i++) {
       const k = head(frame, p)
-      const isKey = k.major === 3 && k.arg === key.length && utf8.decode(frame.subarray(k.end, k.end + k.arg)) === key
+      const isKey = k.major === 3 && k.arg === want.length && sameBytes(frame, k.end, want)
       p = k.major === 3 ? k.end + k.arg : skipItem(frame, p)
       if (isKey) {
         const v = head(frame, p)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { encodeFrame, relayFrames } from '../../test/support/firehose-frames.js'
 import { decodeFirehoseFrame } from './firehose-frame.js'
-import { indexOfBytes, isCommitFrame, passesFirehosePrefilter, peekRepo, peekSeq } from './firehose-prefilter.js'
+import { indexOfBytes, isCommitFrame, namesCommunity, passesFirehosePrefilter, peekRepo, peekSeq } from './firehose-prefilter.js'
 import { NSID, WANTED_COLLECTIONS } from './nsid.js'
 
 const frames = relayFrames()
@@ -55,6 +55,17 @@ describe('firehose stage 1 on the real relay window', () => {
   ])('$name → pass $pass', ({ frame, known, pass }) => {
     expect(isCommitFrame(frame)).toBe(true)
     expect(passesFirehosePrefilter(frame, (d) => known && d === 'did:plc:bob')).toBe(pass)
+  })
+
+  it.each([
+    { text: 'hi #atrarium_0a1b2c3d', want: true },
+    { text: 'net.atrarium.community.config', want: true },
+    { text: 'atrarium', want: false },
+    { text: 'the atrarium project, atrarium.net', want: false },
+    { text: 'atrariumatrarium_', want: true },
+  ])('namesCommunity($text) = $want, with the portable and the native search', ({ text, want }) => {
+    expect(namesCommunity(Buffer.from(text))).toBe(want)
+    expect(namesCommunity(Buffer.from(text), (h, n, from) => Buffer.from(h).indexOf(n, from))).toBe(want)
   })
 
   it.each([

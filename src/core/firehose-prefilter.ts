@@ -10,7 +10,11 @@ const enc = new TextEncoder()
 const bytes = (s: string) => enc.encode(s)
 // Canonical DAG-CBOR orders map keys by length, so every commit header is exactly {t, op}.
 const COMMIT_HEADER = Uint8Array.of(0xa2, 0x61, 0x74, 0x67, ...bytes('#commit'), 0x62, 0x6f, 0x70, 0x01)
-const COMMUNITY_MARKS = [bytes('atrarium_'), bytes('net.atrarium.')]
+// One scan for the stem shared by both marks, `atrarium_` and `net.atrarium.`; hits are then checked.
+const STEM = bytes('atrarium')
+const NET = bytes('net.')
+const UNDERSCORE = 0x5f
+const DOT = 0x2e
 const POST_PATH = bytes(`${NSID.post}/`)
 // 0x66 is the CBOR head of a 6-byte text: the op `action` values, not the word inside some text.
 const POST_CHANGES = [Uint8Array.of(0x66, ...bytes('delete')), Uint8Array.of(0x66, ...bytes('update'))]
@@ -27,13 +31,24 @@ export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from = 0): num
   return -1
 }
 
-const has = (hay: Uint8Array, needle: Uint8Array) => indexOfBytes(hay, needle) >= 0
+/** Byte search; a host passes its native one (Node: Buffer#indexOf, several times faster). */
+export type FindBytes = (hay: Uint8Array, needle: Uint8Array, from?: number) => number
+
+/** Whether the frame holds `atrarium_` or `net.atrarium.` anywhere. */
+export function namesCommunity(frame: Uint8Array, find: FindBytes = indexOfBytes): boolean {
+  for (let at = find(frame, STEM); at >= 0; at = find(frame, STEM, at + 1)) {
+    const next = frame[at + STEM.length]
+    if (next === UNDERSCORE) return true
+    if (next === DOT && at >= NET.length && NET.every((b, i) => frame[at - NET.length + i] === b)) return true
+  }
+  return false
+}
 
 export const isCommitFrame = (frame: Uint8Array): boolean =>
   frame.length >= COMMIT_HEADER.length && COMMIT_HEADER.every((b, i) => frame[i] === b)
 
 /** Whether a commit frame touches posts, so its repo may join the set of indexed authors. */
-export const mentionsPosts = (frame: Uint8Array): boolean => has(frame, POST_PATH)
+export const mentionsPosts = (frame: Uint8Array, find: FindBytes = indexOfBytes): boolean => find(frame, POST_PATH) >= 0
 
 export const peekRepo = (frame: Uint8Array): string | undefined => {
   const v = peekBodyField(frame, 'repo')
@@ -50,9 +65,9 @@ export const peekSeq = (frame: Uint8Array): number | undefined => {
  * delete or update a post of an author whose posts may be indexed. Only that last case reads a
  * field (`repo`), by skipping over the ops; the CAR is never opened here.
  */
-export function passesFirehosePrefilter(frame: Uint8Array, hasIndexedAuthor: (did: string) => boolean): boolean {
-  if (COMMUNITY_MARKS.some((m) => has(frame, m))) return true
-  if (!mentionsPosts(frame) || !POST_CHANGES.some((m) => has(frame, m))) return false
+export function passesFirehosePrefilter(frame: Uint8Array, hasIndexedAuthor: (did: string) => boolean, find: FindBytes = indexOfBytes): boolean {
+  if (namesCommunity(frame, find)) return true
+  if (!mentionsPosts(frame, find) || !POST_CHANGES.some((m) => find(frame, m) >= 0)) return false
   const did = peekRepo(frame)
   return did !== undefined && hasIndexedAuthor(did)
 }
