@@ -24,9 +24,15 @@ describe('loadConfig', () => {
     [{ ATRARIUM_SERVICE_DID: 'did:plc:abc123' }, { serviceDid: 'did:plc:abc123' }],
     [{ PORT: '0', ATRARIUM_RETENTION_DAYS: '0.5' }, { port: 0, retentionDays: 0.5 }],
     [{ ATRARIUM_JETSTREAM_URL: 'ws://127.0.0.1:9999/subscribe' }, { jetstreamUrl: 'ws://127.0.0.1:9999/subscribe' }],
+    [{ ATRARIUM_FIREHOSE_URL: 'wss://bsky.network' }, { firehoseUrl: 'wss://bsky.network' }],
+    [{ ATRARIUM_FIREHOSE_URL: 'ws://localhost:2583' }, { firehoseUrl: 'ws://localhost:2583' }],
   ])('accepts %j', (env, expected) => {
     const r = loadConfig(env)
     expect(r.ok && r.value).toMatchObject(expected)
+  })
+
+  it('treats an empty ATRARIUM_FIREHOSE_URL as unset: Jetstream is followed', () => {
+    expect(loadConfig({ ATRARIUM_FIREHOSE_URL: '' })).toEqual(loadConfig({}))
   })
 
   it.each([
@@ -34,6 +40,9 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, /PORT/],
     [{ ATRARIUM_JETSTREAM_URL: 'http://x' }, /ATRARIUM_JETSTREAM_URL/],
     [{ ATRARIUM_JETSTREAM_URL: 'not a url' }, /ATRARIUM_JETSTREAM_URL/],
+    [{ ATRARIUM_FIREHOSE_URL: 'https://bsky.network' }, /ATRARIUM_FIREHOSE_URL/],
+    [{ ATRARIUM_FIREHOSE_URL: 'bsky.network' }, /ATRARIUM_FIREHOSE_URL/],
+    [{ ATRARIUM_FIREHOSE_URL: 'wss://bsky.network?cursor=5' }, /ATRARIUM_FIREHOSE_URL/],
     [{ ATRARIUM_HOSTNAME: 'bad host' }, /ATRARIUM_HOSTNAME/],
     [{ ATRARIUM_SERVICE_DID: 'web:x' }, /ATRARIUM_SERVICE_DID/],
     [{ ATRARIUM_RETENTION_DAYS: '0' }, /ATRARIUM_RETENTION_DAYS/],

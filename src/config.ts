@@ -6,6 +6,8 @@ export interface Config {
   host: string
   dataDir: string
   jetstreamUrl: string
+  /** When set, the relay or PDS whose subscribeRepos is followed instead of Jetstream. */
+  firehoseUrl?: string
   hostname: string
   serviceDid: string
   retentionDays: number
@@ -17,6 +19,15 @@ export type Env = Record<string, string | undefined>
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 // did:web allows a port, written as %3A in the DID.
 const HOSTNAME_RE = /^(?=.{1,253}(?::\d{1,5})?$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$/i
+
+function isWsUrl(value: string, bareHost = false): boolean {
+  try {
+    const u = new URL(value)
+    return (u.protocol === 'ws:' || u.protocol === 'wss:') && (!bareHost || (u.search === '' && u.hash === ''))
+  } catch {
+    return false
+  }
+}
 
 /** Reads and validates every setting at start, so a bad value fails once, clearly. */
 export function loadConfig(env: Env): Result<Config> {
@@ -30,11 +41,12 @@ export function loadConfig(env: Env): Result<Config> {
   if (!/^\d+$/.test(str('PORT', '3000')) || port > 65535) problems.push(`PORT must be an integer from 0 to 65535 (got ${JSON.stringify(env.PORT)})`)
 
   const jetstreamUrl = str('ATRARIUM_JETSTREAM_URL', 'wss://jetstream2.us-east.bsky.network/subscribe')
-  let protocol = ''
-  try {
-    protocol = new URL(jetstreamUrl).protocol
-  } catch {}
-  if (protocol !== 'ws:' && protocol !== 'wss:') problems.push(`ATRARIUM_JETSTREAM_URL must be a ws:// or wss:// URL (got ${JSON.stringify(jetstreamUrl)})`)
+  if (!isWsUrl(jetstreamUrl)) problems.push(`ATRARIUM_JETSTREAM_URL must be a ws:// or wss:// URL (got ${JSON.stringify(jetstreamUrl)})`)
+
+  const firehoseUrl = str('ATRARIUM_FIREHOSE_URL', '')
+  if (firehoseUrl !== '' && !isWsUrl(firehoseUrl, true)) {
+    problems.push(`ATRARIUM_FIREHOSE_URL must be the ws:// or wss:// URL of a relay or PDS, without query (got ${JSON.stringify(firehoseUrl)})`)
+  }
 
   const hostname = str('ATRARIUM_HOSTNAME', 'localhost')
   if (!HOSTNAME_RE.test(hostname)) problems.push(`ATRARIUM_HOSTNAME must be a host name such as feeds.example.com (got ${JSON.stringify(hostname)})`)
@@ -53,5 +65,7 @@ export function loadConfig(env: Env): Result<Config> {
 
   const host = str('HOST', '127.0.0.1')
   if (problems.length > 0) return err(problems.join('\n'))
-  return ok({ port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, hostname, serviceDid, retentionDays, logLevel })
+  return ok({
+    port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, ...(firehoseUrl ? { firehoseUrl } : {}), hostname, serviceDid, retentionDays, logLevel,
+  })
 }

@@ -10,6 +10,7 @@ export const NSID = {
   feedGenerator: 'app.bsky.feed.generator',
   getFeedSkeleton: 'app.bsky.feed.getFeedSkeleton',
   describeFeedGenerator: 'app.bsky.feed.describeFeedGenerator',
+  subscribeRepos: 'com.atproto.sync.subscribeRepos',
 } as const
 
 /** The collections the stream must deliver, in the order Jetstream is asked for them. */

@@ -6,7 +6,9 @@ import { FeedService } from '../core/feed-service.js'
 import { Indexer } from '../core/indexer.js'
 import type { Logger } from '../core/logger.js'
 import { US_PER_DAY } from '../core/time.js'
-import { JetstreamIngest } from '../ingest/jetstream-ingest.js'
+import { firehoseSource } from '../ingest/firehose-source.js'
+import { jetstreamSource } from '../ingest/jetstream-source.js'
+import { StreamIngest } from '../ingest/stream-ingest.js'
 import { SqlStore } from '../store/sql-store.js'
 import { SqliteDriver } from '../store/sqlite-driver.js'
 import { RetentionJob } from './retention-job.js'
@@ -18,7 +20,7 @@ export interface AppContext {
   driver: SqliteDriver
   store: SqlStore
   indexer: Indexer
-  ingest: JetstreamIngest
+  ingest: StreamIngest<string> | StreamIngest<Buffer>
   retention: RetentionJob
   app: Hono
 }
@@ -29,7 +31,10 @@ export function createContext(config: Config, log: Logger): AppContext {
   const retentionUs = config.retentionDays * US_PER_DAY
   const indexer = new Indexer({ store, log, retentionUs })
   const minSortUs = () => indexer.minSortUs()
-  const ingest = new JetstreamIngest({ url: config.jetstreamUrl, store, indexer, log })
+  // A configured firehose replaces Jetstream: one stream, one cursor, never both.
+  const ingest = config.firehoseUrl
+    ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log })
+    : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log })
   const retention = new RetentionJob({ store, log, minSortUs })
   const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs })
   const app = createApp({

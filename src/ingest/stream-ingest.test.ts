@@ -10,7 +10,8 @@ import { SqliteDriver } from '../store/sqlite-driver.js'
 import { community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../../test/support/events.js'
 import { FakeJetstream } from '../../test/support/fake-jetstream.js'
 import { Inbox, until } from '../../test/support/async.js'
-import { JetstreamIngest } from './jetstream-ingest.js'
+import { jetstreamSource } from './jetstream-source.js'
+import { StreamIngest } from './stream-ingest.js'
 
 const samples = readFileSync(new URL('../../test/fixtures/samples.jsonl', import.meta.url), 'utf8').split('\n').filter(Boolean)
 const A = community('did:plc:alice', '3jzfcijpj2z2a')
@@ -27,14 +28,14 @@ async function setup() {
   const errors = new Inbox<string>()
   const log: Logger = { debug() {}, info() {}, warn() {}, error: (_o, msg) => errors.push(msg ?? '') }
   const indexer = new Indexer({ store, log, retentionUs: 7 * US_PER_DAY })
-  const ingest = new JetstreamIngest({ url: server.url, store, indexer, log })
+  const ingest = new StreamIngest({ source: jetstreamSource({ url: server.url }), store, indexer, log })
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => driver.close(), () => server.close(), () => ingest.close())
   ingest.start()
   await server.connected(1)
   return { server, store, driver, ingest, errors }
 }
 
-describe('JetstreamIngest', () => {
+describe('StreamIngest from Jetstream', () => {
   it('never saves a cursor ahead of its batch: a failed commit keeps the old cursor and the batch is retried', async () => {
     const { server, store, driver, ingest, errors } = await setup()
     const first = [configEvent(A), membershipEvent('did:plc:bob', 'm1', A)]

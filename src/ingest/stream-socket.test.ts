@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws'
 import { WANTED_COLLECTIONS } from '../core/nsid.js'
-import { JetstreamClient, buildUrl, type JetstreamClientOptions } from './jetstream-client.js'
+import { buildUrl, type JetstreamUrlOptions } from './jetstream-url.js'
+import { StreamSocket, type StreamSocketOptions } from './stream-socket.js'
 import { Inbox, withTimeout } from '../../test/support/async.js'
 
 const MiB = 1024 * 1024
@@ -16,7 +17,7 @@ interface Conn {
 }
 
 const servers: WebSocketServer[] = []
-const clients: JetstreamClient[] = []
+const clients: StreamSocket<string>[] = []
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => withTimeout(c.close(), 'client close')))
@@ -51,25 +52,32 @@ function recordingLog() {
   }
 }
 
-function makeClient(url: string, overrides: Partial<JetstreamClientOptions> = {}) {
+type ClientOptions = Partial<StreamSocketOptions<string>> & Partial<Omit<JetstreamUrlOptions, 'url'>>
+
+/** The socket as Jetstream uses it: text frames and Jetstream's subscribe URL. */
+function makeClient(url: string, overrides: ClientOptions = {}) {
   const messages = new Inbox<string>()
   const { log, lines } = recordingLog()
-  const client = new JetstreamClient({
-    url,
-    wantedCollections: WANTED_COLLECTIONS,
+  const { wantedCollections = WANTED_COLLECTIONS, rewindUs, maxMessageSizeBytes = MiB, ...socket } = overrides
+  const urlOpts = { url, wantedCollections, maxMessageSizeBytes, ...(rewindUs === undefined ? {} : { rewindUs }) }
+  const client = new StreamSocket<string>({
+    name: 'jetstream',
+    url: (cursor) => buildUrl(urlOpts, cursor),
+    fromWire: (data) => data.toString('utf8'),
+    maxMessageBytes: maxMessageSizeBytes,
     getCursor: () => undefined,
     onMessage: messages.push,
     log,
     backoff: { baseMs: 5, maxMs: 20 },
     watchdog: { pingIntervalMs: 50, silenceMs: 60_000 },
-    ...overrides,
+    ...socket,
   })
   clients.push(client)
   return { client, messages, logs: lines }
 }
 
-describe('JetstreamClient', () => {
-  it('buildUrl uses the configured options, and buildUrl is re-exported', () => {
+describe('StreamSocket', () => {
+  it('buildUrl uses the configured options', () => {
     const base = 'wss://jetstream.example/subscribe'
     const { client } = makeClient(base, { wantedCollections: ['a.b.c'], rewindUs: 10, maxMessageSizeBytes: 64 })
     const want = `${base}?wantedCollections=a.b.c&maxMessageSizeBytes=64&cursor=100`

@@ -1,23 +1,28 @@
 import { WebSocket, type RawData } from 'ws'
-import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, buildUrl, type JetstreamUrlOptions } from './jetstream-url.js'
 
-export { buildUrl, type JetstreamUrlOptions } from './jetstream-url.js'
-
-export interface JetstreamLogger {
+export interface StreamLogger {
   info(obj: object, msg?: string): void
   warn(obj: object, msg?: string): void
 }
 
-export interface JetstreamClientOptions extends JetstreamUrlOptions {
+export interface StreamSocketOptions<Raw> {
+  /** Log prefix, e.g. `jetstream` or `firehose`. */
+  name: string
+  /** The subscribe URL resuming after `cursor`; called on every (re)connect. */
+  url: (cursor: number | undefined) => string
   /** Called on every (re)connect; the cursor of the last event the consumer has made durable. */
   getCursor: () => number | undefined
-  onMessage: (raw: string) => void
-  log: JetstreamLogger
+  /** Turns the socket's bytes into the frame the consumer reads (text for Jetstream, bytes for the firehose). */
+  fromWire: (data: Buffer) => Raw
+  onMessage: (raw: Raw) => void
+  /** Frames above this are dropped unread. */
+  maxMessageBytes: number
+  log: StreamLogger
   backoff?: { baseMs?: number; maxMs?: number }
   watchdog?: { pingIntervalMs?: number; silenceMs?: number }
 }
 
-export interface JetstreamStats {
+export interface StreamSocketStats {
   connects: number
   disconnects: number
   messages: number
@@ -36,12 +41,12 @@ const safeUrl = (url: string): string => {
 }
 
 const rawSize = (d: RawData): number => (Array.isArray(d) ? d.reduce((n, b) => n + b.length, 0) : d.byteLength)
-const rawText = (d: RawData): string =>
-  (Array.isArray(d) ? Buffer.concat(d) : Buffer.isBuffer(d) ? d : Buffer.from(d)).toString('utf8')
+const rawBuffer = (d: RawData): Buffer => (Array.isArray(d) ? Buffer.concat(d) : Buffer.isBuffer(d) ? d : Buffer.from(d))
 
-export class JetstreamClient {
-  readonly stats: JetstreamStats = { connects: 0, disconnects: 0, messages: 0, oversized: 0 }
-  readonly #o: JetstreamClientOptions
+/** One reconnecting WebSocket for every stream: backoff with jitter, ping watchdog, pause/resume, oversize drop. */
+export class StreamSocket<Raw> {
+  readonly stats: StreamSocketStats = { connects: 0, disconnects: 0, messages: 0, oversized: 0 }
+  readonly #o: StreamSocketOptions<Raw>
   readonly #maxMessage: number
   readonly #backoff: { baseMs: number; maxMs: number }
   readonly #dog: { pingIntervalMs: number; silenceMs: number }
@@ -52,18 +57,18 @@ export class JetstreamClient {
   #paused = false
   // ws may still emit frames it had already buffered when pause() was called; hold them here so a
   // paused client really delivers nothing. Bounded by what ws had already read, not by the stream.
-  #held: string[] = []
+  #held: Raw[] = []
   #attempt = 0
   #reconnectTimer: NodeJS.Timeout | undefined
   #watchdogTimer: NodeJS.Timeout | undefined
   #lastLife = 0
 
-  constructor(opts: JetstreamClientOptions) {
+  constructor(opts: StreamSocketOptions<Raw>) {
     this.#o = opts
-    this.#maxMessage = opts.maxMessageSizeBytes ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES
+    this.#maxMessage = opts.maxMessageBytes
     this.#backoff = { baseMs: opts.backoff?.baseMs ?? 500, maxMs: opts.backoff?.maxMs ?? 30_000 }
     this.#dog = { pingIntervalMs: opts.watchdog?.pingIntervalMs ?? 10_000, silenceMs: opts.watchdog?.silenceMs ?? 30_000 }
-    buildUrl(opts) // fail at construction on a malformed URL rather than retrying it forever
+    safeUrl(opts.url(undefined)) // fail at construction on a malformed URL rather than retrying it forever
   }
 
   get paused(): boolean {
@@ -71,7 +76,7 @@ export class JetstreamClient {
   }
 
   buildUrl(cursor?: number): string {
-    return buildUrl(this.#o, cursor)
+    return this.#o.url(cursor)
   }
 
   start(): void {
@@ -100,6 +105,11 @@ export class JetstreamClient {
       this.#closing = this.#shutdown()
     }
     return this.#closing
+  }
+
+  /** Drops the connection and reconnects (with backoff) from whatever getCursor says then. */
+  reconnect(): void {
+    this.#ws?.terminate()
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -136,17 +146,17 @@ export class JetstreamClient {
         handshakeTimeout: this.#dog.silenceMs,
       })
     } catch (err) {
-      this.#o.log.warn({ err, cursor }, 'jetstream connect failed')
+      this.#o.log.warn({ err, cursor }, `${this.#o.name} connect failed`)
       return this.#scheduleReconnect()
     }
-    const url = safeUrl(this.#o.url)
+    const url = safeUrl(this.buildUrl(cursor))
     let opened = false
     let heard = false
     this.#ws = ws
     ws.on('open', () => {
       opened = true
       this.stats.connects++
-      this.#o.log.info({ url, cursor }, 'jetstream connected')
+      this.#o.log.info({ url, cursor }, `${this.#o.name} connected`)
       if (this.#paused) ws.pause()
       this.#startWatchdog(ws)
     })
@@ -160,12 +170,12 @@ export class JetstreamClient {
     })
     ws.on('pong', () => (this.#lastLife = performance.now()))
     // Without an error listener ws errors (refused, DNS, 4xx upgrade) would be thrown; 'close' always follows.
-    ws.on('error', (err) => this.#o.log.warn({ err, url, cursor }, 'jetstream socket error'))
+    ws.on('error', (err) => this.#o.log.warn({ err, url, cursor }, `${this.#o.name} socket error`))
     ws.on('close', (code: number, reason: Buffer) => {
       clearInterval(this.#watchdogTimer)
       if (this.#ws === ws) this.#ws = undefined
       if (opened) this.stats.disconnects++
-      if (opened) this.#o.log.info({ url, cursor, code, reason: reason.toString() }, 'jetstream disconnected')
+      if (opened) this.#o.log.info({ url, cursor, code, reason: reason.toString() }, `${this.#o.name} disconnected`)
       this.#scheduleReconnect()
     })
   }
@@ -175,11 +185,11 @@ export class JetstreamClient {
     const size = rawSize(data)
     if (size > this.#maxMessage) {
       this.stats.oversized++
-      this.#o.log.warn({ size, max: this.#maxMessage }, 'jetstream frame over maxMessageSizeBytes dropped')
+      this.#o.log.warn({ size, max: this.#maxMessage }, `${this.#o.name} frame over maxMessageSizeBytes dropped`)
       return
     }
     this.stats.messages++
-    this.#held.push(rawText(data))
+    this.#held.push(this.#o.fromWire(rawBuffer(data)))
     this.#drain()
   }
 
@@ -188,12 +198,12 @@ export class JetstreamClient {
     while (!this.#paused && !this.#stopped && this.#held.length > 0) this.#deliver(this.#held.shift()!)
   }
 
-  #deliver(text: string): void {
+  #deliver(raw: Raw): void {
     try {
-      this.#o.onMessage(text)
+      this.#o.onMessage(raw)
     } catch (err) {
       // Throwing here would unwind through ws's socket handler and take the process down.
-      this.#o.log.warn({ err }, 'jetstream onMessage threw; message dropped')
+      this.#o.log.warn({ err }, `${this.#o.name} onMessage threw; message dropped`)
     }
   }
 
@@ -204,7 +214,7 @@ export class JetstreamClient {
       // A paused socket reads nothing, pongs included, so silence then is our own doing.
       if (this.#paused) this.#lastLife = performance.now()
       else if (performance.now() - this.#lastLife >= this.#dog.silenceMs) {
-        this.#o.log.warn({ silenceMs: this.#dog.silenceMs }, 'jetstream connection silent; terminating')
+        this.#o.log.warn({ silenceMs: this.#dog.silenceMs }, `${this.#o.name} connection silent; terminating`)
         return ws.terminate()
       }
       ws.ping()
@@ -217,7 +227,7 @@ export class JetstreamClient {
     const ceiling = Math.min(this.#backoff.maxMs, this.#backoff.baseMs * 2 ** Math.min(this.#attempt, 30))
     const delayMs = Math.floor(Math.random() * ceiling)
     this.#attempt++
-    this.#o.log.info({ delayMs, attempt: this.#attempt }, 'jetstream reconnect scheduled')
+    this.#o.log.info({ delayMs, attempt: this.#attempt }, `${this.#o.name} reconnect scheduled`)
     this.#reconnectTimer = setTimeout(() => this.#connect(), delayMs)
   }
 }

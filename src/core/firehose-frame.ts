@@ -1,0 +1,98 @@
+import { fromUint8Array } from '@atcute/car'
+import { BytesWrapper, CidLinkWrapper, decode, decodeFirst } from '@atcute/cbor'
+import { toString as cidToString } from '@atcute/cid'
+import { isValidDid, isValidNsid, isValidRecordKey } from '@atproto/syntax'
+import type { RepoEvent } from './events.js'
+import { toAtprotoJson } from './record-json.js'
+import { err, ok, type Result } from './result.js'
+import { datetimeToUs } from './time.js'
+
+/** One `com.atproto.sync.subscribeRepos` message, as far as the index cares. */
+export type FirehoseMessage =
+  | { type: 'commit'; seq: number; did: string; rev: string; events: RepoEvent[]; problems: string[] }
+  | { type: 'info'; name: string; message?: string }
+  | { type: 'error'; error: string; message?: string }
+  /** `#identity`, `#account`, `#sync` and types this service does not know: no records. */
+  | { type: 'other'; t: string; seq?: number }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const optString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+
+/** Stage 2: a DAG-CBOR header `{op, t}` then a DAG-CBOR body. Only commit bodies open their CAR. */
+export function decodeFirehoseFrame(frame: Uint8Array, collections: ReadonlySet<string>): Result<FirehoseMessage> {
+  let header: unknown
+  let body: unknown
+  try {
+    const [h, rest] = decodeFirst(frame)
+    header = h
+    body = decode(rest)
+  } catch (e) {
+    return err(`frame is not DAG-CBOR: ${(e as Error).message}`)
+  }
+  if (!isObject(header) || !isObject(body)) return err('frame header or body is not a map')
+  if (header.op === -1) return ok({ type: 'error', error: optString(body.error) ?? 'unknown', message: optString(body.message) })
+  if (header.op !== 1 || typeof header.t !== 'string') return err('frame header has no valid op and t')
+  if (header.t === '#info') return ok({ type: 'info', name: optString(body.name) ?? 'unknown', message: optString(body.message) })
+  if (header.t !== '#commit') return ok({ type: 'other', t: header.t, ...(Number.isSafeInteger(body.seq) ? { seq: body.seq as number } : {}) })
+  return decodeCommit(body, collections)
+}
+
+function decodeCommit(body: Record<string, unknown>, collections: ReadonlySet<string>): Result<FirehoseMessage> {
+  const { seq, repo: did, rev, time, ops, blocks } = body
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return err('commit has no valid seq')
+  if (typeof did !== 'string' || !isValidDid(did)) return err('commit has no valid repo')
+  if (typeof rev !== 'string') return err('commit has no rev')
+  const timeUs = datetimeToUs(time)
+  if (timeUs === undefined) return err('commit has no valid time')
+  if (!Array.isArray(ops)) return err('commit has no ops')
+  let records: Map<string, Uint8Array> | undefined
+  const events: RepoEvent[] = []
+  const problems: string[] = []
+  for (const op of ops) {
+    if (!isObject(op) || typeof op.path !== 'string') {
+      problems.push('op has no path')
+      continue
+    }
+    const slash = op.path.indexOf('/')
+    const collection = op.path.slice(0, slash)
+    const rkey = op.path.slice(slash + 1)
+    if (slash < 0 || !isValidNsid(collection) || !isValidRecordKey(rkey)) {
+      problems.push(`op has an invalid path ${op.path}`)
+      continue
+    }
+    if (!collections.has(collection)) continue
+    const base = { did, collection, rkey, timeUs, cursor: seq }
+    if (op.action === 'delete') {
+      events.push({ ...base, op: 'delete' })
+      continue
+    }
+    if ((op.action !== 'create' && op.action !== 'update') || !(op.cid instanceof CidLinkWrapper)) {
+      problems.push(`op ${op.path} has no valid action and cid`)
+      continue
+    }
+    // The CAR is opened once, and only for a commit that writes a wanted record.
+    records ??= blocks instanceof BytesWrapper ? readBlocks(blocks.buf) : new Map()
+    const cid = op.cid.$link
+    const bytes = records.get(cid)
+    if (!bytes) {
+      problems.push(`op ${op.path} has no block for ${cid}`)
+      continue
+    }
+    try {
+      events.push({ ...base, op: op.action, record: toAtprotoJson(decode(bytes)), cid })
+    } catch (e) {
+      problems.push(`op ${op.path} record is not DAG-CBOR: ${(e as Error).message}`)
+    }
+  }
+  return ok({ type: 'commit', seq, did, rev, events, problems })
+}
+
+function readBlocks(car: Uint8Array): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>()
+  try {
+    for (const entry of fromUint8Array(car)) out.set(cidToString(entry.cid), entry.bytes)
+  } catch {
+    // A truncated CAR still yields the blocks before the damage; missing ones are reported per op.
+  }
+  return out
+}

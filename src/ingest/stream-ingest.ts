@@ -1,0 +1,169 @@
+import type { RepoEvent } from '../core/events.js'
+import type { Indexer } from '../core/indexer.js'
+import type { Logger } from '../core/logger.js'
+import type { Store } from '../core/store.js'
+import { BatchQueue } from './batch-queue.js'
+import type { StreamControl, StreamSource } from './stream-source.js'
+import { StreamSocket } from './stream-socket.js'
+
+/** A frame that passed stage 1, or a bare cursor mark standing for frames stage 1 dropped. */
+interface Item<Raw> {
+  raw?: Raw
+  cursor: number | undefined
+  /** Cursors from before a forgotten cursor (FutureCursor) must not be saved again. */
+  epoch: number
+}
+
+export interface IngestOptions<Raw> {
+  source: StreamSource<Raw>
+  store: Store
+  indexer: Indexer
+  log: Logger
+  maxBatch?: number
+  maxWaitMs?: number
+  highWater?: number
+  backoff?: { baseMs?: number; maxMs?: number }
+}
+
+// Frames dropped by stage 1 still advance the cursor; a mark carries them through the
+// queue at most this often, so the saved cursor never passes an unfinished event.
+const MARK_EVERY_MS = 1000
+
+/** Stream → stage 1 → bounded batch queue → stage 2 → index, with the cursor in each batch's transaction. */
+export class StreamIngest<Raw> {
+  readonly stats = { frames: 0, passed: 0, malformed: 0, batches: 0, events: 0, controls: 0 }
+  private readonly source: StreamSource<Raw>
+  private readonly socket: StreamSocket<Raw>
+  private readonly queue: BatchQueue<Item<Raw>>
+  // Authors whose posts may be indexed: their deletes and updates must pass stage 1. Seeded
+  // from the index and grown at stage 1, so a delete that races its create is not lost.
+  private readonly authors: Set<string>
+  private watermark: number | undefined
+  private marked: number | undefined
+  private lastMark = 0
+  private epoch = 0
+  private markTimer: ReturnType<typeof setInterval> | undefined
+  private closing: Promise<void> | undefined
+
+  constructor(private readonly opts: IngestOptions<Raw>) {
+    this.source = opts.source
+    this.authors = new Set(opts.store.indexedAuthors())
+    this.queue = new BatchQueue<Item<Raw>>({
+      maxBatch: opts.maxBatch ?? 1000,
+      maxWaitMs: opts.maxWaitMs ?? 25,
+      highWater: opts.highWater ?? 20_000,
+      process: async (batch) => this.process(batch),
+      onPressure: (paused) => (paused ? this.socket.pause() : this.socket.resume()),
+      onError: (e, batch) => opts.log.error({ err: e, size: batch.length }, 'batch failed; retrying'),
+    })
+    this.socket = new StreamSocket<Raw>({
+      name: this.source.name,
+      url: (cursor) => this.source.url(cursor),
+      fromWire: (data) => this.source.fromWire(data),
+      maxMessageBytes: this.source.maxMessageBytes,
+      getCursor: () => this.cursor,
+      onMessage: (raw) => this.onFrame(raw),
+      log: opts.log,
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    })
+  }
+
+  /** The saved cursor; 0 is a forgotten one (see `control`), which means none. */
+  get cursor(): number | undefined {
+    const c = this.opts.store.getCursor(this.source.key)
+    return c === undefined || c <= 0 ? undefined : c
+  }
+
+  /** Connects, disconnects, messages and oversized drops of the underlying socket. */
+  get socketStats(): Readonly<StreamSocket<Raw>['stats']> {
+    return this.socket.stats
+  }
+
+  start(): void {
+    this.socket.start()
+    // When the stream goes quiet after dropped frames, still save how far it got.
+    this.markTimer = setInterval(() => {
+      if (this.watermark !== this.marked) this.mark()
+    }, MARK_EVERY_MS)
+    this.markTimer.unref?.()
+  }
+
+  /** Resolves once everything received so far is indexed: the processAll() of tests. */
+  idle(): Promise<void> {
+    return this.queue.idle()
+  }
+
+  private onFrame(raw: Raw): void {
+    this.stats.frames++
+    const verdict = this.source.stage1(raw, (did) => this.authors.has(did))
+    if ('control' in verdict) return this.control(verdict.control)
+    const c = this.source.cursorOf(raw)
+    if (c !== undefined && (this.watermark === undefined || c > this.watermark)) this.watermark = c
+    if (verdict.pass) {
+      this.stats.passed++
+      if (verdict.postAuthor) this.authors.add(verdict.postAuthor)
+      this.queue.push({ raw, cursor: this.watermark, epoch: this.epoch })
+      this.marked = this.watermark
+      this.lastMark = Date.now()
+    } else if (this.watermark !== undefined && Date.now() - this.lastMark >= MARK_EVERY_MS) {
+      this.mark()
+    }
+  }
+
+  private control(c: StreamControl): void {
+    this.stats.controls++
+    const detail = { source: this.source.key, reason: c.reason, message: c.message, cursor: this.cursor }
+    if (c.action === 'continue') return this.opts.log.warn(detail, `${this.source.name} info`)
+    this.opts.log.warn({ ...detail, action: c.action }, `${this.source.name} error frame; reconnecting`)
+    if (c.action === 'live') {
+      // Saving 0 forgets the cursor at once (a crash now resumes live too); the new epoch keeps
+      // batches still queued from writing the old, too-high cursor back.
+      this.epoch++
+      this.watermark = this.marked = undefined
+      this.opts.store.setCursor(this.source.key, 0)
+    }
+    this.socket.reconnect()
+  }
+
+  private mark(): void {
+    this.queue.push({ cursor: this.watermark, epoch: this.epoch })
+    this.marked = this.watermark
+    this.lastMark = Date.now()
+  }
+
+  private process(batch: Item<Raw>[]): void {
+    const events: RepoEvent[] = []
+    let cursor: number | undefined
+    for (const item of batch) {
+      const current = item.epoch === this.epoch
+      if (current && item.cursor !== undefined && (cursor === undefined || item.cursor > cursor)) cursor = item.cursor
+      if (item.raw === undefined) continue
+      const decoded = this.source.decode(item.raw)
+      if (!decoded.ok) {
+        this.stats.malformed++
+        this.opts.log.warn({ reason: decoded.error, frame: this.source.preview(item.raw) }, 'malformed frame skipped')
+        continue
+      }
+      events.push(...decoded.value.events)
+      for (const problem of decoded.value.problems ?? []) {
+        this.stats.malformed++
+        this.opts.log.warn({ reason: problem, frame: this.source.preview(item.raw) }, 'malformed op skipped')
+      }
+    }
+    this.opts.indexer.applyBatch(events, cursor === undefined ? undefined : { source: this.source.key, value: cursor })
+    this.stats.batches++
+    this.stats.events += events.length
+    if (events.length > 0) this.opts.log.info({ events: events.length, frames: batch.length, cursor }, 'batch indexed')
+  }
+
+  /** Stops reading, indexes what was received, and saves the cursor. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.markTimer)
+      await this.socket.close()
+      if (this.watermark !== this.marked) this.mark()
+      await this.queue.close()
+    })()
+    return this.closing
+  }
+}
