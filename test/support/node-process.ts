@@ -58,7 +58,7 @@ export class NodeHost {
     return { status: res.status, body: await res.json() }
   }
 
-  async health(): Promise<{ cursor: number | null; ingest: Record<string, number> }> {
+  async health(): Promise<{ cursor: number | null; ingest: Record<string, number>; indexer: { invalid: Record<string, number> } }> {
     const r = await this.get('/xrpc/_health')
     return r.body
   }
