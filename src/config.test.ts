@@ -12,6 +12,7 @@ describe('loadConfig', () => {
         jetstreamUrl: 'wss://jetstream2.us-east.bsky.network/subscribe',
         hostname: 'localhost',
         serviceDid: 'did:web:localhost',
+        plcUrl: 'https://plc.directory',
         retentionDays: 7,
         logLevel: 'info',
       },
@@ -24,6 +25,9 @@ describe('loadConfig', () => {
     [{ ATRARIUM_SERVICE_DID: 'did:plc:abc123' }, { serviceDid: 'did:plc:abc123' }],
     [{ PORT: '0', ATRARIUM_RETENTION_DAYS: '0.5' }, { port: 0, retentionDays: 0.5 }],
     [{ ATRARIUM_JETSTREAM_URL: 'ws://127.0.0.1:9999/subscribe' }, { jetstreamUrl: 'ws://127.0.0.1:9999/subscribe' }],
+    [{ ATRARIUM_PLC_URL: 'http://127.0.0.1:2582' }, { plcUrl: 'http://127.0.0.1:2582' }],
+    [{ ATRARIUM_PLC_URL: 'https://plc.example.com/' }, { plcUrl: 'https://plc.example.com/' }],
+    [{ ATRARIUM_PLC_URL: '' }, { plcUrl: 'https://plc.directory' }],
   ])('accepts %j', (env, expected) => {
     const r = loadConfig(env)
     expect(r.ok && r.value).toMatchObject(expected)
@@ -34,6 +38,10 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, /PORT/],
     [{ ATRARIUM_JETSTREAM_URL: 'http://x' }, /ATRARIUM_JETSTREAM_URL/],
     [{ ATRARIUM_JETSTREAM_URL: 'not a url' }, /ATRARIUM_JETSTREAM_URL/],
+    [{ ATRARIUM_PLC_URL: 'plc.directory' }, /ATRARIUM_PLC_URL/],
+    [{ ATRARIUM_PLC_URL: 'ftp://plc.directory' }, /ATRARIUM_PLC_URL/],
+    [{ ATRARIUM_PLC_URL: 'wss://plc.directory' }, /ATRARIUM_PLC_URL/],
+    [{ ATRARIUM_PLC_URL: 'not a url' }, /ATRARIUM_PLC_URL/],
     [{ ATRARIUM_HOSTNAME: 'bad host' }, /ATRARIUM_HOSTNAME/],
     [{ ATRARIUM_SERVICE_DID: 'web:x' }, /ATRARIUM_SERVICE_DID/],
     [{ ATRARIUM_RETENTION_DAYS: '0' }, /ATRARIUM_RETENTION_DAYS/],
