@@ -1,4 +1,6 @@
+import { ECDH } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { createKey, type KeyKind } from '../../test/support/fake-plc.js'
 import { interopJson } from '../../test/helpers/interop.js'
 import { verifyJwtSignature } from './jwt-signature.js'
 
@@ -37,5 +39,39 @@ describe('verifyJwtSignature against the interop signature fixtures', () => {
 
   it('is false, not a throw, for an unusable key', async () => {
     expect(await verifyJwtSignature({ type: 'Multikey', publicKeyMultibase: 'zNotAKey' }, 'ES256K', new Uint8Array(1), new Uint8Array(64))).toBe(false)
+  })
+})
+
+const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+function base58btc(bytes: Uint8Array): string {
+  let n = BigInt(`0x${Buffer.from(bytes).toString('hex')}`)
+  let out = ''
+  while (n > 0n) {
+    out = B58[Number(n % 58n)]! + out
+    n /= 58n
+  }
+  for (let i = 0; i < bytes.length && bytes[i] === 0; i++) out = `1${out}`
+  return `z${out}`
+}
+
+describe('verifyJwtSignature key encodings', () => {
+  const curves: [KeyKind, string, string, string][] = [
+    ['k256', 'secp256k1', 'EcdsaSecp256k1VerificationKey2019', 'ES256K'],
+    ['p256', 'prime256v1', 'EcdsaSecp256r1VerificationKey2019', 'ES256'],
+  ]
+  it.each(curves.flatMap(([kind, curve, suite, alg]) => [
+    [`${alg} Multikey`, kind, curve, 'Multikey', alg],
+    [`${alg} legacy compressed`, kind, curve, suite, alg],
+    [`${alg} legacy uncompressed (the dev-env PLC serves these)`, kind, curve, suite, alg],
+  ]))('%s', async (name, kind, curve, type, alg) => {
+    const key = await createKey(kind as KeyKind)
+    const message = new TextEncoder().encode('header.payload')
+    const signature = await key.sign(message)
+    const raw = await key.exportPublicKey('raw')
+    const publicKeyMultibase =
+      type === 'Multikey' ? await key.exportPublicKey('multikey')
+      : name.includes('uncompressed') ? base58btc(ECDH.convertKey(raw, curve, undefined, undefined, 'uncompressed') as Buffer)
+      : base58btc(raw)
+    expect(await verifyJwtSignature({ type, publicKeyMultibase }, alg, message, signature)).toBe(true)
   })
 })

@@ -1,4 +1,4 @@
-import { getPublicKeyFromDidController, verifySig } from '@atcute/crypto'
+import { getPublicKeyFromDidController, verifySig, type FoundPublicKey } from '@atcute/crypto'
 import type { VerificationMaterial } from '@atcute/identity'
 
 /**
@@ -10,10 +10,24 @@ import type { VerificationMaterial } from '@atcute/identity'
  */
 export async function verifyJwtSignature(material: VerificationMaterial, alg: string, message: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>): Promise<boolean> {
   try {
-    const key = getPublicKeyFromDidController(material)
+    const key = compressed(getPublicKeyFromDidController(material))
     if (key.jwtAlg !== alg) return false
     return await verifySig(key, signature, message)
   } catch {
     return false
   }
+}
+
+/**
+ * Legacy `EcdsaSecp256k1VerificationKey2019` keys carry the uncompressed point (0x04‖X‖Y), as the
+ * PLC of @atproto/dev-env still serves them; @atcute/crypto's Node secp256k1 import only takes the
+ * 33-byte compressed form. Compressing needs no curve math: the prefix is Y's parity.
+ */
+function compressed(key: FoundPublicKey): FoundPublicKey {
+  const bytes = key.publicKeyBytes
+  if (bytes.length !== 65 || bytes[0] !== 0x04) return key
+  const out = new Uint8Array(33)
+  out[0] = (bytes[64]! & 1) === 1 ? 0x03 : 0x02
+  out.set(bytes.subarray(1, 33), 1)
+  return { ...key, publicKeyBytes: out }
 }
