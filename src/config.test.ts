@@ -12,6 +12,7 @@ describe('loadConfig', () => {
         jetstreamUrl: 'wss://jetstream2.us-east.bsky.network/subscribe',
         hostname: 'localhost',
         serviceDid: 'did:web:localhost',
+        plcUrl: 'https://plc.directory',
         retentionDays: 7,
         logLevel: 'info',
       },
@@ -26,6 +27,9 @@ describe('loadConfig', () => {
     [{ ATRARIUM_JETSTREAM_URL: 'ws://127.0.0.1:9999/subscribe' }, { jetstreamUrl: 'ws://127.0.0.1:9999/subscribe' }],
     [{ ATRARIUM_FIREHOSE_URL: 'wss://bsky.network' }, { firehoseUrl: 'wss://bsky.network' }],
     [{ ATRARIUM_FIREHOSE_URL: 'ws://localhost:2583' }, { firehoseUrl: 'ws://localhost:2583' }],
+    [{ ATRARIUM_PLC_URL: 'http://127.0.0.1:2582' }, { plcUrl: 'http://127.0.0.1:2582' }],
+    [{ ATRARIUM_PLC_URL: 'https://plc.example.com/' }, { plcUrl: 'https://plc.example.com/' }],
+    [{ ATRARIUM_PLC_URL: '' }, { plcUrl: 'https://plc.directory' }],
   ])('accepts %j', (env, expected) => {
     const r = loadConfig(env)
     expect(r.ok && r.value).toMatchObject(expected)
@@ -43,6 +47,10 @@ describe('loadConfig', () => {
     [{ ATRARIUM_FIREHOSE_URL: 'https://bsky.network' }, /ATRARIUM_FIREHOSE_URL/],
     [{ ATRARIUM_FIREHOSE_URL: 'bsky.network' }, /ATRARIUM_FIREHOSE_URL/],
     [{ ATRARIUM_FIREHOSE_URL: 'wss://bsky.network?cursor=5' }, /ATRARIUM_FIREHOSE_URL/],
+    [{ ATRARIUM_PLC_URL: 'plc.directory' }, /ATRARIUM_PLC_URL/],
+    [{ ATRARIUM_PLC_URL: 'ftp://plc.directory' }, /ATRARIUM_PLC_URL/],
+    [{ ATRARIUM_PLC_URL: 'wss://plc.directory' }, /ATRARIUM_PLC_URL/],
+    [{ ATRARIUM_PLC_URL: 'not a url' }, /ATRARIUM_PLC_URL/],
     [{ ATRARIUM_HOSTNAME: 'bad host' }, /ATRARIUM_HOSTNAME/],
     [{ ATRARIUM_SERVICE_DID: 'web:x' }, /ATRARIUM_SERVICE_DID/],
     [{ ATRARIUM_RETENTION_DAYS: '0' }, /ATRARIUM_RETENTION_DAYS/],

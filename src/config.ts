@@ -10,6 +10,8 @@ export interface Config {
   firehoseUrl?: string
   hostname: string
   serviceDid: string
+  /** did:plc documents, for verifying requesters' service JWTs. */
+  plcUrl: string
   retentionDays: number
   logLevel: string
 }
@@ -54,6 +56,13 @@ export function loadConfig(env: Env): Result<Config> {
   const serviceDid = str('ATRARIUM_SERVICE_DID', `did:web:${hostname.replace(':', '%3A')}`)
   if (!isValidDid(serviceDid)) problems.push(`ATRARIUM_SERVICE_DID must be a DID (got ${JSON.stringify(serviceDid)})`)
 
+  const plcUrl = str('ATRARIUM_PLC_URL', 'https://plc.directory')
+  let plcProtocol = ''
+  try {
+    plcProtocol = new URL(plcUrl).protocol
+  } catch {}
+  if (plcProtocol !== 'http:' && plcProtocol !== 'https:') problems.push(`ATRARIUM_PLC_URL must be an http:// or https:// URL (got ${JSON.stringify(plcUrl)})`)
+
   const retentionRaw = str('ATRARIUM_RETENTION_DAYS', '7')
   const retentionDays = Number(retentionRaw)
   if (!/^\d+(\.\d+)?$/.test(retentionRaw) || !(retentionDays > 0) || retentionDays > 3650) {
@@ -66,6 +75,6 @@ export function loadConfig(env: Env): Result<Config> {
   const host = str('HOST', '127.0.0.1')
   if (problems.length > 0) return err(problems.join('\n'))
   return ok({
-    port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, ...(firehoseUrl ? { firehoseUrl } : {}), hostname, serviceDid, retentionDays, logLevel,
+    port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, ...(firehoseUrl ? { firehoseUrl } : {}), hostname, serviceDid, plcUrl, retentionDays, logLevel,
   })
 }

@@ -1,8 +1,10 @@
 import { Hono } from 'hono'
+import type { ServiceAuthVerifier } from '../auth/service-auth-verifier.js'
 import type { FeedError, Skeleton, SkeletonParams } from '../core/feed-service.js'
 import type { Result } from '../core/result.js'
 import type { Logger } from '../core/logger.js'
 import { NSID } from '../core/nsid.js'
+import { serviceAuth, type AppEnv } from './service-auth.js'
 import { InternalServerError, InvalidRequestError, MethodNotImplementedError, XrpcError } from './xrpc-error.js'
 
 /** The read side each host provides: in process on Node, by RPC to Durable Objects on Workers. */
@@ -17,6 +19,8 @@ export interface AppDeps {
   log: Logger
   /** Extra, host-specific health details (stream lag, cursor). */
   health?: () => Record<string, unknown>
+  /** Verifies service JWTs; without it every request is anonymous and Authorization is ignored. */
+  auth?: ServiceAuthVerifier
 }
 
 const DEFAULT_LIMIT = 50
@@ -30,9 +34,10 @@ function parseLimit(raw: string | undefined): number {
 }
 
 /** The Web-standard app both hosts serve: `fetch(Request) → Response`. */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono()
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
 
+  if (deps.auth) app.use(`/xrpc/${NSID.getFeedSkeleton}`, serviceAuth(deps.auth, NSID.getFeedSkeleton))
   app.get(`/xrpc/${NSID.getFeedSkeleton}`, async (c) => {
     const feed = c.req.query('feed')
     if (!feed) throw new InvalidRequestError('feed is required')

@@ -32,3 +32,16 @@ export class InternalServerError extends XrpcError {
     super(500, 'InternalServerError', 'Internal Server Error')
   }
 }
+
+/** 401 for credentials that were sent but refused; RFC 6750 asks for the Bearer challenge. */
+export class AuthRequiredError extends XrpcError {
+  constructor(message: string, error = 'AuthenticationRequired') {
+    super(401, error, message)
+  }
+
+  override toResponse(): Response {
+    const res = super.toResponse()
+    res.headers.set('WWW-Authenticate', `Bearer error="${this.error}"`)
+    return res
+  }
+}

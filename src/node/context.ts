@@ -1,6 +1,8 @@
 import { join } from 'node:path'
 import type { Hono } from 'hono'
 import { createApp } from '../api/app.js'
+import type { AppEnv } from '../api/service-auth.js'
+import { ServiceAuthVerifier } from '../auth/service-auth-verifier.js'
 import type { Config } from '../config.js'
 import { FeedService } from '../core/feed-service.js'
 import { Indexer } from '../core/indexer.js'
@@ -22,7 +24,7 @@ export interface AppContext {
   indexer: Indexer
   ingest: StreamIngest<string> | StreamIngest<Buffer>
   retention: RetentionJob
-  app: Hono
+  app: Hono<AppEnv>
 }
 
 export function createContext(config: Config, log: Logger): AppContext {
@@ -41,6 +43,7 @@ export function createContext(config: Config, log: Logger): AppContext {
     feeds,
     hostname: config.hostname,
     log,
+    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl }),
     health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats }),
   })
   return { config, log, driver, store, indexer, ingest, retention, app }

@@ -1,0 +1,140 @@
+import { createServiceJwt } from '@atcute/xrpc-server/auth'
+import type { PrivateKeyExportable } from '@atcute/crypto'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { NSID } from '../core/nsid.js'
+import { createKey, didDocument, FakePlc, signJwt } from '../../test/support/fake-plc.js'
+import { ServiceAuthVerifier, type ServiceAuthVerifierOptions } from './service-auth-verifier.js'
+
+const SERVICE = 'did:web:feeds.example.com'
+const LXM = NSID.getFeedSkeleton
+const ALICE = 'did:plc:alice000000000000000000'
+const PAUL = 'did:plc:paul0000000000000000000' // P-256 key
+const LABELER = 'did:plc:labeler00000000000000000'
+const WEB = 'did:web:web.example.com'
+const T0 = 1_800_000_000 // seconds; the verifier's clock below starts here
+
+let plc: FakePlc
+let clockMs = T0 * 1000
+const keys: Record<string, PrivateKeyExportable> = {}
+
+beforeAll(async () => {
+  plc = await FakePlc.start()
+  keys.alice = await createKey('k256')
+  keys.paul = await createKey('p256')
+  keys.mallory = await createKey('k256')
+  keys.label = await createKey('p256')
+})
+afterAll(() => plc.close())
+beforeEach(async () => {
+  clockMs = T0 * 1000
+  plc.requests.clear()
+  plc.docs.set(ALICE, await didDocument(ALICE, { atproto: keys.alice! }))
+  plc.docs.set(PAUL, await didDocument(PAUL, { atproto: keys.paul! }))
+  plc.docs.set(LABELER, await didDocument(LABELER, { atproto: keys.alice!, atproto_label: keys.label! }))
+  plc.docs.set(WEB, await didDocument(WEB, { atproto: keys.alice! }))
+})
+
+const verifier = (opts: Partial<ServiceAuthVerifierOptions> = {}) =>
+  new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: plc.url, fetch: plc.fetch, now: () => clockMs, ...opts })
+
+type Issue = { key?: string; iss?: string; aud?: string; lxm?: string; iat?: number; exp?: number }
+const token = (o: Issue = {}) =>
+  createServiceJwt({
+    keypair: keys[o.key ?? 'alice']!,
+    issuer: (o.iss ?? ALICE) as `did:${string}:${string}`,
+    audience: (o.aud ?? SERVICE) as `did:${string}:${string}`,
+    lxm: (o.lxm ?? LXM) as `${string}.${string}.${string}`,
+    issuedAt: o.iat ?? T0,
+    expiresIn: o.exp ?? 60,
+  })
+
+describe('ServiceAuthVerifier', () => {
+  it.each<[string, () => Promise<string>, { iss: string; did: string }]>([
+    ['a secp256k1 (ES256K) token', () => token(), { iss: ALICE, did: ALICE }],
+    ['a P-256 (ES256) token', () => token({ key: 'paul', iss: PAUL }), { iss: PAUL, did: PAUL }],
+    ['a did:web issuer', () => token({ iss: WEB }), { iss: WEB, did: WEB }],
+    ['a labeler service signing with #atproto_label', () => token({ key: 'label', iss: `${LABELER}#atproto_labeler` }), { iss: `${LABELER}#atproto_labeler`, did: LABELER }],
+    ['another service fragment signing with #atproto', () => token({ iss: `${LABELER}#bsky_fg` }), { iss: `${LABELER}#bsky_fg`, did: LABELER }],
+    ['exp just inside the clock skew', () => token({ iat: T0 - 63, exp: 60 }), { iss: ALICE, did: ALICE }],
+  ])('accepts %s', async (_name, make, expected) => {
+    expect(await verifier().verify(await make(), LXM)).toEqual({ ok: true, value: expected })
+  })
+
+  const header = { typ: 'JWT', alg: 'ES256K' }
+  const claims = { iss: ALICE, aud: SERVICE, exp: T0 + 60, lxm: LXM }
+  it.each<[string, () => Promise<string>, string]>([
+    ['a forged token (signed by another key)', () => token({ key: 'mallory' }), 'BadJwtSignature'],
+    ['a tampered payload', async () => { const [h, , s] = (await token()).split('.'); return `${h}.${Buffer.from(JSON.stringify({ ...claims, iss: PAUL })).toString('base64url')}.${s}` }, 'BadJwtSignature'],
+    ['a labeler token signed with #atproto instead of #atproto_label', () => token({ iss: `${LABELER}#atproto_labeler` }), 'BadJwtSignature'],
+    ['alg that does not match the key', () => signJwt(keys.alice!, { ...header, alg: 'ES256' }, claims), 'BadJwtSignature'],
+    ['an expired token', () => token({ iat: T0 - 120, exp: 60 }), 'JwtExpired'],
+    ['a wrong audience', () => token({ aud: 'did:web:other.example.com' }), 'BadJwtAudience'],
+    ['the service DID with a fragment as audience', () => token({ aud: `${SERVICE}#bsky_fg` }), 'BadJwtAudience'],
+    ['a wrong lxm', () => token({ lxm: 'app.bsky.feed.getTimeline' }), 'BadJwtLexiconMethod'],
+    ['no lxm', () => signJwt(keys.alice!, header, { ...claims, lxm: undefined }), 'BadJwtLexiconMethod'],
+    ['an access token type', () => signJwt(keys.alice!, { ...header, typ: 'at+jwt' }, claims), 'BadJwtType'],
+    ['an iss that is not a DID', () => signJwt(keys.alice!, header, { ...claims, iss: 'alice.test' }), 'BadJwtIss'],
+    ['garbage', async () => 'not-a-jwt', 'BadJwt'],
+    ['a non-JSON payload', async () => 'eyJhbGciOiJFUzI1NksifQ.bm90IGpzb24.c2ln', 'BadJwt'],
+    ['an unknown DID (PLC 404)', () => token({ iss: 'did:plc:nobody00000000000000000' }), 'AuthenticationRequired'],
+    ['an unsupported DID method', () => token({ iss: 'did:key:zQ3shqwJEJyMBsBXCWyCBpUBMqxcon9oHB7mCvx4sSpMdLJwc' }), 'AuthenticationRequired'],
+    ['a document without an #atproto key', () => token({ iss: 'did:plc:nokey000000000000000000' }), 'AuthenticationRequired'],
+    ['a document whose id is another DID', () => token({ iss: 'did:plc:liar0000000000000000000' }), 'AuthenticationRequired'],
+  ])('refuses %s', async (_name, make, error) => {
+    plc.docs.set('did:plc:nokey000000000000000000', await didDocument('did:plc:nokey000000000000000000', {}))
+    plc.docs.set('did:plc:liar0000000000000000000', await didDocument(ALICE, { atproto: keys.alice! }))
+    const r = await verifier().verify(await make(), LXM)
+    expect(r).toMatchObject({ ok: false, error: { error } })
+    if (!r.ok) expect(r.error.message).not.toBe('')
+  })
+
+  it('caches documents: many verifications, one PLC request', async () => {
+    const v = verifier()
+    for (let i = 0; i < 3; i++) expect((await v.verify(await token(), LXM)).ok).toBe(true)
+    expect(plc.count(ALICE)).toBe(1)
+  })
+
+  it('concurrent misses for one DID share one PLC request', async () => {
+    const v = verifier()
+    const results = await Promise.all(Array.from({ length: 5 }, async () => v.verify(await token(), LXM)))
+    expect(results.every((r) => r.ok)).toBe(true)
+    expect(plc.count(ALICE)).toBe(1)
+  })
+
+  it('re-resolves after a key rotation, once, and then caches the new key', async () => {
+    const v = verifier()
+    expect((await v.verify(await token(), LXM)).ok).toBe(true)
+    keys.rotated = await createKey('p256')
+    plc.docs.set(ALICE, await didDocument(ALICE, { atproto: keys.rotated }))
+    clockMs += 11_000
+    const rotated = await token({ key: 'rotated', iat: T0 + 11 })
+    expect(await v.verify(rotated, LXM)).toMatchObject({ ok: true, value: { did: ALICE } })
+    expect(plc.count(ALICE)).toBe(2)
+    expect((await v.verify(rotated, LXM)).ok).toBe(true)
+    expect(plc.count(ALICE)).toBe(2)
+  })
+
+  it('re-resolves a failing signature at most once per minRefreshMs', async () => {
+    const v = verifier({ minRefreshMs: 10_000 })
+    expect((await v.verify(await token(), LXM)).ok).toBe(true)
+    const forged = await token({ key: 'mallory', iat: T0 + 20 })
+    expect((await v.verify(forged, LXM)).ok).toBe(false)
+    expect(plc.count(ALICE)).toBe(1) // just fetched: no re-resolve
+    clockMs += 10_000
+    for (let i = 0; i < 3; i++) expect(await v.verify(forged, LXM)).toMatchObject({ ok: false, error: { error: 'BadJwtSignature' } })
+    expect(plc.count(ALICE)).toBe(2) // one re-resolve, then the fresh entry is trusted again
+  })
+
+  it('refetches after the TTL and evicts the least recently used beyond maxEntries', async () => {
+    const v = verifier({ cacheTtlMs: 60_000, cacheMaxEntries: 2 })
+    const alice = await token({ exp: 300 })
+    expect((await v.verify(alice, LXM)).ok).toBe(true)
+    clockMs += 60_000
+    expect((await v.verify(alice, LXM)).ok).toBe(true)
+    expect(plc.count(ALICE)).toBe(2)
+    expect((await v.verify(await token({ key: 'paul', iss: PAUL, exp: 300 }), LXM)).ok).toBe(true)
+    expect((await v.verify(await token({ iss: WEB, exp: 300 }), LXM)).ok).toBe(true)
+    expect((await v.verify(alice, LXM)).ok).toBe(true)
+    expect(plc.count(ALICE)).toBe(3)
+  })
+})
