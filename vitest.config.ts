@@ -16,8 +16,20 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ main: './src/workers/index.ts', wrangler: { configPath: './wrangler.jsonc' } })],
-        test: { name: 'workers', include: ['src/workers/**/*.test.ts', 'test/workers/**/*.test.ts'] },
+        // workerd cannot listen on a socket, so the fake Jetstream runs in the global setup (Node)
+        // and its address reaches the worker as the ATRARIUM_JETSTREAM_URL binding.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: './src/workers/index.ts',
+            wrangler: { configPath: './wrangler.jsonc' },
+            miniflare: { bindings: { ATRARIUM_JETSTREAM_URL: inject('jetstreamUrl') } },
+          })),
+        ],
+        test: {
+          name: 'workers',
+          include: ['src/workers/**/*.test.ts', 'test/workers/**/*.test.ts'],
+          globalSetup: ['./test/support/jetstream-global-setup.ts'],
+        },
       },
     ],
   },
