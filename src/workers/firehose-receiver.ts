@@ -6,7 +6,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, buildUrl } from '../ingest/jetstream-ur
 import { backoffDelayMs } from './backoff.js'
 import { consoleLogger } from './console-logger.js'
 import { DoSqlDriver } from './do-sql-driver.js'
-import { frameText, openWebSocket, safeUrl } from './jetstream-socket.js'
+import { FrameSocket, safeUrl } from './jetstream-socket.js'
 import { ReceiverBuffer } from './receiver-buffer.js'
 import { ReceiverState } from './receiver-state.js'
 import { StageOneFilter } from './stage-one-filter.js'
@@ -33,9 +33,8 @@ export class FirehoseReceiver extends DurableObject<Env> {
   readonly #log: Logger
   readonly #buffer: ReceiverBuffer
   #filter: StageOneFilter
-  #socket: WebSocket | undefined
+  #socket: FrameSocket | undefined
   #connecting: Promise<void> | undefined
-  #lastLife = 0
   #attempt = 0
   #lastPrune = 0
   #stopped = false
@@ -86,7 +85,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
 
   #ensureConnected(): Promise<void> {
     if (this.#connecting) return this.#connecting
-    if (this.#socket && Date.now() - this.#lastLife < SILENCE_MS) return Promise.resolve()
+    if (this.#socket && Date.now() - this.#socket.lastLife < SILENCE_MS) return Promise.resolve()
     if (this.#socket) this.#log.warn({ silenceMs: SILENCE_MS }, 'jetstream connection silent; reconnecting')
     this.#drop()
     this.#connecting = this.#connect().finally(() => (this.#connecting = undefined))
@@ -96,46 +95,41 @@ export class FirehoseReceiver extends DurableObject<Env> {
   async #connect(): Promise<void> {
     const cursor = this.#buffer.savedCursor
     const base = this.env.ATRARIUM_JETSTREAM_URL
-    let ws: WebSocket
+    const url = buildUrl({ url: base, wantedCollections: WANTED_COLLECTIONS }, cursor)
+    let heard = false
+    let socket: FrameSocket
     try {
-      ws = await openWebSocket(buildUrl({ url: base, wantedCollections: WANTED_COLLECTIONS }, cursor), CONNECT_TIMEOUT_MS)
+      socket = await FrameSocket.open(url, { timeoutMs: CONNECT_TIMEOUT_MS, maxBytes: DEFAULT_MAX_MESSAGE_SIZE_BYTES }, {
+        onFrame: (raw) => {
+          // Only a connection that carried data proves the endpoint healthy enough to reset the backoff.
+          if (!heard) this.#attempt = 0
+          heard = true
+          this.#onFrame(raw)
+        },
+        onOversized: () => {
+          this.#stats.oversized++
+          this.#log.warn({ max: DEFAULT_MAX_MESSAGE_SIZE_BYTES }, 'jetstream frame over maxMessageSizeBytes dropped')
+        },
+        onEnd: (detail) => {
+          if (this.#socket !== socket) return
+          this.#socket = undefined
+          this.#stats.disconnects++
+          this.#log.info({ ...detail, cursor: this.#buffer.savedCursor }, 'jetstream disconnected')
+          void this.#scheduleReconnect()
+        },
+      })
     } catch (err) {
       this.#log.warn({ err, url: safeUrl(base), cursor }, 'jetstream connect failed')
       return this.#scheduleReconnect()
     }
-    if (this.#stopped) return ws.close(1000)
-    this.#socket = ws
-    this.#lastLife = Date.now()
+    if (this.#stopped) return socket.close()
+    this.#socket = socket
     this.#stats.connects++
     this.#log.info({ url: safeUrl(base), cursor }, 'jetstream connected')
-    let heard = false
-    ws.addEventListener('message', (e) => {
-      if (this.#socket !== ws) return
-      this.#lastLife = Date.now()
-      // Only a connection that carried data proves the endpoint healthy enough to reset the backoff.
-      if (!heard) this.#attempt = 0
-      heard = true
-      this.#onFrame(e.data)
-    })
-    const ended = (detail: object): void => {
-      if (this.#socket !== ws) return
-      this.#socket = undefined
-      this.#stats.disconnects++
-      this.#log.info({ ...detail, cursor: this.#buffer.savedCursor }, 'jetstream disconnected')
-      void this.#scheduleReconnect()
-    }
-    ws.addEventListener('close', (e) => ended({ code: e.code, reason: e.reason }))
-    ws.addEventListener('error', (e) => ended({ error: String(e.message) }))
   }
 
-  #onFrame(data: string | ArrayBuffer): void {
+  #onFrame(raw: string): void {
     this.#stats.messages++
-    const raw = frameText(data, DEFAULT_MAX_MESSAGE_SIZE_BYTES)
-    if (raw === undefined) {
-      this.#stats.oversized++
-      this.#log.warn({ max: DEFAULT_MAX_MESSAGE_SIZE_BYTES }, 'jetstream frame over maxMessageSizeBytes dropped')
-      return
-    }
     const timeUs = peekTimeUs(raw)
     const passed = this.#filter.passes(raw, timeUs)
     if (passed) this.#stats.passed++
@@ -150,13 +144,8 @@ export class FirehoseReceiver extends DurableObject<Env> {
   }
 
   #drop(): void {
-    const ws = this.#socket
+    this.#socket?.close()
     this.#socket = undefined
-    try {
-      ws?.close(1000)
-    } catch {
-      // already closed or closing
-    }
   }
 
   async #scheduleReconnect(): Promise<void> {

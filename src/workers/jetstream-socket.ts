@@ -41,3 +41,52 @@ export function frameText(data: string | ArrayBuffer, maxBytes: number): string 
   if (data.length * 3 <= maxBytes) return data
   return utf8ByteLength(data) > maxBytes ? undefined : data
 }
+
+export interface FrameSocketHandlers {
+  /** A text frame within the size limit. The first one also sets `heard`. */
+  onFrame(raw: string): void
+  onOversized(): void
+  /** The socket closed or failed, other than by close(); called at most once. */
+  onEnd(detail: { code?: number; reason?: string; error?: string }): void
+}
+
+/** An accepted outbound WebSocket reduced to what the receiver needs: sized text frames and liveness. */
+export class FrameSocket {
+  /** Date.now() of the last frame (or of opening); workerd cannot ping, so traffic is the only sign of life. */
+  lastLife = Date.now()
+  #ended = false
+
+  private constructor(
+    private readonly ws: WebSocket,
+    maxBytes: number,
+    h: FrameSocketHandlers,
+  ) {
+    ws.addEventListener('message', (e) => {
+      if (this.#ended) return
+      this.lastLife = Date.now()
+      const raw = frameText(e.data, maxBytes)
+      if (raw === undefined) h.onOversized()
+      else h.onFrame(raw)
+    })
+    const end = (detail: Parameters<FrameSocketHandlers['onEnd']>[0]): void => {
+      if (this.#ended) return
+      this.#ended = true
+      h.onEnd(detail)
+    }
+    ws.addEventListener('close', (e) => end({ code: e.code, reason: e.reason }))
+    ws.addEventListener('error', (e) => end({ error: String(e.message) }))
+  }
+
+  static async open(url: string, o: { timeoutMs: number; maxBytes: number }, h: FrameSocketHandlers): Promise<FrameSocket> {
+    return new FrameSocket(await openWebSocket(url, o.timeoutMs), o.maxBytes, h)
+  }
+
+  close(): void {
+    this.#ended = true
+    try {
+      this.ws.close(1000)
+    } catch {
+      // already closing or closed
+    }
+  }
+}
