@@ -16,11 +16,20 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ main: './src/workers/index.ts', wrangler: { configPath: './wrangler.jsonc' } })],
+        // workerd cannot listen on a socket, so the fake Jetstream runs in the global setup (Node)
+        // and its address reaches the worker as the ATRARIUM_JETSTREAM_URL binding.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: './src/workers/index.ts',
+            wrangler: { configPath: './wrangler.jsonc' },
+            miniflare: { bindings: { ATRARIUM_JETSTREAM_URL: inject('jetstreamUrl') } },
+          })),
+        ],
         test: {
           name: 'workers',
           testTimeout: 30_000,
           include: ['src/workers/**/*.test.ts', 'test/workers/**/*.test.ts'],
+          globalSetup: ['./test/support/jetstream-global-setup.ts'],
           // @atproto/lexicon is CommonJS reaching multiformats' Node hashing; pre-bundling it the
           // way wrangler does (browser conditions) gives workerd the WebCrypto build.
           deps: { optimizer: { ssr: { enabled: true, include: ['@atproto/lexicon'] } } },

@@ -9,7 +9,8 @@ import type { StoredConfig } from '../core/store.js'
 import { US_PER_DAY } from '../core/time.js'
 import { SqlStore } from '../store/sql-store.js'
 import { DoSqlDriver } from './do-sql-driver.js'
-import { consoleLogger, settingsOf } from './settings.js'
+import { consoleLogger } from './console-logger.js'
+import { settingsOf } from './settings.js'
 
 const RETENTION_EVERY_MS = 3_600_000
 const PURGE_CHUNK = 2000

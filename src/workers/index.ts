@@ -1,6 +1,7 @@
 import { createApp } from '../api/app.js'
 import { processBatch } from './processor.js'
-import { consoleLogger, settingsOf } from './settings.js'
+import { consoleLogger } from './console-logger.js'
+import { settingsOf } from './settings.js'
 import { workerFeeds } from './worker-feeds.js'
 
 export { CommunityFeedGenerator } from './community-feed.js'
@@ -23,7 +24,6 @@ export default {
   },
   async scheduled(_controller, env) {
     // (Re)starts the receiver; it keeps itself alive with its own alarm between crons.
-    const receiver = env.FIREHOSE_RECEIVER.get(env.FIREHOSE_RECEIVER.idFromName('main'))
-    if ('start' in receiver) await (receiver as unknown as { start(): Promise<void> }).start()
+    await env.FIREHOSE_RECEIVER.get(env.FIREHOSE_RECEIVER.idFromName('main')).start()
   },
 } satisfies ExportedHandler<Env>

@@ -1,5 +1,4 @@
 import { loadConfig, type Config } from '../config.js'
-import type { Logger } from '../core/logger.js'
 
 const memo = new WeakMap<object, Config>()
 
@@ -19,18 +18,4 @@ export function settingsOf(env: Env): Config {
     memo.set(env, config)
   }
   return config
-}
-
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal']
-
-/** JSON lines on the console, which Workers Logs indexes by field. */
-export function consoleLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  const min = level === 'silent' ? Infinity : LEVELS.indexOf(level)
-  const at = (lvl: string) => (obj: object, msg?: string) => {
-    if (LEVELS.indexOf(lvl) < min) return
-    const line = JSON.stringify({ level: lvl, ...base, ...obj, ...(msg ? { msg } : {}) }, (_k, v) => (v instanceof Error ? { message: v.message, name: v.name } : v))
-    if (lvl === 'error' || lvl === 'fatal') console.error(line)
-    else console.log(line)
-  }
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
 }

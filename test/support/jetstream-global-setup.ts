@@ -1,0 +1,64 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { TestProject } from 'vitest/node'
+import { FakeJetstream } from './fake-jetstream.js'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    jetstreamUrl: string
+    jetstreamControlUrl: string
+  }
+}
+
+const MAX_BODY_BYTES = 8 * 1024 * 1024
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const parts: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) throw new Error('control request body too large')
+    parts.push(chunk)
+  }
+  return Buffer.concat(parts).toString('utf8')
+}
+
+/**
+ * workerd cannot listen, so the workers project's fake Jetstream runs here, in Node, for the whole
+ * run. Tests reach it through a control endpoint on 127.0.0.1:
+ *   POST /publish  {"frames":[{"raw":"…","timeUs":1}]}  sends each frame to every client, keeps it for replay
+ *   POST /drop     terminates every client connection (a server-side disconnect)
+ *   GET  /connections  [{"url":"…","cursor":n|null}] in connection order
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const fake = await FakeJetstream.start()
+  const control = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const reply = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+    }
+    void (async () => {
+      if (req.method === 'POST' && req.url === '/publish') {
+        const { frames } = JSON.parse(await readBody(req)) as { frames: { raw: string; timeUs: number }[] }
+        for (const f of frames) fake.publish(f.raw, f.timeUs)
+        return reply(200, { published: frames.length, clients: fake.clients.size })
+      }
+      if (req.method === 'POST' && req.url === '/drop') {
+        const n = fake.clients.size
+        for (const ws of fake.clients) ws.terminate()
+        return reply(200, { dropped: n })
+      }
+      if (req.method === 'GET' && req.url === '/connections') {
+        return reply(200, fake.connections.map((c) => ({ url: c.url.toString(), cursor: c.cursor ?? null })))
+      }
+      reply(404, { error: 'not found' })
+    })().catch((err: unknown) => reply(500, { error: String(err) }))
+  })
+  await new Promise<void>((resolve, reject) => control.once('error', reject).listen(0, '127.0.0.1', resolve))
+  project.provide('jetstreamUrl', fake.url)
+  project.provide('jetstreamControlUrl', `http://127.0.0.1:${(control.address() as AddressInfo).port}`)
+  return async () => {
+    control.closeAllConnections()
+    await new Promise<void>((resolve) => control.close(() => resolve()))
+    await fake.close()
+  }
+}
