@@ -1,0 +1,30 @@
+import { createScheduledController, env } from 'cloudflare:test'
+import { afterAll, expect, it } from 'vitest'
+import worker from '../../src/workers/index.js'
+import { A, expected, readFeed, scenario } from '../support/scenario.js'
+import { publish } from './jetstream-control.js'
+import { until } from './wait.js'
+
+const testEnv = { ...env, ATRARIUM_HOSTNAME: 'feeds.example.com' }
+const get = async (path: string) => {
+  const res = await worker.fetch(new Request(`https://feeds.example.com${path}`), testEnv)
+  return { status: res.status, body: (await res.json()) as any }
+}
+const receiver = () => env.FIREHOSE_RECEIVER.get(env.FIREHOSE_RECEIVER.idFromName('main'))
+afterAll(async () => {
+  await receiver().stop()
+})
+
+it('the whole Worker: cron starts the receiver, Jetstream frames flow through the real queue, skeletons match the Node host', async () => {
+  await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: '* * * * *' }), testEnv)
+  await until(async () => (await receiver().status()).connected, 'receiver connected')
+  const s = scenario()
+  const asFrames = (frames: string[]) => frames.map((raw) => ({ raw, timeUs: Number(/"time_us":(\d+)/.exec(raw)?.[1] ?? 0) }))
+  await publish(asFrames(s.frames))
+  // The queue delivers on its own schedule: wait for the last event's effect, bounded.
+  await until(async () => JSON.stringify(await readFeed(get, A.id).catch(() => [])) === JSON.stringify(expected.feed), 'scenario indexed', 20_000)
+  expect((await get('/xrpc/app.bsky.feed.describeFeedGenerator')).body.feeds).toContainEqual(expected.describe.feeds[0])
+  await publish(asFrames(s.tailFrames))
+  await until(async () => JSON.stringify(await readFeed(get, A.id)) === JSON.stringify(expected.feedAfterTail), 'tail indexed', 20_000)
+  expect((await receiver().status()).cursor).toBeGreaterThanOrEqual(s.tailTimeUs)
+}, 60_000)
