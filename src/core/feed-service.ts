@@ -2,7 +2,7 @@ import { isValidDid } from '@atproto/syntax'
 import { isCommunityId } from './community-id.js'
 import { resolveParent } from './community-parent.js'
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor.js'
-import { initialMixState, mixPage, type FeedSource, type SourceName } from './feed-mix.js'
+import { initialMixState, mixPage, type FeedSource, type MixState, type SourceName } from './feed-mix.js'
 import type { Logger } from './logger.js'
 import { NSID } from './nsid.js'
 import { err, ok, type Result } from './result.js'
@@ -40,6 +40,22 @@ export function parseFeedUri(feed: string): Result<{ publisher: string; rkey: st
   return ok({ publisher, rkey })
 }
 
+/** The mix state a request continues from: the start, or what its cursor carries. */
+export function stateOf(cursor: string | undefined): Result<MixState, FeedError> {
+  if (cursor === undefined) return ok(initialMixState())
+  const decoded = decodeFeedCursor(cursor)
+  return decoded.ok ? decoded : err({ error: 'InvalidRequest', message: decoded.error })
+}
+
+/** One page of a community's mixed feed from the given sources (SPEC §7), with its next cursor. */
+export function skeletonPage(community: StoredConfig, sources: Partial<Record<SourceName, FeedSource>>, state: MixState, limit: number): Skeleton {
+  const page = mixPage(community.config.feedMix, sources, state, limit)
+  return {
+    feed: page.entries.map((e) => ({ post: e.uri })),
+    ...(page.more && page.entries.length > 0 ? { cursor: encodeFeedCursor(page.state) } : {}),
+  }
+}
+
 /** Reads the index for `getFeedSkeleton` and `describeFeedGenerator`. */
 export class FeedService {
   constructor(
@@ -52,17 +68,9 @@ export class FeedService {
     const id = parsed.value.rkey
     const community = isCommunityId(id) ? this.deps.store.getCommunity(id) : undefined
     if (!community) return err({ error: 'UnknownFeed', message: `unknown feed ${params.feed}` })
-    let state = initialMixState()
-    if (params.cursor !== undefined) {
-      const decoded = decodeFeedCursor(params.cursor)
-      if (!decoded.ok) return err({ error: 'InvalidRequest', message: decoded.error })
-      state = decoded.value
-    }
-    const page = mixPage(community.config.feedMix, this.sources(community), state, params.limit)
-    return ok({
-      feed: page.entries.map((e) => ({ post: e.uri })),
-      ...(page.more && page.entries.length > 0 ? { cursor: encodeFeedCursor(page.state) } : {}),
-    })
+    const state = stateOf(params.cursor)
+    if (!state.ok) return state
+    return ok(skeletonPage(community, this.sources(community), state.value, params.limit))
   }
 
   /** The own, parent and global sources of a community, over the index (SPEC §7). */

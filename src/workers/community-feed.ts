@@ -1,14 +1,17 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { RepoEvent } from '../core/events.js'
 import { recordUri } from '../core/events.js'
-import { FeedService, type FeedError, type Skeleton, type SkeletonParams } from '../core/feed-service.js'
+import type { FeedEntry } from '../core/feed-mix.js'
+import { FeedService, skeletonPage, stateOf, type FeedError, type Skeleton, type SkeletonParams } from '../core/feed-service.js'
 import { Indexer } from '../core/indexer.js'
 import { NSID } from '../core/nsid.js'
-import type { Result } from '../core/result.js'
+import { ok, type Result } from '../core/result.js'
 import type { StoredConfig } from '../core/store.js'
 import { US_PER_DAY } from '../core/time.js'
 import { SqlStore } from '../store/sql-store.js'
 import { DoSqlDriver } from './do-sql-driver.js'
+import { reportAfter, touchedBy, type GlobalReport } from './global-report.js'
+import { NeedMore, workerSources } from './mixed-sources.js'
 import { consoleLogger } from './console-logger.js'
 import { settingsOf } from './settings.js'
 
@@ -20,10 +23,13 @@ export interface ApplyResult {
   community: StoredConfig | undefined
   /** For each post URI in the batch: whether this community now indexes it. */
   posts: Record<string, boolean>
+  /** What the global recent-posts index must learn from this batch. */
+  global: GlobalReport
 }
 
 /** One community's index: the core Indexer and FeedService over this object's SQLite. */
 export class CommunityFeedGenerator extends DurableObject<Env> {
+  private readonly db: DoSqlDriver
   private readonly store: SqlStore
   private readonly indexer: Indexer
   private readonly feeds: FeedService
@@ -31,12 +37,15 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     const settings = settingsOf(env)
-    this.store = new SqlStore(new DoSqlDriver(ctx.storage))
+    this.db = new DoSqlDriver(ctx.storage)
+    this.store = new SqlStore(this.db)
     this.indexer = new Indexer({ store: this.store, log: consoleLogger(settings.logLevel, { do: 'community' }), retentionUs: settings.retentionDays * US_PER_DAY })
     this.feeds = new FeedService({ store: this.store, serviceDid: settings.serviceDid, minSortUs: () => this.indexer.minSortUs() })
   }
 
   async apply(events: RepoEvent[]): Promise<ApplyResult> {
+    const before = this.store.listCommunities()[0]?.id
+    const touched = touchedBy(events, this.store, this.db, before)
     this.indexer.applyBatch(events)
     // Armed on the first write, then re-armed by the alarm itself.
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + RETENTION_EVERY_MS)
@@ -44,11 +53,39 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     for (const e of events) {
       if (e.collection === NSID.post) posts[recordUri(e)] = this.store.postCommunities(recordUri(e)).length > 0
     }
-    return { community: this.store.listCommunities()[0], posts }
+    const community = this.store.listCommunities()[0]
+    // A deleted config takes every post with it; a new one starts from whatever it indexes.
+    const global = community ? reportAfter(touched, this.db, community.id) : { rows: [], removed: [], replace: before !== undefined }
+    return { community, posts, global }
   }
 
-  skeleton(params: SkeletonParams): Result<Skeleton, FeedError> {
-    return this.feeds.getFeedSkeleton(params)
+  /** getFeedSkeleton with the feed mix: own posts here, parent by RPC, global from the shards. */
+  async skeleton(params: SkeletonParams): Promise<Result<Skeleton, FeedError>> {
+    const community = this.store.listCommunities()[0]
+    if (!community) return this.feeds.getFeedSkeleton(params)
+    const state = stateOf(params.cursor)
+    if (!state.ok) return state
+    for (let n = params.limit * 2 + 16, attempt = 0; ; n *= 4, attempt++) {
+      const sources = await workerSources(this.env, this.store, community, state.value, n, this.indexer.minSortUs())
+      try {
+        return ok(skeletonPage(community, sources, state.value, params.limit))
+      } catch (e) {
+        // Many repeats between sources can outrun the prefetch; read more, a bounded few times.
+        if (!(e instanceof NeedMore) || attempt >= 4) throw e
+      }
+    }
+  }
+
+  /** This community's visible posts after a position: the parent source of its children. */
+  visiblePosts(after: FeedEntry | undefined, n: number, minSortUs: number): FeedEntry[] {
+    const id = this.store.listCommunities()[0]?.id
+    return id ? this.store.skeleton({ community: id, minSortUs, limit: n, ...(after ? { after } : {}) }) : []
+  }
+
+  /** Which of these posts are visible here, for the once-only rule of a child's mix. */
+  visibleAmong(uris: string[]): string[] {
+    const id = this.store.listCommunities()[0]?.id
+    return id ? uris.filter((uri) => this.store.visibleCommunities(uri).includes(id)) : []
   }
 
   community(): StoredConfig | undefined {

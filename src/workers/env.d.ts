@@ -3,6 +3,7 @@ declare namespace Cloudflare {
     COMMUNITY_FEED: DurableObjectNamespace<import('./community-feed.js').CommunityFeedGenerator>
     FIREHOSE_RECEIVER: DurableObjectNamespace<import('./firehose-receiver.js').FirehoseReceiver>
     DIRECTORY: DurableObjectNamespace<import('./directory.js').Directory>
+    GLOBAL_POSTS: DurableObjectNamespace<import('./global-posts.js').GlobalPosts>
     FIREHOSE_QUEUE: Queue<string>
     ATRARIUM_JETSTREAM_URL: string
     ATRARIUM_HOSTNAME: string

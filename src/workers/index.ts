@@ -6,6 +6,7 @@ import { workerFeeds } from './worker-feeds.js'
 
 export { CommunityFeedGenerator } from './community-feed.js'
 export { Directory } from './directory.js'
+export { GlobalPosts } from './global-posts.js'
 export { FirehoseReceiver } from './firehose-receiver.js'
 
 function appFor(env: Env) {

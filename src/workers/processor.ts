@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js'
 import { NSID, WANTED_COLLECTIONS } from '../core/nsid.js'
 import { postCommunityIds, validatePost } from '../core/post.js'
 import { isConfigUri } from '../core/record-validation.js'
-import { COMMUNITIES_DIRECTORY, communityStub, directoryShardOf, directoryStub } from './routing.js'
+import { COMMUNITIES_DIRECTORY, communityStub, directoryShardOf, directoryStub, globalShardOf, globalStub } from './routing.js'
 
 const COLLECTIONS = new Set<string>(WANTED_COLLECTIONS)
 
@@ -42,6 +42,8 @@ export async function processFrame(raw: string, env: Env, log: Logger): Promise<
   const holding: string[] = []
   for (const id of targets) {
     const result = await communityStub(env, id).apply([e])
+    const { rows, removed, replace } = result.global
+    if (rows.length > 0 || removed.length > 0 || replace) await globalStub(env, globalShardOf(id)).sync(id, rows, removed, replace)
     if (e.collection === NSID.config) {
       await directoryStub(env, COMMUNITIES_DIRECTORY).setCommunity(id, result.community?.owner)
     } else if (e.collection === NSID.post ? result.posts[uri] : e.op !== 'delete') {

@@ -30,7 +30,7 @@ function counting<T>(ns: T, counter: { calls: number }): T {
 
 it('cost model: Durable Object requests, rows written and queue operations per 1,000 network events', async () => {
   const requests = { calls: 0 }
-  const costEnv = { ...env, COMMUNITY_FEED: counting(env.COMMUNITY_FEED, requests), DIRECTORY: counting(env.DIRECTORY, requests) }
+  const costEnv = { ...env, COMMUNITY_FEED: counting(env.COMMUNITY_FEED, requests), DIRECTORY: counting(env.DIRECTORY, requests), GLOBAL_POSTS: counting(env.GLOBAL_POSTS, requests) }
   const stream = createStream({ seed: 7, communities: 20, membersPerCommunity: 25 })
   let seq = 0
   const deliver = async (frames: string[]) => {

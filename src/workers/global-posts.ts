@@ -1,0 +1,68 @@
+import { DurableObject } from 'cloudflare:workers'
+import type { FeedEntry } from '../core/feed-mix.js'
+import { US_PER_DAY } from '../core/time.js'
+import { DoSqlDriver } from './do-sql-driver.js'
+import { settingsOf } from './settings.js'
+
+export interface GlobalRow {
+  uri: string
+  sortUs: number
+  visible: boolean
+}
+
+const PURGE_EVERY_MS = 3_600_000
+
+/**
+ * One shard of the recent-posts index behind the feed mix's global source (SPEC §7). The
+ * processor fills it from what each community object reports, so a feed request reads a few
+ * shards instead of every community. A community's posts all live in one shard.
+ */
+export class GlobalPosts extends DurableObject<Env> {
+  private readonly sql: DoSqlDriver
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.sql = new DoSqlDriver(ctx.storage)
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS rows (community TEXT NOT NULL, uri TEXT NOT NULL, sort_us INTEGER NOT NULL, visible INTEGER NOT NULL, PRIMARY KEY (community, uri)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS rows_feed ON rows (sort_us DESC, uri DESC) WHERE visible = 1;
+      CREATE INDEX IF NOT EXISTS rows_uri ON rows (uri)`)
+  }
+
+  /** Applies a community's report; `replace` swaps in its whole set (after a config change). */
+  async sync(community: string, rows: GlobalRow[], removed: string[], replace: boolean): Promise<void> {
+    this.sql.transaction(() => {
+      if (replace) this.sql.run('DELETE FROM rows WHERE community = ?', community)
+      for (const uri of removed) this.sql.run('DELETE FROM rows WHERE community = ? AND uri = ?', community, uri)
+      for (const r of rows) {
+        this.sql.run('INSERT OR REPLACE INTO rows (community, uri, sort_us, visible) VALUES (?, ?, ?, ?)', community, r.uri, r.sortUs, r.visible ? 1 : 0)
+      }
+    })
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PURGE_EVERY_MS)
+  }
+
+  /** Visible posts of every community but `exclude`, each once, in feed order. */
+  read(exclude: string[], after: FeedEntry | undefined, n: number, minSortUs: number): FeedEntry[] {
+    const out: FeedEntry[] = []
+    const rows = this.sql.all<FeedEntry>(
+      `SELECT uri, sort_us AS sortUs FROM rows INDEXED BY rows_feed WHERE visible = 1 AND sort_us >= ?
+        AND community NOT IN (${exclude.map(() => '?').join(', ') || "''"}) ${after ? 'AND (sort_us, uri) < (?, ?)' : ''}
+        ORDER BY sort_us DESC, uri DESC LIMIT ?`,
+      minSortUs, ...exclude, ...(after ? [after.sortUs, after.uri] : []), n * 2,
+    )
+    for (const r of rows) if (out[out.length - 1]?.uri !== r.uri && out.length < n) out.push(r)
+    return out
+  }
+
+  /** Which of `uris` are visible in some community other than `exclude`. */
+  visibleElsewhere(uris: string[], exclude: string[]): string[] {
+    return uris.filter(
+      (uri) => this.sql.all('SELECT 1 FROM rows WHERE uri = ? AND visible = 1 AND community NOT IN (?, ?) LIMIT 1', uri, exclude[0] ?? '', exclude[1] ?? '').length > 0,
+    )
+  }
+
+  override async alarm(): Promise<void> {
+    const minSortUs = Date.now() * 1000 - settingsOf(this.env).retentionDays * US_PER_DAY
+    this.sql.run('DELETE FROM rows WHERE sort_us < ?', minSortUs)
+    await this.ctx.storage.setAlarm(Date.now() + PURGE_EVERY_MS)
+  }
+}
