@@ -38,7 +38,7 @@ export function createContext(config: Config, log: Logger): AppContext {
     ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log })
     : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log })
   const retention = new RetentionJob({ store, log, minSortUs })
-  const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs })
+  const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs, log })
   const app = createApp({
     feeds,
     hostname: config.hostname,
