@@ -72,7 +72,7 @@ describe('read API on the Node host', () => {
     expect(c1.children.map((c: { uri: string }) => c.uri)).toEqual([C2.uri])
   })
 
-  it.each([
+  it.each<[string, string, string, Record<string, string>]>([
     ['listCommunities', NSID.listCommunities, 'communities', {}],
     ['listCommunities by owner', NSID.listCommunities, 'communities', { owner: other }],
     ['getMembers', NSID.getMembers, 'members', { community: R.id }],
@@ -118,14 +118,15 @@ describe('read API on the Node host', () => {
   })
 
   const unknown = 'ffffffff'
-  it.each([
+  type BadCase = readonly [string, string, Record<string, string>, string]
+  it.each<BadCase>([
     ...[NSID.getCommunity, NSID.getMembers, NSID.getActions].flatMap((nsid) => [
       [nsid, 'no community', {}, 'InvalidRequest'],
       [nsid, 'a community that is neither id nor config URI', { community: 'at://did:plc:x/app.bsky.feed.post/1' }, 'InvalidRequest'],
       [nsid, 'an uppercase id', { community: R.id.toUpperCase() }, 'InvalidRequest'],
       [nsid, 'an unknown id', { community: unknown }, 'UnknownCommunity'],
       [nsid, 'a deleted community', { community: G.uri }, 'UnknownCommunity'],
-    ] as const),
+    ] satisfies BadCase[]),
     ...[NSID.getMembers, NSID.getActions, NSID.listCommunities].flatMap((nsid) => [
       [nsid, 'limit 0', { community: R.id, limit: '0' }, 'InvalidRequest'],
       [nsid, 'limit 101', { community: R.id, limit: '101' }, 'InvalidRequest'],
@@ -133,11 +134,11 @@ describe('read API on the Node host', () => {
       [nsid, 'a garbage cursor', { community: R.id, cursor: 'garbage!' }, 'InvalidRequest'],
       [nsid, 'an empty cursor', { community: R.id, cursor: '' }, 'InvalidRequest'],
       [nsid, 'a feed cursor', { community: R.id, cursor: 'eyJ2IjoyLCJrIjowLCJ0IjpbMCwwLDBdLCJwIjp7fX0' }, 'InvalidRequest'],
-    ] as const),
+    ] satisfies BadCase[]),
     [NSID.listCommunities, 'an owner that is not a DID', { owner: 'alice.example.com' }, 'InvalidRequest'],
   ])('%s: 400 for %s', async (nsid, _name, params, error) => {
     const { get } = setup()
-    const r = await get(queryPath(nsid, params as Record<string, string>))
+    const r = await get(queryPath(nsid, params))
     expect(r.status).toBe(400)
     expect(r.body).toMatchObject({ error })
     expect(typeof r.body.message).toBe('string')
