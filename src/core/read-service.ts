@@ -87,8 +87,6 @@ export class ReadService {
 
   /** Parameters first (400 InvalidRequest), then the community (400 UnknownCommunity). */
   private start<K extends PageKind>(params: CommunityPageParams, kind: K) {
-    const ref = parseCommunityRef(params.community)
-    if (!ref.ok) return err(invalid(ref.error))
     const after = params.cursor === undefined ? undefined : decodePageCursor(kind, params.cursor)
     if (after && !after.ok) return err(invalid(after.error))
     const community = this.find(params.community)
