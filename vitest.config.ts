@@ -17,12 +17,12 @@ export default defineConfig({
       },
       {
         // workerd cannot listen on a socket, so the fake Jetstream runs in the global setup (Node)
-        // and its address reaches the worker as the ATRARIUM_JETSTREAM_URL binding.
+        // and its address reaches the worker as the ATRARIUM_JETSTREAM_URL binding; the fake PLC likewise.
         plugins: [
           cloudflareTest(({ inject }) => ({
             main: './src/workers/index.ts',
             wrangler: { configPath: './wrangler.jsonc' },
-            miniflare: { bindings: { ATRARIUM_JETSTREAM_URL: inject('jetstreamUrl') } },
+            miniflare: { bindings: { ATRARIUM_JETSTREAM_URL: inject('jetstreamUrl'), ATRARIUM_PLC_URL: inject('plcUrl') } },
           })),
         ],
         test: {

@@ -4,6 +4,8 @@ import type { FeedError, Skeleton, SkeletonParams } from '../core/feed-service.j
 import type { Result } from '../core/result.js'
 import type { Logger } from '../core/logger.js'
 import { NSID } from '../core/nsid.js'
+import { parseLimit } from './params.js'
+import { registerReadRoutes, type Reads } from './read-routes.js'
 import { serviceAuth, type AppEnv } from './service-auth.js'
 import { InternalServerError, InvalidRequestError, MethodNotImplementedError, XrpcError } from './xrpc-error.js'
 
@@ -15,22 +17,14 @@ export interface Feeds {
 
 export interface AppDeps {
   feeds: Feeds
+  /** The net.atrarium.* queries; without them those methods answer MethodNotImplemented. */
+  reads?: Reads
   hostname: string
   log: Logger
   /** Extra, host-specific health details (stream lag, cursor). */
   health?: () => Record<string, unknown>
   /** Verifies service JWTs; without it every request is anonymous and Authorization is ignored. */
   auth?: ServiceAuthVerifier
-}
-
-const DEFAULT_LIMIT = 50
-const MAX_LIMIT = 100
-
-function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_LIMIT
-  const n = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN
-  if (!(n >= 1 && n <= MAX_LIMIT)) throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_LIMIT}`)
-  return n
 }
 
 /** The Web-standard app both hosts serve: `fetch(Request) → Response`. */
@@ -56,6 +50,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       service: [{ id: '#bsky_fg', type: 'BskyFeedGenerator', serviceEndpoint: `https://${deps.hostname}` }],
     }),
   )
+
+  if (deps.reads) registerReadRoutes(app, deps.reads, deps.auth)
 
   app.get('/xrpc/_health', (c) => c.json({ status: 'ok', ...deps.health?.() }))
 

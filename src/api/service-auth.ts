@@ -9,13 +9,15 @@ export interface AppEnv {
 }
 
 /**
- * Optional service auth for one method: no Authorization header means an anonymous request, while a
+ * Service auth for one method, optional unless `required`: no Authorization header means an anonymous request, while a
  * header that does not verify is a 401, so a client never silently loses its identity.
  */
-export function serviceAuth(verifier: ServiceAuthVerifier, lxm: string): MiddlewareHandler<AppEnv> {
+export function serviceAuth(verifier: ServiceAuthVerifier | undefined, lxm: string, opts: { required?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization')
-    if (header !== undefined) {
+    // A method that needs a requester cannot be served by a host that verifies nobody.
+    if (opts.required && (header === undefined || !verifier)) throw new AuthRequiredError(`${lxm} requires a service JWT`)
+    if (header !== undefined && verifier) {
       const token = parseBearerToken(header)
       if (!token.ok) throw new AuthRequiredError(token.error.message, token.error.error)
       const verified = await verifier.verify(token.value, lxm)

@@ -45,3 +45,10 @@ export class AuthRequiredError extends XrpcError {
     return res
   }
 }
+
+/** 403 for a verified requester the method refuses; the name atproto's xrpc-server uses. */
+export class ForbiddenError extends XrpcError {
+  constructor(message: string) {
+    super(403, 'Forbidden', message)
+  }
+}

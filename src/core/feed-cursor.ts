@@ -1,4 +1,5 @@
 import { SOURCES, type FeedEntry, type MixState } from './feed-mix.js'
+import { fromBase64Url, toBase64Url } from './base64url.js'
 import { err, ok, type Result } from './result.js'
 
 /** A position in a feed: the last post a source gave, by (sort time, URI) (SPEC §4). */
@@ -6,24 +7,6 @@ export type FeedPosition = FeedEntry
 
 const MAX_CURSOR_LENGTH = 4096
 const VERSION = 2
-
-function toBase64Url(s: string): string {
-  const bytes = new TextEncoder().encode(s)
-  let bin = ''
-  for (const b of bytes) bin += String.fromCharCode(b)
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
-
-function fromBase64Url(s: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(s)) return undefined
-  try {
-    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'))
-    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0))
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
-  } catch {
-    return undefined
-  }
-}
 
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0
 const isPosition = (p: unknown): p is [number, string] =>

@@ -6,13 +6,19 @@ import { Lexicons, parseLexiconDoc, type LexiconDoc } from '@atproto/lexicon'
 import configDoc from '../../lexicons/net/atrarium/community/config.json' with { type: 'json' }
 import membershipDoc from '../../lexicons/net/atrarium/community/membership.json' with { type: 'json' }
 import actionDoc from '../../lexicons/net/atrarium/moderation/action.json' with { type: 'json' }
+import defsDoc from '../../lexicons/net/atrarium/community/defs.json' with { type: 'json' }
+import getCommunityDoc from '../../lexicons/net/atrarium/community/getCommunity.json' with { type: 'json' }
+import getMembersDoc from '../../lexicons/net/atrarium/community/getMembers.json' with { type: 'json' }
+import getPostsDoc from '../../lexicons/net/atrarium/community/getPosts.json' with { type: 'json' }
+import listCommunitiesDoc from '../../lexicons/net/atrarium/community/listCommunities.json' with { type: 'json' }
+import getActionsDoc from '../../lexicons/net/atrarium/moderation/getActions.json' with { type: 'json' }
 
 /**
  * Each document goes through the lexicon schema parser here, because `new Lexicons(...)` itself
  * does not check document structure: a malformed document fails at import time, not at first use.
  */
 export const LEXICON_DOCS: readonly LexiconDoc[] = Object.freeze(
-  [configDoc, membershipDoc, actionDoc].map((doc) => parseLexiconDoc(doc)),
+  [configDoc, membershipDoc, actionDoc, defsDoc, getCommunityDoc, listCommunitiesDoc, getMembersDoc, getPostsDoc, getActionsDoc].map((doc) => parseLexiconDoc(doc)),
 )
 
 /**

@@ -11,6 +11,11 @@ export const NSID = {
   getFeedSkeleton: 'app.bsky.feed.getFeedSkeleton',
   describeFeedGenerator: 'app.bsky.feed.describeFeedGenerator',
   subscribeRepos: 'com.atproto.sync.subscribeRepos',
+  getCommunity: 'net.atrarium.community.getCommunity',
+  listCommunities: 'net.atrarium.community.listCommunities',
+  getMembers: 'net.atrarium.community.getMembers',
+  getPosts: 'net.atrarium.community.getPosts',
+  getActions: 'net.atrarium.moderation.getActions',
 } as const
 
 /** The collections the stream must deliver, in the order Jetstream is asked for them. */

@@ -419,8 +419,11 @@ describe('interop vectors (bluesky-social/atproto-interop-tests, CC0)', () => {
   })
 
   describe('lexicon documents', () => {
-    it('ids of the three documents are the NSID constants', () => {
-      expect(LEXICON_DOCS.map((d) => d.id)).toEqual([NSID.config, NSID.membership, NSID.action])
+    it('ids of the documents are the NSID constants: three records, shared defs, five queries', () => {
+      expect(LEXICON_DOCS.map((d) => d.id)).toEqual([
+        NSID.config, NSID.membership, NSID.action, 'net.atrarium.community.defs',
+        NSID.getCommunity, NSID.listCommunities, NSID.getMembers, NSID.getPosts, NSID.getActions,
+      ])
     })
     it.each(LEXICON_DOCS.map((d) => [d.id, d] as const))('%s is accepted by the lexicon parser', (_id, doc) => {
       expect(() => parseLexiconDoc(structuredClone(doc))).not.toThrow()

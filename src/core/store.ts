@@ -37,6 +37,26 @@ export interface SkeletonQuery {
   limit: number
 }
 
+/** A post as a moderator sees it: its own hide flag and its author's block flag. */
+export interface ModeratedPost {
+  uri: string
+  author: string
+  sortUs: number
+  hidden: boolean
+  blocked: boolean
+}
+
+/** An active member by membership record: the earliest `joinedAt` when a DID holds several. */
+export interface MemberRow {
+  did: string
+  joinedAt: string
+}
+
+export interface PageQuery<After> {
+  after?: After
+  limit: number
+}
+
 /**
  * The index, as the domain needs it. Synchronous because both backends (better-sqlite3 and
  * Durable Object SQL) are; every method is an indexed lookup or a bounded range scan.
@@ -50,18 +70,28 @@ export interface Store {
   getConfig(uri: string): StoredConfig | undefined
   getCommunity(id: string): StoredConfig | undefined
   listCommunities(): StoredConfig[]
+  /** Communities in id order, after `after`, optionally of one owner only. */
+  communitiesPage(q: PageQuery<string> & { owner?: string }): StoredConfig[]
+  /** Configs whose `parentCommunity` is `uri`, in id order. */
+  childCommunities(uri: string): StoredConfig[]
   putConfig(config: StoredConfig): void
   deleteConfig(uri: string): void
 
   putMembership(m: StoredMembership): void
   deleteMembership(uri: string): void
   hasActiveMembership(community: string, did: string): boolean
+  /** DIDs with an active membership in `community` (a config URI), in DID order. */
+  activeMembers(community: string, q: PageQuery<string>): MemberRow[]
+  /** Distinct DIDs with an active membership, plus those of `extra` that have none. */
+  countMembers(community: string, extra: readonly string[]): number
 
   getAction(uri: string): StoredAction | undefined
   putAction(a: StoredAction): void
   deleteAction(uri: string): void
   actionsFor(community: string, target: string): StoredAction[]
   actionTargets(community: string): string[]
+  /** A community's actions, latest first (SPEC §5 order). */
+  actionsPage(community: string, q: PageQuery<{ createdUs: number; uri: string }>): StoredAction[]
 
   /** Sort time of a post already indexed in any community. */
   postSortUs(uri: string): number | undefined
@@ -76,6 +106,10 @@ export interface Store {
   skeleton(q: SkeletonQuery): { uri: string; sortUs: number }[]
   /** Visible posts of every community but `exclude`, each post once, in feed order. */
   globalSkeleton(q: Omit<SkeletonQuery, 'community'> & { exclude: string[] }): { uri: string; sortUs: number }[]
+  /** Every post of a community, hidden or not, in feed order. */
+  moderatedPosts(q: SkeletonQuery): ModeratedPost[]
+  /** Posts within retention, and how many of them are hidden by their own action. */
+  postCounts(community: string, minSortUs: number): { indexed: number; hidden: number }
   /** Ids of the communities where a post is indexed and visible. */
   visibleCommunities(uri: string): string[]
   /** Deletes up to `limit` posts older than `minSortUs`; returns how many went. */

@@ -13,6 +13,7 @@ import { jetstreamSource } from '../ingest/jetstream-source.js'
 import { StreamIngest } from '../ingest/stream-ingest.js'
 import { SqlStore } from '../store/sql-store.js'
 import { SqliteDriver } from '../store/sqlite-driver.js'
+import { localReads } from './local-reads.js'
 import { RetentionJob } from './retention-job.js'
 
 /** Everything the Node host runs, built once from the config. */
@@ -41,6 +42,7 @@ export function createContext(config: Config, log: Logger): AppContext {
   const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs, log })
   const app = createApp({
     feeds,
+    reads: localReads(store, minSortUs),
     hostname: config.hostname,
     log,
     auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl }),

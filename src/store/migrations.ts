@@ -96,6 +96,17 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
     // The feed mix's global source reads visible posts across communities in feed order.
     sql: 'CREATE INDEX posts_global ON posts (sort_us DESC, uri DESC) WHERE hidden = 0 AND blocked = 0',
   },
+  {
+    version: 4,
+    // The read API: a moderator's view of every post (hidden ones too), the action log newest
+    // first, communities by owner, and a community's children.
+    sql: `
+      CREATE INDEX posts_moderation ON posts (community, sort_us DESC, uri DESC);
+      CREATE INDEX actions_by_time ON actions (community, created_us DESC, uri DESC);
+      CREATE INDEX configs_by_owner ON configs (owner, id);
+      CREATE INDEX configs_by_parent ON configs (json_extract(record, '$.parentCommunity'));
+    `,
+  },
 ]
 
 export function migrate(db: SqlDriver): number {

@@ -1,5 +1,5 @@
 import type { CommunityConfig } from '../core/records.js'
-import type { IndexedPost, SkeletonQuery, Store, StoredAction, StoredConfig, StoredMembership } from '../core/store.js'
+import type { IndexedPost, MemberRow, ModeratedPost, PageQuery, SkeletonQuery, Store, StoredAction, StoredConfig, StoredMembership } from '../core/store.js'
 import { migrate } from './migrations.js'
 import { first, type SqlDriver } from './sql-driver.js'
 
@@ -71,6 +71,18 @@ export class SqlStore implements Store {
     return this.db.all<ConfigRow>('SELECT * FROM configs ORDER BY id').map(toConfig)
   }
 
+  communitiesPage(q: PageQuery<string> & { owner?: string }): StoredConfig[] {
+    const where = [...(q.owner !== undefined ? ['owner = ?'] : []), ...(q.after !== undefined ? ['id > ?'] : [])]
+    const params = [...(q.owner !== undefined ? [q.owner] : []), ...(q.after !== undefined ? [q.after] : [])]
+    return this.db.all<ConfigRow>(
+      `SELECT * FROM configs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`, ...params, q.limit,
+    ).map(toConfig)
+  }
+
+  childCommunities(uri: string): StoredConfig[] {
+    return this.db.all<ConfigRow>("SELECT * FROM configs WHERE json_extract(record, '$.parentCommunity') = ? ORDER BY id", uri).map(toConfig)
+  }
+
   putConfig(c: StoredConfig): void {
     this.db.run(
       'INSERT INTO configs (uri, id, owner, record) VALUES (?, ?, ?, ?) ON CONFLICT (uri) DO UPDATE SET record = excluded.record',
@@ -97,6 +109,24 @@ export class SqlStore implements Store {
     return this.db.all('SELECT 1 FROM memberships WHERE community = ? AND did = ? AND active = 1 LIMIT 1', community, did).length > 0
   }
 
+  activeMembers(community: string, q: PageQuery<string>): MemberRow[] {
+    return this.db.all<MemberRow>(
+      `SELECT did, MIN(joined_at) AS joinedAt FROM memberships WHERE community = ? AND active = 1
+        ${q.after !== undefined ? 'AND did > ?' : ''} GROUP BY did ORDER BY did LIMIT ?`,
+      community, ...(q.after !== undefined ? [q.after] : []), q.limit,
+    )
+  }
+
+  countMembers(community: string, extra: readonly string[]): number {
+    const unique = [...new Set(extra)]
+    const held = unique.length === 0 ? [] : this.db.all<{ did: string }>(
+      `SELECT DISTINCT did FROM memberships WHERE community = ? AND active = 1 AND did IN (${unique.map(() => '?').join(', ')})`,
+      community, ...unique,
+    )
+    const rows = first(this.db.all<{ n: number }>('SELECT COUNT(DISTINCT did) AS n FROM memberships WHERE community = ? AND active = 1', community))
+    return (rows?.n ?? 0) + unique.length - held.length
+  }
+
   getAction(uri: string): StoredAction | undefined {
     const row = first(this.db.all<ActionRow>('SELECT * FROM actions WHERE uri = ?', uri))
     return row && toAction(row)
@@ -119,6 +149,15 @@ export class SqlStore implements Store {
 
   actionTargets(community: string): string[] {
     return this.db.all<{ target: string }>('SELECT DISTINCT target FROM actions WHERE community = ?', community).map((r) => r.target)
+  }
+
+  actionsPage(community: string, q: PageQuery<{ createdUs: number; uri: string }>): StoredAction[] {
+    const after = q.after
+    return this.db.all<ActionRow>(
+      `SELECT * FROM actions INDEXED BY actions_by_time WHERE community = ?
+        ${after ? 'AND (created_us, uri) < (?, ?)' : ''} ORDER BY created_us DESC, uri DESC LIMIT ?`,
+      community, ...(after ? [after.createdUs, after.uri] : []), q.limit,
+    ).map(toAction)
   }
 
   postSortUs(uri: string): number | undefined {
@@ -186,6 +225,24 @@ export class SqlStore implements Store {
       if (out.length === q.limit) break
     }
     return out
+  }
+
+  moderatedPosts(q: SkeletonQuery): ModeratedPost[] {
+    const after = q.after
+    const rows = this.db.all<{ uri: string; author: string; sortUs: number; hidden: number; blocked: number }>(
+      `SELECT uri, author, sort_us AS sortUs, hidden, blocked FROM posts INDEXED BY posts_moderation
+        WHERE community = ? AND sort_us >= ? ${after ? 'AND (sort_us, uri) < (?, ?)' : ''}
+        ORDER BY sort_us DESC, uri DESC LIMIT ?`,
+      q.community, q.minSortUs, ...(after ? [after.sortUs, after.uri] : []), q.limit,
+    )
+    return rows.map((r) => ({ ...r, hidden: r.hidden === 1, blocked: r.blocked === 1 }))
+  }
+
+  postCounts(community: string, minSortUs: number): { indexed: number; hidden: number } {
+    const row = first(this.db.all<{ indexed: number; hidden: number | null }>(
+      'SELECT COUNT(*) AS indexed, SUM(hidden) AS hidden FROM posts WHERE community = ? AND sort_us >= ?', community, minSortUs,
+    ))
+    return { indexed: row?.indexed ?? 0, hidden: row?.hidden ?? 0 }
   }
 
   visibleCommunities(uri: string): string[] {

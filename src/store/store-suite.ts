@@ -123,6 +123,66 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(s.skeleton({ community: 'c', minSortUs: 0, limit: 100 })).toHaveLength(5)
     }))
 
+    it('pages communities by id, filters by owner, and finds children by parent', () => withStore((s) => {
+      const parent = config('11111111')
+      s.putConfig(parent)
+      s.putConfig(config('33333333', 'did:plc:other'))
+      s.putConfig({ ...config('22222222'), config: { ...config('22222222').config, parentCommunity: parent.uri } })
+      s.putConfig({ ...config('44444444', 'did:plc:other'), config: { ...config('44444444').config, parentCommunity: parent.uri } })
+      const ids = (cs: StoredConfig[]) => cs.map((c) => c.id)
+      expect(ids(s.communitiesPage({ limit: 2 }))).toEqual(['11111111', '22222222'])
+      expect(ids(s.communitiesPage({ limit: 2, after: '22222222' }))).toEqual(['33333333', '44444444'])
+      expect(ids(s.communitiesPage({ limit: 10, owner: 'did:plc:other', after: '33333333' }))).toEqual(['44444444'])
+      expect(ids(s.childCommunities(parent.uri))).toEqual(['22222222', '44444444'])
+      expect(s.childCommunities(config('22222222').uri)).toEqual([])
+    }))
+
+    it('lists active members once each, by did, with their earliest joinedAt, and counts them', () => withStore((s) => {
+      const m = (did: string, rkey: string, joinedAt: string, active = true, community = 'at://c') =>
+        s.putMembership({ uri: `at://${did}/net.atrarium.community.membership/${rkey}`, did, community, role: 'member', joinedAt, active })
+      m('did:plc:b', '1', '2026-01-03T00:00:00Z')
+      m('did:plc:b', '2', '2026-01-02T00:00:00Z')
+      m('did:plc:a', '1', '2026-01-05T00:00:00Z')
+      m('did:plc:c', '1', '2026-01-01T00:00:00Z', false)
+      m('did:plc:d', '1', '2026-01-01T00:00:00Z', true, 'at://other')
+      expect(s.activeMembers('at://c', { limit: 10 })).toEqual([
+        { did: 'did:plc:a', joinedAt: '2026-01-05T00:00:00Z' },
+        { did: 'did:plc:b', joinedAt: '2026-01-02T00:00:00Z' },
+      ])
+      expect(s.activeMembers('at://c', { limit: 10, after: 'did:plc:a' }).map((r) => r.did)).toEqual(['did:plc:b'])
+      expect(s.activeMembers('at://c', { limit: 1 }).map((r) => r.did)).toEqual(['did:plc:a'])
+      // Extra DIDs (owner, moderators) count once, whether or not they also hold a membership.
+      expect(s.countMembers('at://c', [])).toBe(2)
+      expect(s.countMembers('at://c', ['did:plc:a', 'did:plc:owner', 'did:plc:owner', 'did:plc:c'])).toBe(4)
+    }))
+
+    it('pages a community\'s actions latest first, ties by uri descending', () => withStore((s) => {
+      s.putAction(action('at://m/1', 'at://p/1', 10))
+      s.putAction(action('at://m/3', 'at://p/2', 20))
+      s.putAction(action('at://m/2', 'at://p/1', 20))
+      s.putAction({ ...action('at://m/9', 'at://p/1', 99), community: 'at://other' })
+      expect(s.actionsPage('at://c', { limit: 2 }).map((a) => a.uri)).toEqual(['at://m/3', 'at://m/2'])
+      expect(s.actionsPage('at://c', { limit: 2, after: { createdUs: 20, uri: 'at://m/2' } }).map((a) => a.uri)).toEqual(['at://m/1'])
+      expect(s.actionsPage('at://c', { limit: 10 })[0]).toEqual(action('at://m/3', 'at://p/2', 20))
+    }))
+
+    it('shows a moderator every post with its flags, and counts them within retention', () => withStore((s) => {
+      s.putPost(post('c', 1))
+      s.putPost(post('c', 2, 1002, 'did:plc:b'))
+      s.putPost({ ...post('c', 3), hidden: true })
+      s.putPost(post('c', 0, 10))
+      s.putPost(post('other', 5))
+      s.setAuthorBlocked('c', 'did:plc:b', true)
+      const page = s.moderatedPosts({ community: 'c', minSortUs: 100, limit: 2 })
+      expect(page).toEqual([
+        { uri: post('c', 3).uri, author: 'did:plc:a', sortUs: 1003, hidden: true, blocked: false },
+        { uri: post('c', 2, 1002, 'did:plc:b').uri, author: 'did:plc:b', sortUs: 1002, hidden: false, blocked: true },
+      ])
+      expect(s.moderatedPosts({ community: 'c', minSortUs: 100, limit: 5, after: page[1]! }).map((p) => p.uri)).toEqual([post('c', 1).uri])
+      expect(s.postCounts('c', 100)).toEqual({ indexed: 3, hidden: 1 })
+      expect(s.postCounts('nothing', 0)).toEqual({ indexed: 0, hidden: 0 })
+    }))
+
     it('rolls back a failed transaction', () => withStore((s) => {
       expect(() =>
         s.transaction(() => {

@@ -5,6 +5,8 @@ import type { FeedEntry } from '../core/feed-mix.js'
 import { FeedService, skeletonPage, stateOf, type FeedError, type Skeleton, type SkeletonParams } from '../core/feed-service.js'
 import { Indexer } from '../core/indexer.js'
 import { NSID } from '../core/nsid.js'
+import { ReadService } from '../core/read-service.js'
+import type { ActionView, CommunityCore, CommunityPageParams, CommunityParams, MemberView, Paged, PostView, ReadResult } from '../core/read-views.js'
 import { ok, type Result } from '../core/result.js'
 import type { StoredConfig } from '../core/store.js'
 import { US_PER_DAY } from '../core/time.js'
@@ -33,6 +35,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
   private readonly store: SqlStore
   private readonly indexer: Indexer
   private readonly feeds: FeedService
+  private readonly reads: ReadService
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -41,6 +44,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     this.store = new SqlStore(this.db)
     this.indexer = new Indexer({ store: this.store, log: consoleLogger(settings.logLevel, { do: 'community' }), retentionUs: settings.retentionDays * US_PER_DAY })
     this.feeds = new FeedService({ store: this.store, serviceDid: settings.serviceDid, minSortUs: () => this.indexer.minSortUs() })
+    this.reads = new ReadService({ store: this.store, minSortUs: () => this.indexer.minSortUs() })
   }
 
   async apply(events: RepoEvent[]): Promise<ApplyResult> {
@@ -86,6 +90,23 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
   visibleAmong(uris: string[]): string[] {
     const id = this.store.listCommunities()[0]?.id
     return id ? uris.filter((uri) => this.store.visibleCommunities(uri).includes(id)) : []
+  }
+
+  /** The read queries, over this community's own config, members, actions and posts. */
+  readCommunity(params: CommunityParams): ReadResult<CommunityCore> {
+    return this.reads.community(params)
+  }
+
+  members(params: CommunityPageParams): ReadResult<Paged<'members', MemberView>> {
+    return this.reads.getMembers(params)
+  }
+
+  actions(params: CommunityPageParams): ReadResult<Paged<'actions', ActionView>> {
+    return this.reads.getActions(params)
+  }
+
+  posts(params: CommunityPageParams, viewer: string): ReadResult<Paged<'posts', PostView>> {
+    return this.reads.getPosts(params, viewer)
   }
 
   community(): StoredConfig | undefined {

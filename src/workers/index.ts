@@ -1,18 +1,36 @@
 import { createApp } from '../api/app.js'
+import { ServiceAuthVerifier } from '../auth/service-auth-verifier.js'
 import { processBatch } from './processor.js'
 import { consoleLogger } from './console-logger.js'
 import { settingsOf } from './settings.js'
 import { workerFeeds } from './worker-feeds.js'
+import { workerReads } from './worker-reads.js'
 
 export { CommunityFeedGenerator } from './community-feed.js'
 export { Directory } from './directory.js'
 export { GlobalPosts } from './global-posts.js'
 export { FirehoseReceiver } from './firehose-receiver.js'
 
+// One verifier per isolate and settings, so its DID document cache outlives a request.
+const verifiers = new Map<string, ServiceAuthVerifier>()
+
+function verifierFor(serviceDid: string, plcUrl: string): ServiceAuthVerifier {
+  const key = `${serviceDid} ${plcUrl}`
+  let verifier = verifiers.get(key)
+  if (!verifier) verifiers.set(key, (verifier = new ServiceAuthVerifier({ serviceDid, plcUrl })))
+  return verifier
+}
+
 function appFor(env: Env) {
   const settings = settingsOf(env)
   const log = consoleLogger(settings.logLevel)
-  return createApp({ feeds: workerFeeds(env, settings.serviceDid), hostname: settings.hostname, log })
+  return createApp({
+    feeds: workerFeeds(env, settings.serviceDid),
+    reads: workerReads(env),
+    auth: verifierFor(settings.serviceDid, settings.plcUrl),
+    hostname: settings.hostname,
+    log,
+  })
 }
 
 /** The Worker: the same Hono app as the Node host, the queue consumer, and the cron. */

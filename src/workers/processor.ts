@@ -1,4 +1,5 @@
 import { communityIdOf } from '../core/community-id.js'
+import { entryOf } from '../core/community-tree.js'
 import { recordUri, type RepoEvent } from '../core/events.js'
 import { parseJetstreamFrame } from '../core/jetstream-frame.js'
 import type { Logger } from '../core/logger.js'
@@ -45,7 +46,7 @@ export async function processFrame(raw: string, env: Env, log: Logger): Promise<
     const { rows, removed, replace } = result.global
     if (rows.length > 0 || removed.length > 0 || replace) await globalStub(env, globalShardOf(id)).sync(id, rows, removed, replace)
     if (e.collection === NSID.config) {
-      await directoryStub(env, COMMUNITIES_DIRECTORY).setCommunity(id, result.community?.owner)
+      await directoryStub(env, COMMUNITIES_DIRECTORY).setCommunity(id, result.community && entryOf(result.community))
     } else if (e.collection === NSID.post ? result.posts[uri] : e.op !== 'delete') {
       holding.push(id)
     }

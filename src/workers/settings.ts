@@ -11,6 +11,7 @@ export function settingsOf(env: Env): Config {
       ATRARIUM_HOSTNAME: env.ATRARIUM_HOSTNAME,
       ATRARIUM_SERVICE_DID: env.ATRARIUM_SERVICE_DID,
       ATRARIUM_RETENTION_DAYS: env.ATRARIUM_RETENTION_DAYS,
+      ATRARIUM_PLC_URL: env.ATRARIUM_PLC_URL,
       LOG_LEVEL: env.LOG_LEVEL,
     })
     if (!loaded.ok) throw new Error(`invalid Worker vars: ${loaded.error}`)

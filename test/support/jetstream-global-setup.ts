@@ -1,12 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TestProject } from 'vitest/node'
+import { P256PrivateKeyExportable } from '@atcute/crypto'
 import { FakeJetstream } from './fake-jetstream.js'
+import { didDocument, FakePlc } from './fake-plc.js'
+import { bob, mod, owner } from './read-scenario.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     jetstreamUrl: string
     jetstreamControlUrl: string
+    plcUrl: string
+    /** Raw P-256 private keys (hex) of the read scenario's DIDs, whose documents the fake PLC serves. */
+    plcKeys: Record<string, string>
   }
 }
 
@@ -54,11 +60,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
     })().catch((err: unknown) => reply(500, { error: String(err) }))
   })
   await new Promise<void>((resolve, reject) => control.once('error', reject).listen(0, '127.0.0.1', resolve))
+  // workerd cannot listen either: the fake PLC that requesters' service JWTs resolve through runs here too.
+  const plc = await FakePlc.start()
+  const plcKeys: Record<string, string> = {}
+  for (const did of [owner, mod, bob]) {
+    const key = await P256PrivateKeyExportable.createKeypair()
+    plc.docs.set(did, await didDocument(did, { atproto: key }))
+    plcKeys[did] = await key.exportPrivateKey('rawHex')
+  }
+  project.provide('plcUrl', plc.url)
+  project.provide('plcKeys', plcKeys)
   project.provide('jetstreamUrl', fake.url)
   project.provide('jetstreamControlUrl', `http://127.0.0.1:${(control.address() as AddressInfo).port}`)
   return async () => {
     control.closeAllConnections()
     await new Promise<void>((resolve) => control.close(() => resolve()))
     await fake.close()
+    await plc.close()
   }
 }

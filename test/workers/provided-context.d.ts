@@ -3,6 +3,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     jetstreamUrl: string
     jetstreamControlUrl: string
+    plcUrl: string
+    plcKeys: Record<string, string>
   }
 }
 export {}

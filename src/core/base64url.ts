@@ -1,0 +1,19 @@
+/** UTF-8 text as unpadded base64url, the encoding of every opaque cursor the service hands out. */
+export function toBase64Url(s: string): string {
+  const bytes = new TextEncoder().encode(s)
+  let bin = ''
+  for (const b of bytes) bin += String.fromCharCode(b)
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+/** The text back, or undefined for anything that is not base64url of valid UTF-8. */
+export function fromBase64Url(s: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) return undefined
+  try {
+    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'))
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0))
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
+  } catch {
+    return undefined
+  }
+}

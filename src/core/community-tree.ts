@@ -1,0 +1,59 @@
+import { isValidDid } from '@atproto/syntax'
+import { resolveParentIn, type ParentLookup } from './community-parent.js'
+import { decodePageCursor, encodePageCursor } from './page-cursor.js'
+import type { CommunityHierarchy, CommunitySummary, ListCommunitiesParams, Paged, ReadResult } from './read-views.js'
+import { err, ok } from './result.js'
+import type { PageQuery, Store, StoredConfig } from './store.js'
+
+/** One community as the tree knows it: enough to list, filter and resolve parents. */
+export interface CommunityEntry extends CommunitySummary {
+  parent?: string
+}
+
+/** Every community: the index on Node, the "communities" directory on Workers. */
+export interface CommunityTree {
+  entry(uri: string): CommunityEntry | undefined
+  /** Entries naming `uri` as parent, in id order. */
+  children(uri: string): CommunityEntry[]
+  page(q: PageQuery<string> & { owner?: string }): CommunityEntry[]
+}
+
+export const entryOf = (c: StoredConfig): CommunityEntry => ({
+  uri: c.uri, id: c.id, owner: c.owner, name: c.config.name, stage: c.config.stage,
+  ...(c.config.parentCommunity !== undefined ? { parent: c.config.parentCommunity } : {}),
+})
+
+const summaryOf = ({ uri, id, owner, name, stage }: CommunityEntry): CommunitySummary => ({ uri, id, owner, name, stage })
+
+export function storeTree(store: Store): CommunityTree {
+  return {
+    entry: (uri) => { const c = store.getConfig(uri); return c && entryOf(c) },
+    children: (uri) => store.childCommunities(uri).map(entryOf),
+    page: (q) => store.communitiesPage(q).map(entryOf),
+  }
+}
+
+const lookupIn = (tree: CommunityTree): ParentLookup<CommunityEntry> => ({ get: (uri) => tree.entry(uri), uriOf: (e) => e.uri, parentOf: (e) => e.parent })
+
+/** The parent when it resolves (unknown, deleted, cycle: none), and the children that resolve to `uri`. */
+export function hierarchyOf(tree: CommunityTree, uri: string): CommunityHierarchy {
+  const lookup = lookupIn(tree)
+  const self = tree.entry(uri)
+  const parent = self ? resolveParentIn(lookup, self).parent : undefined
+  const children = tree.children(uri).filter((c) => resolveParentIn(lookup, c).parent?.uri === uri)
+  return { ...(parent ? { parent: parent.uri } : {}), children: children.map(summaryOf) }
+}
+
+export function listCommunities(tree: CommunityTree, params: ListCommunitiesParams): ReadResult<Paged<'communities', CommunitySummary>> {
+  if (params.owner !== undefined && !isValidDid(params.owner)) return err({ error: 'InvalidRequest', message: 'owner must be a DID' })
+  let after: string | undefined
+  if (params.cursor !== undefined) {
+    const decoded = decodePageCursor('communities', params.cursor)
+    if (!decoded.ok) return err({ error: 'InvalidRequest', message: decoded.error })
+    after = decoded.value[0]
+  }
+  const rows = tree.page({ limit: params.limit + 1, ...(after !== undefined ? { after } : {}), ...(params.owner !== undefined ? { owner: params.owner } : {}) })
+  const page = rows.slice(0, params.limit)
+  const last = page[page.length - 1]
+  return ok({ communities: page.map(summaryOf), ...(rows.length > params.limit && last ? { cursor: encodePageCursor('communities', [last.id]) } : {}) })
+}

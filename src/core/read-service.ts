@@ -1,0 +1,103 @@
+import { parseCommunityRef } from './community-ref.js'
+import { canModerate, targetState } from './moderation.js'
+import { decodePageCursor, encodePageCursor, type PageKind } from './page-cursor.js'
+import { actionStatus, postStatus } from './read-status.js'
+import type { ActionView, CommunityCore, CommunityPageParams, CommunityParams, MemberView, Paged, PostView, ReadError, ReadResult } from './read-views.js'
+import type { Role } from './records.js'
+import { err, ok, type Result } from './result.js'
+import type { Store, StoredAction, StoredConfig } from './store.js'
+
+const invalid = (message: string): ReadError => ({ error: 'InvalidRequest', message })
+const isoOfUs = (us: number): string => new Date(Math.floor(us / 1000)).toISOString()
+
+/** One page plus a cursor only when more follows: `rows` holds up to limit + 1 items. */
+function paged<K extends string, R, T>(key: K, rows: R[], limit: number, view: (r: R) => T, cursor: (last: R) => string): Paged<K, T> {
+  const page = rows.slice(0, limit)
+  const last = page[page.length - 1]
+  return { [key]: page.map(view), ...(rows.length > limit && last !== undefined ? { cursor: cursor(last) } : {}) } as Paged<K, T>
+}
+
+/**
+ * The per-community read queries (SPEC §3, §5) over one Store. Node runs it over the whole
+ * index; Workers runs it inside the community's Durable Object, over that community's store.
+ */
+export class ReadService {
+  constructor(private readonly deps: { store: Store; minSortUs: () => number }) {}
+
+  community(params: CommunityParams): ReadResult<CommunityCore> {
+    const found = this.find(params.community)
+    if (!found.ok) return found
+    const c = found.value
+    const { store } = this.deps
+    const posts = store.postCounts(c.id, this.deps.minSortUs())
+    const blocked = store.actionTargets(c.uri).filter((t) => t.startsWith('did:') && targetState(c, t, store.actionsFor(c.uri, t)).blocked)
+    return ok({
+      uri: c.uri, id: c.id, owner: c.owner, config: c.config, moderators: c.config.moderators, stage: c.config.stage,
+      counts: { members: store.countMembers(c.uri, [c.owner, ...c.config.moderators]), postsIndexed: posts.indexed, postsHidden: posts.hidden, blockedUsers: blocked.length },
+    })
+  }
+
+  /** Effective members (SPEC §3): owner and moderators by the config, the rest by active membership. */
+  getMembers(params: CommunityPageParams): ReadResult<Paged<'members', MemberView>> {
+    const start = this.start(params, 'members')
+    if (!start.ok) return start
+    const { community: c, after } = start.value
+    const roleOf = (did: string): Role => (did === c.owner ? 'owner' : c.config.moderators.includes(did) ? 'moderator' : 'member')
+    const rows = this.deps.store.activeMembers(c.uri, { limit: params.limit + 1, ...(after ? { after: after[0] } : {}) })
+    const byDid = new Map<string, MemberView>(rows.map((r) => [r.did, { did: r.did, role: roleOf(r.did), joinedAt: r.joinedAt }]))
+    // Staff without a later-sorting membership row still belong on this page: merge, then cut.
+    for (const did of [c.owner, ...c.config.moderators]) {
+      if ((after === undefined || did > after[0]) && !byDid.has(did)) byDid.set(did, { did, role: roleOf(did) })
+    }
+    const merged = [...byDid.values()].sort((a, b) => (a.did < b.did ? -1 : 1))
+    return ok(paged('members', merged, params.limit, (m) => m, (m) => encodePageCursor('members', [m.did])))
+  }
+
+  /** The action log, latest first, each with its standing under the config in force. */
+  getActions(params: CommunityPageParams): ReadResult<Paged<'actions', ActionView>> {
+    const start = this.start(params, 'actions')
+    if (!start.ok) return start
+    const { community: c, after } = start.value
+    const { store } = this.deps
+    const rows = store.actionsPage(c.uri, { limit: params.limit + 1, ...(after ? { after: { createdUs: after[0], uri: after[1] } } : {}) })
+    const byTarget = new Map<string, StoredAction[]>()
+    const view = (a: StoredAction): ActionView => {
+      let same = byTarget.get(a.target)
+      if (!same) byTarget.set(a.target, (same = store.actionsFor(c.uri, a.target)))
+      return {
+        uri: a.uri, actor: a.actor, action: a.action, target: a.target, ...(a.reason !== undefined ? { reason: a.reason } : {}),
+        createdAt: a.createdAt, status: actionStatus(c, a, same),
+      }
+    }
+    return ok(paged('actions', rows, params.limit, view, (a) => encodePageCursor('actions', [a.createdUs, a.uri])))
+  }
+
+  /** The moderator view of the index: hidden posts included. Only the owner and moderators may read it. */
+  getPosts(params: CommunityPageParams, viewer: string): ReadResult<Paged<'posts', PostView>> {
+    const start = this.start(params, 'posts')
+    if (!start.ok) return start
+    const { community: c, after } = start.value
+    if (!canModerate(c, viewer)) return err({ error: 'Forbidden', message: 'only the owner or a moderator of the community may list its posts' })
+    const rows = this.deps.store.moderatedPosts({
+      community: c.id, minSortUs: this.deps.minSortUs(), limit: params.limit + 1, ...(after ? { after: { sortUs: after[0], uri: after[1] } } : {}),
+    })
+    const view = (p: (typeof rows)[number]): PostView => ({ uri: p.uri, author: p.author, sortAt: isoOfUs(p.sortUs), status: postStatus(p) })
+    return ok(paged('posts', rows, params.limit, view, (p) => encodePageCursor('posts', [p.sortUs, p.uri])))
+  }
+
+  /** Parameters first (400 InvalidRequest), then the community (400 UnknownCommunity). */
+  private start<K extends PageKind>(params: CommunityPageParams, kind: K) {
+    const after = params.cursor === undefined ? undefined : decodePageCursor(kind, params.cursor)
+    if (after && !after.ok) return err(invalid(after.error))
+    const community = this.find(params.community)
+    if (!community.ok) return community
+    return ok({ community: community.value, after: after?.value })
+  }
+
+  private find(community: string): Result<StoredConfig, ReadError> {
+    const ref = parseCommunityRef(community)
+    if (!ref.ok) return err(invalid(ref.error))
+    const found = ref.value.uri !== undefined ? this.deps.store.getConfig(ref.value.uri) : this.deps.store.getCommunity(ref.value.id)
+    return found ? ok(found) : err({ error: 'UnknownCommunity', message: `unknown community ${community}` })
+  }
+}
