@@ -40,8 +40,26 @@ export class Indexer {
     this.nowUs = opts.nowUs ?? (() => Date.now() * 1000)
   }
 
-  /** Applies a batch and records the stream cursor in the same transaction. */
+  /**
+   * Applies a batch and records the stream cursor in the same transaction. The batch is first
+   * applied as one transaction, with no savepoint per event; only if that throws is it rolled back
+   * and applied again event by event, each in its own savepoint, so a poisoned event is still
+   * skipped alone while the common case pays for no savepoints.
+   */
   applyBatch(events: readonly RepoEvent[], cursor?: { source: string; value: number }): void {
+    const before = { applied: this.stats.applied, invalid: { ...this.stats.invalid } }
+    try {
+      this.store.transaction(() => {
+        for (const e of events) this.apply(e)
+        if (cursor) this.store.setCursor(cursor.source, cursor.value)
+      })
+      return
+    } catch {
+      // Rolled back: count nothing from the failed attempt, then isolate the culprit.
+      this.stats.applied = before.applied
+      for (const k of Object.keys(this.stats.invalid)) delete this.stats.invalid[k]
+      Object.assign(this.stats.invalid, before.invalid)
+    }
     this.store.transaction(() => {
       for (const e of events) this.applyIsolated(e)
       if (cursor) this.store.setCursor(cursor.source, cursor.value)

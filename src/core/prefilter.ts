@@ -26,12 +26,29 @@ export function peekTimeUs(raw: string): number | undefined {
   return digits > 0 && digits < 17 ? n : undefined
 }
 
+const OPERATION_KEY = '"operation"'
+
+/** Whether the frame's first `"operation"` key says `"create"`; Jetstream writes it before the record. */
+function firstOperationIsCreate(raw: string): boolean {
+  const at = raw.indexOf(OPERATION_KEY)
+  if (at < 0) return false
+  let i = at + OPERATION_KEY.length
+  while (raw.charCodeAt(i) === 32) i++
+  if (raw.charCodeAt(i) !== 58 /* : */) return false
+  i++
+  while (raw.charCodeAt(i) === 32) i++
+  return raw.startsWith('"create"', i)
+}
+
 /**
  * Lets through frames that can matter: any mention of a community hashtag or an
  * `net.atrarium.*` record, and post deletes or updates by an author whose posts may be indexed.
+ * A non-matching frame costs one scan for `atrarium` and a look at its (early) operation: creates,
+ * nearly the whole stream, stop there.
  */
 export function passesPrefilter(raw: string, hasIndexedAuthor: (did: string) => boolean): boolean {
-  if (raw.includes('atrarium_') || raw.includes('net.atrarium.')) return true
+  if (raw.includes('atrarium') && (raw.includes('atrarium_') || raw.includes('net.atrarium.'))) return true
+  if (firstOperationIsCreate(raw)) return false
   if (!raw.includes('"app.bsky.feed.post"') || !POST_CHANGE_RE.test(raw)) return false
   const did = peekDid(raw)
   return did !== undefined && hasIndexedAuthor(did)

@@ -11,6 +11,10 @@ export interface StreamOptions {
   communities?: number
   membersPerCommunity?: number
   startUs?: number
+  /** Share of posts that name a community (default 0.04, so ~1% of all frames); 1 with `postsOnly` makes every frame match. */
+  communityShare?: number
+  /** Only post creates: the every-frame-matches stream of the indexing benchmark. */
+  postsOnly?: boolean
 }
 
 const WORDS = 'the a community feed today bluesky post about with and for this that great new photo music art code science news weather coffee morning evening weekend project launch thanks friends open source protocol garden'.split(' ')
@@ -55,7 +59,7 @@ export function createStream(opts: StreamOptions = {}) {
   }
 
   function next(): { raw: string; timeUs: number; kind: string } {
-    const r = rand()
+    const r = opts.postsOnly ? 0.9 : rand()
     const author = did(Math.floor(rand() * 1e6))
     if (r < 0.75) {
       const kind = pick([NSID.like, NSID.like, NSID.repost, NSID.follow])
@@ -63,7 +67,7 @@ export function createStream(opts: StreamOptions = {}) {
       return { ...commit(author, kind, 'create', rkey(), record), kind: 'engagement' }
     }
     if (r < 0.98) {
-      const c = rand() < 0.04 ? Math.floor(rand() * communities.length) : -1
+      const c = rand() < (opts.communityShare ?? 0.04) ? Math.floor(rand() * communities.length) : -1
       const poster = c >= 0 ? pick(members[c]!) : author
       const key = rkey()
       const text = `${words(8 + Math.floor(rand() * 30))}${c >= 0 ? ` ${communities[c]!.hashtag}` : ''}`
