@@ -28,7 +28,7 @@ async function saveStream(file: string, frames: number) {
   const gen = createStream({ seed: 42 })
   const out = createWriteStream(file)
   for (const f of gen.setup()) out.write(`${f}\n`)
-  for (let i = 0; i < frames; i++) if (!out.write(`${gen.next().raw}\n`)) await new Promise((r) => out.once('drain', r))
+  for (let i = 0; i < frames; i++) if (!out.write(`${gen.next().raw}\n`)) await new Promise<void>((r) => out.once('drain', () => r()))
   await new Promise<void>((r) => out.end(r))
   log(`wrote ${frames} frames (after the setup frames) to ${file}`)
 }
