@@ -17,3 +17,15 @@ export function fromBase64Url(s: string): string | undefined {
     return undefined
   }
 }
+
+/** The JSON value an opaque cursor carries, or undefined for anything malformed or oversized. */
+export function parseOpaqueJson(cursor: string, maxLength: number): unknown {
+  if (cursor.length === 0 || cursor.length > maxLength) return undefined
+  const text = fromBase64Url(cursor)
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}

@@ -1,5 +1,5 @@
 import { SOURCES, type FeedEntry, type MixState } from './feed-mix.js'
-import { fromBase64Url, toBase64Url } from './base64url.js'
+import { parseOpaqueJson, toBase64Url } from './base64url.js'
 import { err, ok, type Result } from './result.js'
 
 /** A position in a feed: the last post a source gave, by (sort time, URI) (SPEC §4). */
@@ -27,14 +27,7 @@ export function encodeFeedCursor(state: MixState): string {
 
 export function decodeFeedCursor(cursor: string): Result<MixState> {
   const bad = err('malformed cursor')
-  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) return bad
-  const text = fromBase64Url(cursor)
-  let raw: unknown
-  try {
-    raw = text === undefined ? undefined : JSON.parse(text)
-  } catch {
-    return bad
-  }
+  const raw = parseOpaqueJson(cursor, MAX_CURSOR_LENGTH)
   if (typeof raw !== 'object' || raw === null) return bad
   const { v, k, t, p } = raw as Record<string, unknown>
   if (v !== VERSION || !isCount(k) || !Array.isArray(t) || t.length !== 3 || !t.every(isCount)) return bad

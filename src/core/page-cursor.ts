@@ -1,4 +1,4 @@
-import { fromBase64Url, toBase64Url } from './base64url.js'
+import { parseOpaqueJson, toBase64Url } from './base64url.js'
 import { err, ok, type Result } from './result.js'
 
 const MAX_CURSOR_LENGTH = 2048
@@ -22,14 +22,7 @@ export function encodePageCursor<K extends PageKind>(kind: K, key: KeyOf<K>): st
 
 export function decodePageCursor<K extends PageKind>(kind: K, cursor: string): Result<KeyOf<K>> {
   const bad = err('malformed cursor')
-  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) return bad
-  const text = fromBase64Url(cursor)
-  let raw: unknown
-  try {
-    raw = text === undefined ? undefined : JSON.parse(text)
-  } catch {
-    return bad
-  }
+  const raw = parseOpaqueJson(cursor, MAX_CURSOR_LENGTH)
   const types = PAGE_KEYS[kind]
   if (!Array.isArray(raw) || raw.length !== types.length + 1 || raw[0] !== kind) return bad
   const key = raw.slice(1)
