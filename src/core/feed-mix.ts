@@ -26,8 +26,12 @@ export interface MixState {
 
 export const initialMixState = (): MixState => ({ k: 0, taken: { own: 0, parent: 0, global: 0 }, pos: {} })
 
-/** a is at or above b in feed order (newer, or as new with a larger URI). */
-const atOrAbove = (a: FeedEntry, b: FeedEntry): boolean => a.sortUs > b.sortUs || (a.sortUs === b.sortUs && a.uri >= b.uri)
+/** Feed order (SPEC §4): negative when a comes first, i.e. is newer, or as new with a larger URI. */
+export const compareFeedOrder = (a: FeedEntry, b: FeedEntry): number =>
+  b.sortUs - a.sortUs || (a.uri < b.uri ? 1 : a.uri > b.uri ? -1 : 0)
+
+/** a is at or above b in feed order. */
+const atOrAbove = (a: FeedEntry, b: FeedEntry): boolean => compareFeedOrder(a, b) <= 0
 
 /**
  * One page of the interleave. Before position k, source s is owed k·share/100 − taken; the

@@ -1,5 +1,5 @@
 import { communityIdOf } from '../core/community-id.js'
-import type { FeedEntry, FeedSource, MixState, SourceName } from '../core/feed-mix.js'
+import { compareFeedOrder, type FeedEntry, type FeedSource, type MixState, type SourceName } from '../core/feed-mix.js'
 import type { Store, StoredConfig } from '../core/store.js'
 import { allGlobalShards, communityStub } from './routing.js'
 
@@ -26,7 +26,7 @@ export class NeedMore extends Error {}
 function prefetched(entries: FeedEntry[], complete: boolean, holds: (uri: string) => boolean): FeedSource {
   return {
     read(after, n) {
-      const from = after ? entries.findIndex((e) => e.sortUs < after.sortUs || (e.sortUs === after.sortUs && e.uri < after.uri)) : 0
+      const from = after ? entries.findIndex((e) => compareFeedOrder(e, after) > 0) : 0
       const slice = from < 0 ? [] : entries.slice(from, from + n)
       if (slice.length < n && !complete) throw new NeedMore()
       return slice
@@ -49,7 +49,7 @@ export async function workerSources(env: Env, store: Store, community: StoredCon
   let global: FeedEntry[] = []
   if (community.config.feedMix.global > 0) {
     const shards = await Promise.all(allGlobalShards(env).map((s) => s.read(exclude, state.pos.global, n, minSortUs)))
-    global = shards.flat().sort((a, b) => b.sortUs - a.sortUs || (a.uri < b.uri ? 1 : a.uri > b.uri ? -1 : 0)).filter((e, i, all) => i === 0 || all[i - 1]!.uri !== e.uri).slice(0, n)
+    global = shards.flat().sort(compareFeedOrder).filter((e, i, all) => i === 0 || all[i - 1]!.uri !== e.uri).slice(0, n)
   }
   const candidates = [...new Set([...own, ...parentPosts, ...global].map((e) => e.uri))]
   const inParent = new Set(parentStub ? await parentStub.visibleAmong(candidates) : [])
