@@ -82,7 +82,7 @@ export function buildDataset(opts: { smallCommunities?: number; smallPosts?: num
       store.transaction(() => {
         for (let i = start; i < Math.min(n, start + CHUNK); i++) {
           const a = did(100_000 + ((author++ * 7919) % 200_000))
-          store.putPost({ community, uri: `at://${a}/${NSID.post}/${rkeyOf(seed * 10_000_000 + i)}`, author: a, sortUs: nowUs - spanUs + i * step, hidden: false })
+          store.putPost({ community, uri: `at://${a}/${NSID.post}/${rkeyOf(seed * 10_000_000 + i)}`, sortUs: nowUs - spanUs + i * step, hidden: false })
         }
       })
     }

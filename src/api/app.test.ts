@@ -16,7 +16,7 @@ function setup(opts: { failing?: boolean } = {}) {
   driver = new SqliteDriver(':memory:')
   const store = new SqlStore(driver)
   store.putConfig({ uri: A.uri, id: A.id, owner: A.owner, config: { name: 'A', hashtag: A.hashtag, stage: 'theme', feedMix: DEFAULT_FEED_MIX, moderators: [], createdAt: '2026-01-01T00:00:00Z' } })
-  for (let i = 0; i < 5; i++) store.putPost({ community: A.id, uri: `at://did:plc:bob/app.bsky.feed.post/p${i}`, author: 'did:plc:bob', sortUs: 1000 + i, hidden: false })
+  for (let i = 0; i < 5; i++) store.putPost({ community: A.id, uri: `at://did:plc:bob/app.bsky.feed.post/p${i}`, sortUs: 1000 + i, hidden: false })
   const feeds = new FeedService({ store, serviceDid: 'did:web:feeds.example.com', minSortUs: () => 0 })
   if (opts.failing) feeds.getFeedSkeleton = () => { throw new Error('secret database path /var/db') }
   return createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger })

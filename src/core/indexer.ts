@@ -185,17 +185,18 @@ export class Indexer {
     for (const id of current) if (!wanted.includes(id)) this.store.removePost(id, uri)
     if (wanted.length === 0) return
     // An update keeps the sort time already indexed (SPEC §4).
-    const sortUs = this.store.postSortUs(uri) ?? sortTimeOf(parsed.value.createdAt, e.timeUs)
+    const sortUs = (current.length > 0 ? this.store.postSortUs(uri) : undefined) ?? sortTimeOf(parsed.value.createdAt, e.timeUs)
     if (sortUs < this.minSortUs()) return
     for (const id of wanted) {
       if (current.includes(id)) continue
       const community = this.store.getCommunity(id)
       if (!community) continue
       if (!this.isMember(community, e.did)) continue
-      const actions = (target: string) => this.store.actionsFor(community.uri, target)
-      if (targetState(community, e.did, actions(e.did)).blocked) continue
-      const { hidden } = targetState(community, uri, actions(uri))
-      this.store.putPost({ community: id, uri, author: e.did, sortUs, hidden })
+      const actions = this.store.actionsFor(community.uri, e.did, uri)
+      const on = (target: string) => actions.filter((a) => a.target === target)
+      if (targetState(community, e.did, on(e.did)).blocked) continue
+      const { hidden } = targetState(community, uri, on(uri))
+      this.store.putPost({ community: id, uri, sortUs, hidden })
       this.stats.applied++
     }
   }

@@ -23,7 +23,6 @@ export interface StoredAction extends ModerationAction {
 export interface IndexedPost {
   community: string
   uri: string
-  author: string
   sortUs: number
   hidden: boolean
 }
@@ -88,7 +87,8 @@ export interface Store {
   getAction(uri: string): StoredAction | undefined
   putAction(a: StoredAction): void
   deleteAction(uri: string): void
-  actionsFor(community: string, target: string): StoredAction[]
+  /** Actions in `community` on any of `targets`. */
+  actionsFor(community: string, ...targets: string[]): StoredAction[]
   actionTargets(community: string): string[]
   /** A community's actions, latest first (SPEC §5 order). */
   actionsPage(community: string, q: PageQuery<{ createdUs: number; uri: string }>): StoredAction[]

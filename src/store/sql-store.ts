@@ -3,6 +3,14 @@ import type { IndexedPost, MemberRow, ModeratedPost, PageQuery, SkeletonQuery, S
 import { migrate } from './migrations.js'
 import { first, type SqlDriver } from './sql-driver.js'
 
+/**
+ * The key range of every post uri by `did`: `at://<did>/` up to `at://<did>0`, as '0' follows '/'.
+ * A DID never contains '/', so a longer DID sharing the prefix falls outside the range.
+ */
+export const authorUriRange = (did: string): [string, string] => [`at://${did}/`, `at://${did}0`]
+
+const authorOfUri = (uri: string): string => uri.slice(5, uri.indexOf('/', 5))
+
 interface ConfigRow {
   uri: string
   id: string
@@ -21,12 +29,30 @@ interface ActionRow {
   created_us: number
 }
 
-const toConfig = (r: ConfigRow): StoredConfig => ({
-  uri: r.uri,
-  id: r.id,
-  owner: r.owner,
-  config: JSON.parse(r.record) as CommunityConfig,
-})
+// Shared between callers, so nobody may change it.
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object') for (const x of Object.values(Object.freeze(v))) deepFreeze(x)
+  return v
+}
+
+/**
+ * Configs are read for every post indexed and every feed request but change rarely: the parsed
+ * record is kept while the stored text is the same, so a read costs the row and a string compare,
+ * never a stale config.
+ */
+class ConfigMemo {
+  private readonly parsed = new Map<string, { record: string; config: CommunityConfig }>()
+
+  toConfig(r: ConfigRow): StoredConfig {
+    let hit = this.parsed.get(r.uri)
+    if (hit?.record !== r.record) {
+      hit = { record: r.record, config: deepFreeze(JSON.parse(r.record) as CommunityConfig) }
+      if (this.parsed.size >= 10_000) this.parsed.clear()
+      this.parsed.set(r.uri, hit)
+    }
+    return { uri: r.uri, id: r.id, owner: r.owner, config: hit.config }
+  }
+}
 
 const toAction = (r: ActionRow): StoredAction => ({
   uri: r.uri,
@@ -41,6 +67,9 @@ const toAction = (r: ActionRow): StoredAction => ({
 
 /** The index on SQLite, for any driver (better-sqlite3 on Node, Durable Object SQL on Workers). */
 export class SqlStore implements Store {
+  private readonly configs = new ConfigMemo()
+  private readonly toConfig = (r: ConfigRow) => this.configs.toConfig(r)
+
   constructor(private readonly db: SqlDriver) {
     migrate(db)
   }
@@ -59,16 +88,16 @@ export class SqlStore implements Store {
 
   getConfig(uri: string): StoredConfig | undefined {
     const row = first(this.db.all<ConfigRow>('SELECT * FROM configs WHERE uri = ?', uri))
-    return row && toConfig(row)
+    return row && this.toConfig(row)
   }
 
   getCommunity(id: string): StoredConfig | undefined {
     const row = first(this.db.all<ConfigRow>('SELECT * FROM configs WHERE id = ?', id))
-    return row && toConfig(row)
+    return row && this.toConfig(row)
   }
 
   listCommunities(): StoredConfig[] {
-    return this.db.all<ConfigRow>('SELECT * FROM configs ORDER BY id').map(toConfig)
+    return this.db.all<ConfigRow>('SELECT * FROM configs ORDER BY id').map(this.toConfig)
   }
 
   communitiesPage(q: PageQuery<string> & { owner?: string }): StoredConfig[] {
@@ -76,11 +105,11 @@ export class SqlStore implements Store {
     const params = [...(q.owner !== undefined ? [q.owner] : []), ...(q.after !== undefined ? [q.after] : [])]
     return this.db.all<ConfigRow>(
       `SELECT * FROM configs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`, ...params, q.limit,
-    ).map(toConfig)
+    ).map(this.toConfig)
   }
 
   childCommunities(uri: string): StoredConfig[] {
-    return this.db.all<ConfigRow>("SELECT * FROM configs WHERE json_extract(record, '$.parentCommunity') = ? ORDER BY id", uri).map(toConfig)
+    return this.db.all<ConfigRow>("SELECT * FROM configs WHERE json_extract(record, '$.parentCommunity') = ? ORDER BY id", uri).map(this.toConfig)
   }
 
   putConfig(c: StoredConfig): void {
@@ -143,8 +172,9 @@ export class SqlStore implements Store {
     this.db.run('DELETE FROM actions WHERE uri = ?', uri)
   }
 
-  actionsFor(community: string, target: string): StoredAction[] {
-    return this.db.all<ActionRow>('SELECT * FROM actions WHERE community = ? AND target = ?', community, target).map(toAction)
+  actionsFor(community: string, ...targets: string[]): StoredAction[] {
+    const match = targets.length === 1 ? '= ?' : `IN (${targets.map(() => '?').join(', ')})`
+    return this.db.all<ActionRow>(`SELECT * FROM actions WHERE community = ? AND target ${match}`, community, ...targets).map(toAction)
   }
 
   actionTargets(community: string): string[] {
@@ -169,14 +199,11 @@ export class SqlStore implements Store {
   }
 
   putPost(p: IndexedPost): void {
-    this.db.run(
-      'INSERT OR IGNORE INTO posts (community, uri, author, sort_us, hidden) VALUES (?, ?, ?, ?, ?)',
-      p.community, p.uri, p.author, p.sortUs, p.hidden ? 1 : 0,
-    )
+    this.db.run('INSERT OR IGNORE INTO posts (uri, community, sort_us, hidden) VALUES (?, ?, ?, ?)', p.uri, p.community, p.sortUs, p.hidden ? 1 : 0)
   }
 
   removePost(community: string, uri: string): void {
-    this.db.run('DELETE FROM posts WHERE community = ? AND uri = ?', community, uri)
+    this.db.run('DELETE FROM posts WHERE uri = ? AND community = ?', uri, community)
   }
 
   deletePost(uri: string): void {
@@ -184,15 +211,16 @@ export class SqlStore implements Store {
   }
 
   setPostHidden(community: string, uri: string, hidden: boolean): void {
-    this.db.run('UPDATE posts SET hidden = ? WHERE community = ? AND uri = ?', hidden ? 1 : 0, community, uri)
+    this.db.run('UPDATE posts SET hidden = ? WHERE uri = ? AND community = ?', hidden ? 1 : 0, uri, community)
   }
 
   setAuthorBlocked(community: string, author: string, blocked: boolean): void {
-    this.db.run('UPDATE posts INDEXED BY posts_by_author SET blocked = ? WHERE community = ? AND author = ?', blocked ? 1 : 0, community, author)
+    // The unary + keeps the planner off posts_feed, which would scan the whole community.
+    this.db.run('UPDATE posts SET blocked = ? WHERE uri >= ? AND uri < ? AND +community = ?', blocked ? 1 : 0, ...authorUriRange(author), community)
   }
 
   dropCommunityPosts(community: string): void {
-    this.db.run('DELETE FROM posts WHERE community = ?', community)
+    this.db.run('DELETE FROM posts INDEXED BY posts_feed WHERE community = ?', community)
   }
 
   skeleton(q: SkeletonQuery): { uri: string; sortUs: number }[] {
@@ -229,18 +257,18 @@ export class SqlStore implements Store {
 
   moderatedPosts(q: SkeletonQuery): ModeratedPost[] {
     const after = q.after
-    const rows = this.db.all<{ uri: string; author: string; sortUs: number; hidden: number; blocked: number }>(
-      `SELECT uri, author, sort_us AS sortUs, hidden, blocked FROM posts INDEXED BY posts_moderation
+    const rows = this.db.all<{ uri: string; sortUs: number; hidden: number; blocked: number }>(
+      `SELECT uri, sort_us AS sortUs, hidden, blocked FROM posts INDEXED BY posts_feed
         WHERE community = ? AND sort_us >= ? ${after ? 'AND (sort_us, uri) < (?, ?)' : ''}
         ORDER BY sort_us DESC, uri DESC LIMIT ?`,
       q.community, q.minSortUs, ...(after ? [after.sortUs, after.uri] : []), q.limit,
     )
-    return rows.map((r) => ({ ...r, hidden: r.hidden === 1, blocked: r.blocked === 1 }))
+    return rows.map((r) => ({ uri: r.uri, author: authorOfUri(r.uri), sortUs: r.sortUs, hidden: r.hidden === 1, blocked: r.blocked === 1 }))
   }
 
   postCounts(community: string, minSortUs: number): { indexed: number; hidden: number } {
     const row = first(this.db.all<{ indexed: number; hidden: number | null }>(
-      'SELECT COUNT(*) AS indexed, SUM(hidden) AS hidden FROM posts WHERE community = ? AND sort_us >= ?', community, minSortUs,
+      'SELECT COUNT(*) AS indexed, SUM(hidden) AS hidden FROM posts INDEXED BY posts_feed WHERE community = ? AND sort_us >= ?', community, minSortUs,
     ))
     return { indexed: row?.indexed ?? 0, hidden: row?.hidden ?? 0 }
   }
@@ -252,12 +280,22 @@ export class SqlStore implements Store {
   purgePosts(minSortUs: number, limit: number): number {
     // RETURNING counts rows portably: DO SQL's rowsWritten also counts index writes.
     return this.db.all(
-      'DELETE FROM posts WHERE (community, uri) IN (SELECT community, uri FROM posts WHERE sort_us < ? LIMIT ?) RETURNING 1',
+      `DELETE FROM posts WHERE (uri, community) IN
+        (SELECT uri, community FROM posts INDEXED BY posts_global WHERE sort_us < ? ORDER BY sort_us LIMIT ?) RETURNING 1`,
       minSortUs, limit,
     ).length
   }
 
   indexedAuthors(): string[] {
-    return this.db.all<{ author: string }>('SELECT DISTINCT author FROM posts').map((r) => r.author)
+    // Posts are keyed by uri, which starts with the author's DID: one seek per author, past the
+    // whole of the previous author's range, instead of reading every post.
+    const authors: string[] = []
+    for (let from = 'at://'; ;) {
+      const row = first(this.db.all<{ uri: string }>('SELECT uri FROM posts WHERE uri >= ? ORDER BY uri LIMIT 1', from))
+      if (!row) return authors
+      const author = authorOfUri(row.uri)
+      authors.push(author)
+      from = authorUriRange(author)[1]
+    }
   }
 }

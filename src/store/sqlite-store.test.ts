@@ -47,6 +47,27 @@ describe('SQLite specifics', () => {
     expect(driver.all('SELECT COUNT(*) AS n FROM backfill_repos')).toEqual([{ n: 0 }])
   })
 
+  it('upgrades a version-4 posts table to the version-5 layout, keeping rows and flags', () => {
+    const file = join(dir, 'v4.sqlite')
+    const old = new SqliteDriver(file)
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
+    for (const m of MIGRATIONS.filter((m) => m.version <= 4)) {
+      old.exec(m.sql)
+      old.run("INSERT INTO schema_migrations VALUES (?, 'then')", m.version)
+    }
+    const uri = (did: string, n: number) => `at://${did}/app.bsky.feed.post/${n}`
+    old.run('INSERT INTO posts (community, uri, author, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?, ?)', 'c', uri('did:plc:a', 1), 'did:plc:a', 10, 0, 0)
+    old.run('INSERT INTO posts (community, uri, author, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?, ?)', 'c', uri('did:plc:a', 2), 'did:plc:a', 20, 1, 0)
+    old.run('INSERT INTO posts (community, uri, author, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?, ?)', 'c', uri('did:plc:b', 3), 'did:plc:b', 30, 0, 1)
+    old.close()
+    const { store } = openFile(file)
+    expect(store.skeleton({ community: 'c', minSortUs: 0, limit: 10 })).toEqual([{ uri: uri('did:plc:a', 1), sortUs: 10 }])
+    expect(store.moderatedPosts({ community: 'c', minSortUs: 0, limit: 10 }).map((p) => [p.author, p.hidden, p.blocked])).toEqual([
+      ['did:plc:b', false, true], ['did:plc:a', true, false], ['did:plc:a', false, false],
+    ])
+    expect(store.indexedAuthors()).toEqual(['did:plc:a', 'did:plc:b'])
+  })
+
   it('hides, blocks, checks membership and deletes through indexes, never a post scan', () => {
     const { driver, store } = openFile()
     const seen: string[] = []
@@ -59,11 +80,11 @@ describe('SQLite specifics', () => {
       call()
       return seen.map((sql) => all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...sql.split('?').slice(1).map(() => 'x')).map((r) => r.detail).join('\n')).join('\n')
     }
-    expect(planOf(() => store.setPostHidden('c', 'at://u', true))).toMatch(/SEARCH posts USING PRIMARY KEY \(community=\? AND uri=\?\)/)
-    expect(planOf(() => store.setAuthorBlocked('c', 'did:plc:a', true))).toMatch(/SEARCH posts USING INDEX posts_by_author \(community=\? AND author=\?\)/)
+    expect(planOf(() => store.setPostHidden('c', 'at://u', true))).toMatch(/SEARCH posts USING PRIMARY KEY \(uri=\? AND community=\?\)/)
+    expect(planOf(() => store.setAuthorBlocked('c', 'did:plc:a', true))).toMatch(/SEARCH posts USING PRIMARY KEY \(uri>\? AND uri<\?\)/)
     expect(planOf(() => store.hasActiveMembership('c', 'did:plc:a'))).toMatch(/SEARCH memberships USING COVERING INDEX memberships_active/)
     expect(planOf(() => store.actionsFor('c', 't'))).toMatch(/SEARCH actions USING INDEX actions_by_target/)
-    expect(planOf(() => store.deletePost('at://u'))).toMatch(/SEARCH posts USING (COVERING )?INDEX posts_by_uri/)
+    expect(planOf(() => store.deletePost('at://u'))).toMatch(/SEARCH posts USING PRIMARY KEY \(uri=\?\)/)
     expect(planOf(() => store.skeleton({ community: 'c', minSortUs: 0, limit: 5, after: { sortUs: 9, uri: 'at://u' } }))).toMatch(/SEARCH posts USING (COVERING )?INDEX posts_feed/)
     for (const plan of [planOf(() => store.setPostHidden('c', 'u', false)), planOf(() => store.setAuthorBlocked('c', 'a', false))]) {
       expect(plan).not.toMatch(/SCAN posts/)

@@ -21,7 +21,7 @@ export function describeStore(name: string, withStore: WithStore): void {
     createdAt: new Date(createdUs / 1000).toISOString(), createdUs,
   })
   const post = (community: string, n: number, sortUs = 1000 + n, author = 'did:plc:a') => ({
-    community, uri: `at://${author}/app.bsky.feed.post/${String(n).padStart(4, '0')}`, author, sortUs, hidden: false,
+    community, uri: `at://${author}/app.bsky.feed.post/${String(n).padStart(4, '0')}`, sortUs, hidden: false,
   })
 
   describe(`Store contract: ${name}`, () => {
@@ -113,6 +113,17 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(s.postCommunities(p.uri)).toEqual(['c2'])
       s.deletePost(p.uri)
       expect(s.postSortUs(p.uri)).toBeUndefined()
+    }))
+
+    it('finds an author\'s posts by DID exactly, not by a DID that extends it', () => withStore((s) => {
+      s.putPost(post('c', 1, 1001, 'did:plc:ab'))
+      s.putPost(post('c', 2, 1002, 'did:plc:a'))
+      s.putPost(post('c', 3, 1003, 'did:plc:a0'))
+      s.putPost(post('d', 4, 1004, 'did:plc:a'))
+      expect(s.indexedAuthors()).toEqual(['did:plc:a', 'did:plc:a0', 'did:plc:ab'])
+      s.setAuthorBlocked('c', 'did:plc:a', true)
+      expect(s.skeleton({ community: 'c', minSortUs: 0, limit: 10 }).map((p) => p.uri)).toEqual([post('c', 3, 1003, 'did:plc:a0').uri, post('c', 1, 1001, 'did:plc:ab').uri])
+      expect(s.skeleton({ community: 'd', minSortUs: 0, limit: 10 })).toHaveLength(1)
     }))
 
     it('purges posts older than the window in bounded chunks', () => withStore((s) => {

@@ -2,6 +2,7 @@ import { recordUri, type RepoEvent } from '../core/events.js'
 import { NSID } from '../core/nsid.js'
 import type { Store } from '../core/store.js'
 import type { SqlDriver } from '../store/sql-driver.js'
+import { authorUriRange } from '../store/sql-store.js'
 import type { GlobalRow } from './global-posts.js'
 
 /** What a batch changed in one community, for the global recent-posts index. */
@@ -19,7 +20,7 @@ export function touchedBy(events: readonly RepoEvent[], store: Store, db: SqlDri
   const target = (t: string | undefined) => {
     if (!t) return
     if (!t.startsWith('did:')) uris.add(t)
-    else if (community) for (const r of db.all<{ uri: string }>('SELECT uri FROM posts WHERE community = ? AND author = ?', community, t)) uris.add(r.uri)
+    else if (community) for (const r of db.all<{ uri: string }>('SELECT uri FROM posts WHERE uri >= ? AND uri < ? AND +community = ?', ...authorUriRange(t), community)) uris.add(r.uri)
   }
   for (const e of events) {
     if (e.collection === NSID.post) uris.add(recordUri(e))
