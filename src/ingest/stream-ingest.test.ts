@@ -10,6 +10,7 @@ import { SqliteDriver } from '../store/sqlite-driver.js'
 import { community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../../test/support/events.js'
 import { FakeJetstream } from '../../test/support/fake-jetstream.js'
 import { Inbox, until } from '../../test/support/async.js'
+import { postUri as uriOfKey } from '../store/post-key.js'
 import { jetstreamSource } from './jetstream-source.js'
 import { StreamIngest } from './stream-ingest.js'
 
@@ -57,13 +58,13 @@ describe('StreamIngest from Jetstream', () => {
     for (const p of posts) server.publish(toJetstream(p))
     await errors.atLeast(1, 'a failed batch')
     expect(store.getCursor('jetstream')).toBe(saved)
-    expect(driver.all('SELECT uri FROM posts')).toEqual([])
+    expect(driver.all('SELECT post_key FROM posts')).toEqual([])
 
     failing = false
     await until(() => ingest.stats.frames === 4, 'four frames')
     await ingest.idle()
     expect(store.getCursor('jetstream')).toBe(posts[1]!.timeUs)
-    expect(driver.all<{ uri: string }>('SELECT uri FROM posts ORDER BY uri').map((r) => r.uri)).toEqual([postUri('did:plc:bob', 'p1'), postUri('did:plc:bob', 'p2')])
+    expect(driver.all<{ k: string }>('SELECT post_key AS k FROM posts ORDER BY post_key').map((r) => uriOfKey(r.k))).toEqual([postUri('did:plc:bob', 'p1'), postUri('did:plc:bob', 'p2')])
   })
 
   it('drops real frames that name no community without parsing them, yet advances the cursor past them', async () => {
@@ -87,6 +88,6 @@ describe('StreamIngest from Jetstream', () => {
     await until(() => ingest.stats.frames === 5, 'five frames')
     await ingest.close()
     expect(ingest.stats.passed).toBe(4)
-    expect(driver.all('SELECT uri FROM posts')).toEqual([])
+    expect(driver.all('SELECT post_key FROM posts')).toEqual([])
   })
 })

@@ -110,24 +110,27 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
     version: 5,
     // Posts in three b-trees instead of seven: the write path and the disk were dominated by
-    // secondary indexes that each repeated the key. The key leads with the uri, so lookups by post
-    // need no index and an author's posts are a key range (the DID is part of the uri, so no author
-    // column); the feed and time indexes carry the flags as trailing columns, so each serves both
-    // visible-only and moderator reads, and purge walks the time index oldest first.
+    // secondary indexes that each repeated the key. The key leads with the post (its uri as
+    // `<did>/<rkey>`, see post-key.ts), so lookups by post need no index and an author's posts are a
+    // key range (so no author column); the feed and time indexes carry the flags as trailing columns, so each serves both
+    // visible-only and moderator reads, and purge walks the time index oldest first. They are
+    // ascending and read backwards: new posts then append at the right of each range, where
+    // SQLite fills pages, instead of prepending, which leaves every split page half empty.
     sql: `
       CREATE TABLE posts_v5 (
-        uri TEXT NOT NULL,
+        post_key TEXT NOT NULL,
         community TEXT NOT NULL,
         sort_us INTEGER NOT NULL,
         hidden INTEGER NOT NULL DEFAULT 0,
         blocked INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (uri, community)
+        PRIMARY KEY (post_key, community)
       ) WITHOUT ROWID;
-      INSERT INTO posts_v5 (uri, community, sort_us, hidden, blocked) SELECT uri, community, sort_us, hidden, blocked FROM posts;
+      INSERT INTO posts_v5 (post_key, community, sort_us, hidden, blocked)
+        SELECT replace(substr(uri, 6), '/app.bsky.feed.post/', '/'), community, sort_us, hidden, blocked FROM posts;
       DROP TABLE posts;
       ALTER TABLE posts_v5 RENAME TO posts;
-      CREATE INDEX posts_feed ON posts (community, sort_us DESC, uri DESC, hidden, blocked);
-      CREATE INDEX posts_global ON posts (sort_us DESC, uri DESC, hidden, blocked);
+      CREATE INDEX posts_feed ON posts (community, sort_us, post_key, hidden, blocked);
+      CREATE INDEX posts_global ON posts (sort_us, post_key, hidden, blocked);
     `,
   },
 ]

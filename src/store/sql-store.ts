@@ -1,15 +1,9 @@
 import type { CommunityConfig } from '../core/records.js'
-import type { IndexedPost, MemberRow, ModeratedPost, PageQuery, SkeletonQuery, Store, StoredAction, StoredConfig, StoredMembership } from '../core/store.js'
+import type { MemberRow, PageQuery, Store, StoredAction, StoredConfig, StoredMembership } from '../core/store.js'
 import { migrate } from './migrations.js'
 import { first, type SqlDriver } from './sql-driver.js'
+import { SqlPosts } from './sql-posts.js'
 
-/**
- * The key range of every post uri by `did`: `at://<did>/` up to `at://<did>0`, as '0' follows '/'.
- * A DID never contains '/', so a longer DID sharing the prefix falls outside the range.
- */
-export const authorUriRange = (did: string): [string, string] => [`at://${did}/`, `at://${did}0`]
-
-const authorOfUri = (uri: string): string => uri.slice(5, uri.indexOf('/', 5))
 
 interface ConfigRow {
   uri: string
@@ -66,11 +60,12 @@ const toAction = (r: ActionRow): StoredAction => ({
 })
 
 /** The index on SQLite, for any driver (better-sqlite3 on Node, Durable Object SQL on Workers). */
-export class SqlStore implements Store {
+export class SqlStore extends SqlPosts implements Store {
   private readonly configs = new ConfigMemo()
   private readonly toConfig = (r: ConfigRow) => this.configs.toConfig(r)
 
-  constructor(private readonly db: SqlDriver) {
+  constructor(db: SqlDriver) {
+    super(db)
     migrate(db)
   }
 
@@ -188,114 +183,5 @@ export class SqlStore implements Store {
         ${after ? 'AND (created_us, uri) < (?, ?)' : ''} ORDER BY created_us DESC, uri DESC LIMIT ?`,
       community, ...(after ? [after.createdUs, after.uri] : []), q.limit,
     ).map(toAction)
-  }
-
-  postSortUs(uri: string): number | undefined {
-    return first(this.db.all<{ sort_us: number }>('SELECT sort_us FROM posts WHERE uri = ? LIMIT 1', uri))?.sort_us
-  }
-
-  postCommunities(uri: string): string[] {
-    return this.db.all<{ community: string }>('SELECT community FROM posts WHERE uri = ?', uri).map((r) => r.community)
-  }
-
-  putPost(p: IndexedPost): void {
-    this.db.run('INSERT OR IGNORE INTO posts (uri, community, sort_us, hidden) VALUES (?, ?, ?, ?)', p.uri, p.community, p.sortUs, p.hidden ? 1 : 0)
-  }
-
-  removePost(community: string, uri: string): void {
-    this.db.run('DELETE FROM posts WHERE uri = ? AND community = ?', uri, community)
-  }
-
-  deletePost(uri: string): void {
-    this.db.run('DELETE FROM posts WHERE uri = ?', uri)
-  }
-
-  setPostHidden(community: string, uri: string, hidden: boolean): void {
-    this.db.run('UPDATE posts SET hidden = ? WHERE uri = ? AND community = ?', hidden ? 1 : 0, uri, community)
-  }
-
-  setAuthorBlocked(community: string, author: string, blocked: boolean): void {
-    // The unary + keeps the planner off posts_feed, which would scan the whole community.
-    this.db.run('UPDATE posts SET blocked = ? WHERE uri >= ? AND uri < ? AND +community = ?', blocked ? 1 : 0, ...authorUriRange(author), community)
-  }
-
-  dropCommunityPosts(community: string): void {
-    this.db.run('DELETE FROM posts INDEXED BY posts_feed WHERE community = ?', community)
-  }
-
-  skeleton(q: SkeletonQuery): { uri: string; sortUs: number }[] {
-    const after = q.after
-    const sql = `SELECT uri, sort_us AS sortUs FROM posts INDEXED BY posts_feed
-      WHERE community = ? AND hidden = 0 AND blocked = 0 AND sort_us >= ?
-      ${after ? 'AND (sort_us, uri) < (?, ?)' : ''}
-      ORDER BY sort_us DESC, uri DESC LIMIT ?`
-    return after
-      ? this.db.all(sql, q.community, q.minSortUs, after.sortUs, after.uri, q.limit)
-      : this.db.all(sql, q.community, q.minSortUs, q.limit)
-  }
-
-  globalSkeleton(q: Omit<SkeletonQuery, 'community'> & { exclude: string[] }): { uri: string; sortUs: number }[] {
-    const after = q.after
-    const excluded = q.exclude.map(() => '?').join(', ') || "''"
-    // A post in several communities shares its sort time, so its rows are adjacent: drop repeats
-    // here, and ask for a few extra rows so they rarely cost a short page.
-    const rows = this.db.all<{ uri: string; sortUs: number }>(
-      `SELECT uri, sort_us AS sortUs FROM posts INDEXED BY posts_global
-        WHERE hidden = 0 AND blocked = 0 AND sort_us >= ? AND community NOT IN (${excluded})
-        ${after ? 'AND (sort_us, uri) < (?, ?)' : ''}
-        ORDER BY sort_us DESC, uri DESC LIMIT ?`,
-      q.minSortUs, ...q.exclude, ...(after ? [after.sortUs, after.uri] : []), q.limit * 2,
-    )
-    const out: { uri: string; sortUs: number }[] = []
-    for (const r of rows) {
-      if (out[out.length - 1]?.uri === r.uri) continue
-      out.push(r)
-      if (out.length === q.limit) break
-    }
-    return out
-  }
-
-  moderatedPosts(q: SkeletonQuery): ModeratedPost[] {
-    const after = q.after
-    const rows = this.db.all<{ uri: string; sortUs: number; hidden: number; blocked: number }>(
-      `SELECT uri, sort_us AS sortUs, hidden, blocked FROM posts INDEXED BY posts_feed
-        WHERE community = ? AND sort_us >= ? ${after ? 'AND (sort_us, uri) < (?, ?)' : ''}
-        ORDER BY sort_us DESC, uri DESC LIMIT ?`,
-      q.community, q.minSortUs, ...(after ? [after.sortUs, after.uri] : []), q.limit,
-    )
-    return rows.map((r) => ({ uri: r.uri, author: authorOfUri(r.uri), sortUs: r.sortUs, hidden: r.hidden === 1, blocked: r.blocked === 1 }))
-  }
-
-  postCounts(community: string, minSortUs: number): { indexed: number; hidden: number } {
-    const row = first(this.db.all<{ indexed: number; hidden: number | null }>(
-      'SELECT COUNT(*) AS indexed, SUM(hidden) AS hidden FROM posts INDEXED BY posts_feed WHERE community = ? AND sort_us >= ?', community, minSortUs,
-    ))
-    return { indexed: row?.indexed ?? 0, hidden: row?.hidden ?? 0 }
-  }
-
-  visibleCommunities(uri: string): string[] {
-    return this.db.all<{ community: string }>('SELECT community FROM posts WHERE uri = ? AND hidden = 0 AND blocked = 0', uri).map((r) => r.community)
-  }
-
-  purgePosts(minSortUs: number, limit: number): number {
-    // RETURNING counts rows portably: DO SQL's rowsWritten also counts index writes.
-    return this.db.all(
-      `DELETE FROM posts WHERE (uri, community) IN
-        (SELECT uri, community FROM posts INDEXED BY posts_global WHERE sort_us < ? ORDER BY sort_us LIMIT ?) RETURNING 1`,
-      minSortUs, limit,
-    ).length
-  }
-
-  indexedAuthors(): string[] {
-    // Posts are keyed by uri, which starts with the author's DID: one seek per author, past the
-    // whole of the previous author's range, instead of reading every post.
-    const authors: string[] = []
-    for (let from = 'at://'; ;) {
-      const row = first(this.db.all<{ uri: string }>('SELECT uri FROM posts WHERE uri >= ? ORDER BY uri LIMIT 1', from))
-      if (!row) return authors
-      const author = authorOfUri(row.uri)
-      authors.push(author)
-      from = authorUriRange(author)[1]
-    }
   }
 }

@@ -75,18 +75,22 @@ describe('SQLite specifics', () => {
     const all = driver.all.bind(driver)
     driver.run = (sql, ...params) => (seen.push(sql), run(sql, ...params))
     driver.all = (sql, ...params) => (seen.push(sql), all(sql, ...params))
+    const postAt = 'at://did:plc:a/app.bsky.feed.post/3l2a'
     const planOf = (call: () => unknown) => {
       seen.length = 0
       call()
       return seen.map((sql) => all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...sql.split('?').slice(1).map(() => 'x')).map((r) => r.detail).join('\n')).join('\n')
     }
-    expect(planOf(() => store.setPostHidden('c', 'at://u', true))).toMatch(/SEARCH posts USING PRIMARY KEY \(uri=\? AND community=\?\)/)
-    expect(planOf(() => store.setAuthorBlocked('c', 'did:plc:a', true))).toMatch(/SEARCH posts USING PRIMARY KEY \(uri>\? AND uri<\?\)/)
+    expect(planOf(() => store.setPostHidden('c', postAt, true))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key=\? AND community=\?\)/)
+    expect(planOf(() => store.setAuthorBlocked('c', 'did:plc:a', true))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key>\? AND post_key<\?\)/)
     expect(planOf(() => store.hasActiveMembership('c', 'did:plc:a'))).toMatch(/SEARCH memberships USING COVERING INDEX memberships_active/)
     expect(planOf(() => store.actionsFor('c', 't'))).toMatch(/SEARCH actions USING INDEX actions_by_target/)
-    expect(planOf(() => store.deletePost('at://u'))).toMatch(/SEARCH posts USING PRIMARY KEY \(uri=\?\)/)
-    expect(planOf(() => store.skeleton({ community: 'c', minSortUs: 0, limit: 5, after: { sortUs: 9, uri: 'at://u' } }))).toMatch(/SEARCH posts USING (COVERING )?INDEX posts_feed/)
-    for (const plan of [planOf(() => store.setPostHidden('c', 'u', false)), planOf(() => store.setAuthorBlocked('c', 'a', false))]) {
+    expect(planOf(() => store.deletePost(postAt))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key=\?\)/)
+    expect(planOf(() => store.skeleton({ community: 'c', minSortUs: 0, limit: 5, after: { sortUs: 9, uri: postAt } }))).toMatch(/SEARCH posts USING (COVERING )?INDEX posts_feed/)
+    expect(planOf(() => store.purgePosts(5, 10))).toMatch(/SEARCH posts USING COVERING INDEX posts_global \(sort_us<\?\)/)
+    expect(planOf(() => store.globalSkeleton({ minSortUs: 0, limit: 5, exclude: ['c'] }))).toMatch(/SEARCH posts USING COVERING INDEX posts_global \(sort_us>\?\)/)
+    expect(planOf(() => store.indexedAuthors())).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key>\?\)/)
+    for (const plan of [planOf(() => store.setPostHidden('c', postAt, false)), planOf(() => store.setAuthorBlocked('c', 'a', false))]) {
       expect(plan).not.toMatch(/SCAN posts/)
     }
   })

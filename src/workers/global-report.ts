@@ -2,7 +2,7 @@ import { recordUri, type RepoEvent } from '../core/events.js'
 import { NSID } from '../core/nsid.js'
 import type { Store } from '../core/store.js'
 import type { SqlDriver } from '../store/sql-driver.js'
-import { authorUriRange } from '../store/sql-store.js'
+import { authorKeyRange, postKey, postUri } from '../store/post-key.js'
 import type { GlobalRow } from './global-posts.js'
 
 /** What a batch changed in one community, for the global recent-posts index. */
@@ -20,7 +20,7 @@ export function touchedBy(events: readonly RepoEvent[], store: Store, db: SqlDri
   const target = (t: string | undefined) => {
     if (!t) return
     if (!t.startsWith('did:')) uris.add(t)
-    else if (community) for (const r of db.all<{ uri: string }>('SELECT uri FROM posts WHERE uri >= ? AND uri < ? AND +community = ?', ...authorUriRange(t), community)) uris.add(r.uri)
+    else if (community) for (const r of db.all<{ k: string }>('SELECT post_key AS k FROM posts WHERE post_key >= ? AND post_key < ? AND +community = ?', ...authorKeyRange(t), community)) uris.add(postUri(r.k))
   }
   for (const e of events) {
     if (e.collection === NSID.post) uris.add(recordUri(e))
@@ -36,15 +36,16 @@ export function touchedBy(events: readonly RepoEvent[], store: Store, db: SqlDri
 /** The rows to send after the batch: current state of every touched post, or all posts on replace. */
 export function reportAfter(touched: { uris: Set<string>; replace: boolean }, db: SqlDriver, community: string | undefined): GlobalReport {
   if (!community) return { rows: [], removed: [...touched.uris], replace: touched.replace }
-  type Row = { uri: string; sort_us: number; hidden: number; blocked: number }
-  const toRow = (r: Row): GlobalRow => ({ uri: r.uri, sortUs: r.sort_us, visible: r.hidden === 0 && r.blocked === 0 })
+  type Row = { k: string; sort_us: number; hidden: number; blocked: number }
+  const toRow = (r: Row): GlobalRow => ({ uri: postUri(r.k), sortUs: r.sort_us, visible: r.hidden === 0 && r.blocked === 0 })
   if (touched.replace) {
-    return { rows: db.all<Row>('SELECT uri, sort_us, hidden, blocked FROM posts WHERE community = ?', community).map(toRow), removed: [], replace: true }
+    return { rows: db.all<Row>('SELECT post_key AS k, sort_us, hidden, blocked FROM posts WHERE community = ?', community).map(toRow), removed: [], replace: true }
   }
   const rows: GlobalRow[] = []
   const removed: string[] = []
   for (const uri of touched.uris) {
-    const row = db.all<Row>('SELECT uri, sort_us, hidden, blocked FROM posts WHERE community = ? AND uri = ?', community, uri)[0]
+    const key = postKey(uri)
+    const row = key === undefined ? undefined : db.all<Row>('SELECT post_key AS k, sort_us, hidden, blocked FROM posts WHERE post_key = ? AND community = ?', key, community)[0]
     if (row) rows.push(toRow(row))
     else removed.push(uri)
   }

@@ -9,6 +9,7 @@ import { community, configEvent, membershipEvent, postEvent, postUri, toJetstrea
 import { A, alice, bob, expected, feedPath, MALFORMED_FRAMES, readFeed, scenario } from '../support/scenario.js'
 import { FakeJetstream } from '../support/fake-jetstream.js'
 import { NodeHost } from '../support/node-process.js'
+import { postUri as uriOfKey } from '../../src/store/post-key.js'
 
 
 const dirs: string[] = []
@@ -124,7 +125,7 @@ describe('Node host end to end: npm start against a local Jetstream', () => {
       const db = new Database(join(dir, 'atrarium.sqlite'), { readonly: true })
       try {
         const cursor = (db.prepare("SELECT cursor FROM cursors WHERE source = 'jetstream'").get() as { cursor: number }).cursor
-        const indexed = new Set((db.prepare('SELECT uri FROM posts').all() as { uri: string }[]).map((r) => r.uri))
+        const indexed = new Set((db.prepare('SELECT post_key AS k FROM posts').all() as { k: string }[]).map((r) => uriOfKey(r.k)))
         const due = sent.filter((e) => e.timeUs <= cursor)
         expect(due.length).toBeGreaterThan(1000)
         expect(sent.length).toBeGreaterThan(due.length) // the kill landed mid-stream

@@ -37,7 +37,7 @@ export function indexHarness(opts: { nowUs?: number; retentionDays?: number } = 
       configs: driver.all('SELECT uri, id, owner, record FROM configs ORDER BY uri'),
       memberships: driver.all('SELECT * FROM memberships ORDER BY uri'),
       actions: driver.all('SELECT * FROM actions ORDER BY uri'),
-      posts: driver.all('SELECT * FROM posts ORDER BY community, uri'),
+      posts: driver.all('SELECT * FROM posts ORDER BY community, post_key'),
     }
   }
 

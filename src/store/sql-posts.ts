@@ -1,0 +1,140 @@
+import type { IndexedPost, ModeratedPost, SkeletonQuery } from '../core/store.js'
+import { authorKeyRange, authorOfKey, postKey, postUri } from './post-key.js'
+import { first, type SqlDriver } from './sql-driver.js'
+
+type FeedRow = { uri: string; sortUs: number }
+
+/**
+ * A feed position as a key bound. Cursors carry uris; one that names no post (only a forged cursor
+ * can) bounds at the lowest key, so the page continues below its sort time.
+ */
+const keyAfter = (after: { sortUs: number; uri: string }): [number, string] => [after.sortUs, postKey(after.uri) ?? '']
+
+const toFeedRow = (r: { k: string; sortUs: number }): FeedRow => ({ uri: postUri(r.k), sortUs: r.sortUs })
+
+/** The posts half of the Store over SQL (the schema is migration 5). */
+export class SqlPosts {
+  constructor(protected readonly db: SqlDriver) {}
+
+  postSortUs(uri: string): number | undefined {
+    const key = postKey(uri)
+    return key === undefined ? undefined : first(this.db.all<{ sort_us: number }>('SELECT sort_us FROM posts WHERE post_key = ? LIMIT 1', key))?.sort_us
+  }
+
+  postCommunities(uri: string): string[] {
+    const key = postKey(uri)
+    return key === undefined ? [] : this.db.all<{ community: string }>('SELECT community FROM posts WHERE post_key = ?', key).map((r) => r.community)
+  }
+
+  visibleCommunities(uri: string): string[] {
+    const key = postKey(uri)
+    if (key === undefined) return []
+    return this.db.all<{ community: string }>('SELECT community FROM posts WHERE post_key = ? AND hidden = 0 AND blocked = 0', key).map((r) => r.community)
+  }
+
+  putPost(p: IndexedPost): void {
+    const key = postKey(p.uri)
+    if (key === undefined) throw new Error(`not a post uri: ${p.uri}`)
+    this.db.run('INSERT OR IGNORE INTO posts (post_key, community, sort_us, hidden) VALUES (?, ?, ?, ?)', key, p.community, p.sortUs, p.hidden ? 1 : 0)
+  }
+
+  removePost(community: string, uri: string): void {
+    const key = postKey(uri)
+    if (key !== undefined) this.db.run('DELETE FROM posts WHERE post_key = ? AND community = ?', key, community)
+  }
+
+  deletePost(uri: string): void {
+    const key = postKey(uri)
+    if (key !== undefined) this.db.run('DELETE FROM posts WHERE post_key = ?', key)
+  }
+
+  setPostHidden(community: string, uri: string, hidden: boolean): void {
+    const key = postKey(uri)
+    if (key !== undefined) this.db.run('UPDATE posts SET hidden = ? WHERE post_key = ? AND community = ?', hidden ? 1 : 0, key, community)
+  }
+
+  setAuthorBlocked(community: string, author: string, blocked: boolean): void {
+    // The unary + keeps the planner off posts_feed, which would scan the whole community.
+    this.db.run('UPDATE posts SET blocked = ? WHERE post_key >= ? AND post_key < ? AND +community = ?', blocked ? 1 : 0, ...authorKeyRange(author), community)
+  }
+
+  /** Uris of an author's posts in one community. */
+  authorPosts(community: string, author: string): string[] {
+    return this.db.all<{ k: string }>('SELECT post_key AS k FROM posts WHERE post_key >= ? AND post_key < ? AND +community = ?', ...authorKeyRange(author), community)
+      .map((r) => postUri(r.k))
+  }
+
+  dropCommunityPosts(community: string): void {
+    this.db.run('DELETE FROM posts INDEXED BY posts_feed WHERE community = ?', community)
+  }
+
+  skeleton(q: SkeletonQuery): FeedRow[] {
+    return this.db.all<{ k: string; sortUs: number }>(
+      `SELECT post_key AS k, sort_us AS sortUs FROM posts INDEXED BY posts_feed
+        WHERE community = ? AND hidden = 0 AND blocked = 0 AND sort_us >= ? ${q.after ? 'AND (sort_us, post_key) < (?, ?)' : ''}
+        ORDER BY sort_us DESC, post_key DESC LIMIT ?`,
+      q.community, q.minSortUs, ...(q.after ? keyAfter(q.after) : []), q.limit,
+    ).map(toFeedRow)
+  }
+
+  globalSkeleton(q: Omit<SkeletonQuery, 'community'> & { exclude: string[] }): FeedRow[] {
+    const excluded = q.exclude.map(() => '?').join(', ') || "''"
+    // A post in several communities shares its sort time, so its rows are adjacent: drop repeats
+    // here, and ask for a few extra rows so they rarely cost a short page.
+    const rows = this.db.all<{ k: string; sortUs: number }>(
+      `SELECT post_key AS k, sort_us AS sortUs FROM posts INDEXED BY posts_global
+        WHERE hidden = 0 AND blocked = 0 AND sort_us >= ? AND community NOT IN (${excluded})
+        ${q.after ? 'AND (sort_us, post_key) < (?, ?)' : ''}
+        ORDER BY sort_us DESC, post_key DESC LIMIT ?`,
+      q.minSortUs, ...q.exclude, ...(q.after ? keyAfter(q.after) : []), q.limit * 2,
+    )
+    const out: FeedRow[] = []
+    let last: string | undefined
+    for (const r of rows) {
+      if (r.k === last) continue
+      last = r.k
+      out.push(toFeedRow(r))
+      if (out.length === q.limit) break
+    }
+    return out
+  }
+
+  moderatedPosts(q: SkeletonQuery): ModeratedPost[] {
+    const rows = this.db.all<{ k: string; sortUs: number; hidden: number; blocked: number }>(
+      `SELECT post_key AS k, sort_us AS sortUs, hidden, blocked FROM posts INDEXED BY posts_feed
+        WHERE community = ? AND sort_us >= ? ${q.after ? 'AND (sort_us, post_key) < (?, ?)' : ''}
+        ORDER BY sort_us DESC, post_key DESC LIMIT ?`,
+      q.community, q.minSortUs, ...(q.after ? keyAfter(q.after) : []), q.limit,
+    )
+    return rows.map((r) => ({ uri: postUri(r.k), author: authorOfKey(r.k), sortUs: r.sortUs, hidden: r.hidden === 1, blocked: r.blocked === 1 }))
+  }
+
+  postCounts(community: string, minSortUs: number): { indexed: number; hidden: number } {
+    const row = first(this.db.all<{ indexed: number; hidden: number | null }>(
+      'SELECT COUNT(*) AS indexed, SUM(hidden) AS hidden FROM posts INDEXED BY posts_feed WHERE community = ? AND sort_us >= ?', community, minSortUs,
+    ))
+    return { indexed: row?.indexed ?? 0, hidden: row?.hidden ?? 0 }
+  }
+
+  purgePosts(minSortUs: number, limit: number): number {
+    // RETURNING counts rows portably: DO SQL's rowsWritten also counts index writes.
+    return this.db.all(
+      `DELETE FROM posts WHERE (post_key, community) IN
+        (SELECT post_key, community FROM posts INDEXED BY posts_global WHERE sort_us < ? ORDER BY sort_us LIMIT ?) RETURNING 1`,
+      minSortUs, limit,
+    ).length
+  }
+
+  indexedAuthors(): string[] {
+    // Keys start with the author's DID: one seek per author, past the previous author's whole
+    // range, instead of reading every post.
+    const authors: string[] = []
+    for (let from = ''; ;) {
+      const row = first(this.db.all<{ k: string }>('SELECT post_key AS k FROM posts WHERE post_key >= ? ORDER BY post_key LIMIT 1', from))
+      if (!row) return authors
+      const author = authorOfKey(row.k)
+      authors.push(author)
+      from = authorKeyRange(author)[1]
+    }
+  }
+}
