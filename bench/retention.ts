@@ -1,5 +1,5 @@
 /**
- * Retention: the production RetentionJob (purgePosts in 2,000-row chunks, yielding between them)
+ * Retention: the production RetentionJob (purgePosts in 500-row chunks, yielding between them)
  * removes the 1M-post community's oldest day while skeleton requests keep arriving; skeleton
  * latency is measured on calls interleaved with the chunks.
  */

@@ -1,7 +1,8 @@
 import type { Logger } from '../core/logger.js'
 import type { Store } from '../core/store.js'
 
-const CHUNK = 2000
+// A feed request that arrives mid-chunk waits for it: 500 rows keep that wait to a few milliseconds.
+const CHUNK = 500
 const HOUR_MS = 3_600_000
 
 /**
