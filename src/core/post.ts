@@ -27,8 +27,9 @@ function graphemeLen(s: string): number {
 }
 
 function checkString(s: string, maxBytes: number, maxGraphemes: number, what: string): string | undefined {
-  // Byte length bounds grapheme counting, which is the slow part.
-  if (utf8Len(s) > maxBytes) return `${what} is over ${maxBytes} bytes`
+  // Byte length bounds grapheme counting, which is the slow part. A UTF-16 unit is at most three
+  // UTF-8 bytes, so most strings need no encoding to know they are within bounds.
+  if (s.length * 3 > maxBytes && utf8Len(s) > maxBytes) return `${what} is over ${maxBytes} bytes`
   if (s.length > maxGraphemes && graphemeLen(s) > maxGraphemes) return `${what} is over ${maxGraphemes} graphemes`
   return undefined
 }
