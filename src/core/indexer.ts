@@ -181,7 +181,9 @@ export class Indexer {
     if (!parsed.ok) return this.invalid(e, parsed.error)
     const uri = recordUri(e)
     const wanted = postCommunityIds(parsed.value)
-    const current = this.store.postCommunities(uri)
+    // A create names a record that had none before it (a replayed create finds its rows already
+    // there, and putPost leaves them), so only an update needs to see where the post is indexed.
+    const current = e.op === 'update' ? this.store.postCommunities(uri) : []
     for (const id of current) if (!wanted.includes(id)) this.store.removePost(id, uri)
     if (wanted.length === 0) return
     // An update keeps the sort time already indexed (SPEC §4).
