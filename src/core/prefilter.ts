@@ -1,55 +1,131 @@
 /**
- * Stage 1: cheap substring tests on the raw frame, before any JSON.parse. Most of the network
- * is likes and posts that name no community; they must cost a few `indexOf`s and nothing more.
+ * Stage 1: cheap tests on the raw frame, before any JSON.parse. Most of the network is likes,
+ * reposts, follows and posts that name no community; they must cost a few comparisons at the
+ * front of the frame, and a post a single scan of its record, and nothing more.
  */
-const DID_KEY = '"did":"'
+const DID_RE = /"did"\s*:\s*"([^"\\]*)"/
+const DID_VALUES_RE = /"did"\s*:\s*"([^"\\]*)"/g
 const TIME_KEY = '"time_us":'
 const POST_CHANGE_RE = /"operation"\s*:\s*"(?:delete|update)"/
 
+// Jetstream (Go structs, fixed field order) writes every commit frame as
+//   {"did":"…","time_us":…,"kind":"commit","commit":{"rev":"…","operation":"…","collection":"…",…
+// so the collection and the operation can be read at the front, before the record. One sticky
+// regex checks that whole head in a single native call, cheaper here than a chain of startsWith
+// calls or charCodeAt tests. No value in the head may hold a quote or an escape, so the
+// `"collection":"` it ends on is the commit's own key, never one inside a record.
+const COMMIT_HEAD_RE = /\{"did":"[^"\\]*","time_us":\d+,"kind":"commit","commit":\{"rev":"[^"\\]*","operation":"(?:create|update|delete)","collection":"/y
+const HEAD = '{"did":"'
+// The head's end as the regex matched it: `"operation":"xxxxxx","collection":"`. All three
+// operations (create, update, delete) are six letters long, so the operation sits at a fixed
+// distance before the collection.
+const OPERATION_BACK = '","collection":"'.length + 6
+// A did:plc, nearly every did, is 32 characters: then the did ends here, followed by `","time_us"`.
+const PLC_DID_END = HEAD.length + 32
+const TIME_DIGITS_AFTER_DID = '","time_us":'.length
+const MAX_TIME_DIGITS = 16
+const COMMUNITY_STEM = 'atrarium'
+// `app.bsky.feed.post"`: its `a`, its `p` and the closing quote tell it from likes, reposts and
+// follows (`app.bsky.feed.like`, `app.bsky.feed.repost`, `app.bsky.graph.follow`). Another
+// collection that happens to agree there is treated as a post, which only costs a look at it.
+const POST_P_AT = 'app.bsky.feed.'.length
+const POST_QUOTE_AT = 'app.bsky.feed.post'.length
+const ATRARIUM_NSID_PREFIX = 'net.atrarium.'
+
+/** Where the commit's collection value starts when the frame has Jetstream's layout, else -1. */
+function commitCollectionAt(raw: string): number {
+  COMMIT_HEAD_RE.lastIndex = 0
+  return COMMIT_HEAD_RE.test(raw) ? COMMIT_HEAD_RE.lastIndex : -1
+}
+
+/**
+ * End of the did in a frame whose head matched COMMIT_HEAD_RE. `","t` at PLC_DID_END can only
+ * be the did's end there, as no other `","` in that head is followed by a `t`.
+ */
+function didEndInHead(raw: string): number {
+  return raw.charCodeAt(PLC_DID_END) === 34 && raw.charCodeAt(PLC_DID_END + 1) === 44 && raw.charCodeAt(PLC_DID_END + 3) === 116
+    ? PLC_DID_END
+    : raw.indexOf('"', HEAD.length)
+}
+
+/** The integer of at most 16 digits at `from`, or undefined. */
+function readTimeUs(raw: string, from: number): number | undefined {
+  let i = from
+  let n = 0
+  for (let c = raw.charCodeAt(i); c >= 48 && c <= 57; c = raw.charCodeAt(++i)) n = n * 10 + (c - 48)
+  return i > from && i - from <= MAX_TIME_DIGITS ? n : undefined
+}
+
+/**
+ * Whether `atrarium_` occurs at or after `from`: the mark of a community hashtag (`#` or `＃`)
+ * and of a `tags` entry. V8 finds a single rare character with memchr, while a search for the
+ * whole word stops at every `a` of ordinary text; so find each `_` and look behind it.
+ */
+function hasCommunityMark(raw: string, from: number): boolean {
+  for (let i = raw.indexOf('_', from + COMMUNITY_STEM.length); i >= 0; i = raw.indexOf('_', i + 1)) {
+    if (raw.charCodeAt(i - 1) === 109 /* m */ && raw.startsWith(COMMUNITY_STEM, i - COMMUNITY_STEM.length)) return true
+  }
+  return false
+}
+
 /** The frame's top-level `did`; Jetstream writes it first, so the first occurrence is it. */
 export function peekDid(raw: string): string | undefined {
-  const start = raw.indexOf(DID_KEY)
-  if (start < 0) return undefined
-  const end = raw.indexOf('"', start + DID_KEY.length)
-  return end < 0 ? undefined : raw.slice(start + DID_KEY.length, end)
+  return DID_RE.exec(raw)?.[1]
 }
 
 /** The frame's `time_us` without parsing it; undefined when absent or not an integer. */
 export function peekTimeUs(raw: string): number | undefined {
-  const start = raw.indexOf(TIME_KEY)
+  // Jetstream writes it right after the did, so after a did:plc it is at a fixed place; the
+  // search over the frame is the fallback.
+  const plc = raw.charCodeAt(PLC_DID_END) === 34 && raw.startsWith(HEAD) && raw.indexOf('"', HEAD.length) === PLC_DID_END && raw.startsWith(TIME_KEY, PLC_DID_END + 2)
+  const start = plc ? PLC_DID_END + 2 : raw.indexOf(TIME_KEY)
   if (start < 0) return undefined
   let i = start + TIME_KEY.length
   while (raw.charCodeAt(i) === 32) i++
-  let n = 0
-  let digits = 0
-  for (let c = raw.charCodeAt(i); c >= 48 && c <= 57 && digits < 17; c = raw.charCodeAt(++i), digits++) n = n * 10 + (c - 48)
-  return digits > 0 && digits < 17 ? n : undefined
-}
-
-const OPERATION_KEY = '"operation"'
-
-/** Whether the frame's first `"operation"` key says `"create"`; Jetstream writes it before the record. */
-function firstOperationIsCreate(raw: string): boolean {
-  const at = raw.indexOf(OPERATION_KEY)
-  if (at < 0) return false
-  let i = at + OPERATION_KEY.length
-  while (raw.charCodeAt(i) === 32) i++
-  if (raw.charCodeAt(i) !== 58 /* : */) return false
-  i++
-  while (raw.charCodeAt(i) === 32) i++
-  return raw.startsWith('"create"', i)
+  return readTimeUs(raw, i)
 }
 
 /**
- * Lets through frames that can matter: any mention of a community hashtag or an
- * `net.atrarium.*` record, and post deletes or updates by an author whose posts may be indexed.
- * A non-matching frame costs one scan for `atrarium` and a look at its (early) operation: creates,
- * nearly the whole stream, stop there.
+ * The slow path, for frames not in Jetstream's usual layout (other key order, whitespace,
+ * identity and account events): scans of the whole frame that never depend on key order. A post
+ * change passes if any `did` in it is an indexed author, since the top-level one need not come first.
  */
-export function passesPrefilter(raw: string, hasIndexedAuthor: (did: string) => boolean): boolean {
-  if (raw.includes('atrarium') && (raw.includes('atrarium_') || raw.includes('net.atrarium.'))) return true
-  if (firstOperationIsCreate(raw)) return false
+function passesByScan(raw: string, hasIndexedAuthor: (did: string) => boolean): boolean {
+  if (raw.includes('atrarium') && (raw.includes('atrarium_') || raw.includes(ATRARIUM_NSID_PREFIX))) return true
   if (!raw.includes('"app.bsky.feed.post"') || !POST_CHANGE_RE.test(raw)) return false
-  const did = peekDid(raw)
-  return did !== undefined && hasIndexedAuthor(did)
+  for (const m of raw.matchAll(DID_VALUES_RE)) if (hasIndexedAuthor(m[1]!)) return true
+  return false
+}
+
+/** What stage 1 read from a frame besides its verdict, so that nobody reads it twice. */
+export interface FrameHead {
+  /** The frame's time_us; undefined when stage 1 did not read it (peekTimeUs then will). */
+  timeUs: number | undefined
+}
+
+/**
+ * Lets through frames that can matter: every `net.atrarium.*` record, posts that mention a
+ * community mark (`atrarium_`), and post deletes or updates by an author whose posts may be
+ * indexed. Other collections produce no event in stage 2, so they are dropped on the collection
+ * alone: likes, reposts and follows, three quarters of the stream, never have their record read.
+ * A frame in any other layout takes the order-independent scan. `head`, when given, receives the
+ * frame's time_us, read in the same pass.
+ */
+export function passesPrefilter(raw: string, hasIndexedAuthor: (did: string) => boolean, head?: FrameHead): boolean {
+  const at = commitCollectionAt(raw)
+  if (at < 0) {
+    if (head) head.timeUs = undefined
+    return passesByScan(raw, hasIndexedAuthor)
+  }
+  const didEnd = didEndInHead(raw)
+  if (head) head.timeUs = readTimeUs(raw, didEnd + TIME_DIGITS_AFTER_DID)
+  const first = raw.charCodeAt(at)
+  if (first === 97 /* a */ && raw.charCodeAt(at + POST_P_AT) === 112 /* p */ && raw.charCodeAt(at + POST_QUOTE_AT) === 34) {
+    // The regex admitted only the three operations; the first letter tells which.
+    const operation = raw.charCodeAt(at - OPERATION_BACK)
+    if (operation === 99 /* c: create */) return hasCommunityMark(raw, at)
+    if (operation === 117 /* u: update */ && hasCommunityMark(raw, at)) return true
+    return hasIndexedAuthor(raw.slice(HEAD.length, didEnd))
+  }
+  return first === 110 /* n */ && raw.startsWith(ATRARIUM_NSID_PREFIX, at)
 }

@@ -1,12 +1,15 @@
 import { parseJetstreamFrame } from '../core/jetstream-frame.js'
 import { NSID, WANTED_COLLECTIONS } from '../core/nsid.js'
-import { passesPrefilter, peekDid, peekTimeUs } from '../core/prefilter.js'
+import { passesPrefilter, peekDid, peekTimeUs, type FrameHead } from '../core/prefilter.js'
 import { ok } from '../core/result.js'
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, buildUrl } from './jetstream-url.js'
-import type { StreamSource } from './stream-source.js'
+import type { Stage1, StreamSource } from './stream-source.js'
 
 const COLLECTIONS = new Set<string>(WANTED_COLLECTIONS)
 const POST_KEY = `"${NSID.post}"`
+// Shared verdicts: stage 1 runs on every frame of the stream and should not allocate for it.
+const DROP: Stage1 = Object.freeze({ pass: false })
+const PASS: Stage1 = Object.freeze({ pass: true })
 
 /**
  * Jetstream: JSON text frames, cursor `time_us` (the max committed; buildUrl rewinds it 5 s,
@@ -17,17 +20,22 @@ export function jetstreamSource(opts: { url: string; maxMessageBytes?: number })
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES
   const urlOpts = { url: opts.url, wantedCollections: WANTED_COLLECTIONS, maxMessageSizeBytes: maxMessageBytes }
   buildUrl(urlOpts) // fail at construction on a malformed URL rather than retrying it forever
+  // Stage 1 reads time_us on its way to the collection; cursorOf, asked next about the same
+  // frame, takes it from here instead of reading the frame again.
+  const head: FrameHead = { timeUs: undefined }
+  let headOf: string | undefined
   return {
     name: 'jetstream',
     key: 'jetstream',
     maxMessageBytes,
     url: (cursor) => buildUrl(urlOpts, cursor),
     fromWire: (data) => data.toString('utf8'),
-    cursorOf: peekTimeUs,
+    cursorOf: (raw) => (raw === headOf && head.timeUs !== undefined ? head.timeUs : peekTimeUs(raw)),
     stage1(raw, hasIndexedAuthor) {
-      if (!passesPrefilter(raw, hasIndexedAuthor)) return { pass: false }
+      headOf = raw
+      if (!passesPrefilter(raw, hasIndexedAuthor, head)) return DROP
       const postAuthor = raw.includes(POST_KEY) ? peekDid(raw) : undefined
-      return postAuthor ? { pass: true, postAuthor } : { pass: true }
+      return postAuthor ? { pass: true, postAuthor } : PASS
     },
     decode(raw) {
       const parsed = parseJetstreamFrame(raw, COLLECTIONS)

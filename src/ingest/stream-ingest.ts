@@ -28,6 +28,9 @@ export interface IngestOptions<Raw> {
 // Frames dropped by stage 1 still advance the cursor; a mark carries them through the
 // queue at most this often, so the saved cursor never passes an unfinished event.
 const MARK_EVERY_MS = 1000
+// In a flood of dropped frames the clock is read once per this many of them, not per frame; the
+// mark timer covers a trickle.
+const MARK_CHECK_EVERY_FRAMES = 256
 
 /** Stream → stage 1 → bounded batch queue → stage 2 → index, with the cursor in each batch's transaction. */
 export class StreamIngest<Raw> {
@@ -41,9 +44,13 @@ export class StreamIngest<Raw> {
   private watermark: number | undefined
   private marked: number | undefined
   private lastMark = 0
+  private droppedSinceCheck = 0
   private epoch = 0
   private markTimer: ReturnType<typeof setInterval> | undefined
   private closing: Promise<void> | undefined
+
+  // Built once: stage 1 asks it about post deletes and updates, and a closure per frame would be garbage.
+  private readonly hasIndexedAuthor = (did: string): boolean => this.authors.has(did)
 
   constructor(private readonly opts: IngestOptions<Raw>) {
     this.source = opts.source
@@ -95,7 +102,7 @@ export class StreamIngest<Raw> {
 
   private onFrame(raw: Raw): void {
     this.stats.frames++
-    const verdict = this.source.stage1(raw, (did) => this.authors.has(did))
+    const verdict = this.source.stage1(raw, this.hasIndexedAuthor)
     if ('control' in verdict) return this.control(verdict.control)
     const c = this.source.cursorOf(raw)
     if (c !== undefined && (this.watermark === undefined || c > this.watermark)) this.watermark = c
@@ -105,8 +112,9 @@ export class StreamIngest<Raw> {
       this.queue.push({ raw, cursor: this.watermark, epoch: this.epoch })
       this.marked = this.watermark
       this.lastMark = Date.now()
-    } else if (this.watermark !== undefined && Date.now() - this.lastMark >= MARK_EVERY_MS) {
-      this.mark()
+    } else if (++this.droppedSinceCheck >= MARK_CHECK_EVERY_FRAMES) {
+      this.droppedSinceCheck = 0
+      if (this.watermark !== undefined && Date.now() - this.lastMark >= MARK_EVERY_MS) this.mark()
     }
   }
 

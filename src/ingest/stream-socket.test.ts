@@ -148,6 +148,18 @@ describe('StreamSocket', () => {
     expect(conn!.ws.readyState).toBe(conn!.ws.OPEN)
   })
 
+  it('delivers a text frame with bad UTF-8 decoded, and keeps the connection', async () => {
+    const srv = await startServer()
+    const { client, messages } = makeClient(srv.url)
+    client.start()
+    const [conn] = await srv.conns.atLeast(1, 'connection')
+    // Closing on it (ws's 1007) would meet the same frame again after every reconnect.
+    conn!.ws.send(Buffer.from([0x7b, 0xff, 0x7d]), { binary: false })
+    conn!.ws.send('next')
+    expect(await messages.atLeast(2, 'both frames')).toEqual(['{\ufffd}', 'next'])
+    expect(client.stats).toMatchObject({ connects: 1, disconnects: 0 })
+  })
+
   it('logs a throwing onMessage and carries on with the next message', async () => {
     const srv = await startServer()
     const { client, messages, logs } = makeClient(srv.url, {
