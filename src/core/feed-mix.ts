@@ -48,7 +48,9 @@ export function mixPage(
   const state: MixState = { k: start.k, taken: { ...start.taken }, pos: { ...start.pos } }
   const buffers: Partial<Record<SourceName, FeedEntry[]>> = {}
   const exhausted = new Set<SourceName>()
-  const chunk = Math.max(limit, 16)
+  // One row past the page: whether there is `more` is then known from the same read, instead of
+  // a second query per source once a single-source page has drained its buffer.
+  const chunk = Math.max(limit + 1, 16)
 
   const head = (s: SourceName): FeedEntry | undefined => {
     let buf = buffers[s]
