@@ -7,6 +7,7 @@ import { NSID } from '../core/nsid.js'
 import { optional, parseLimit } from './params.js'
 import { registerReadRoutes, type Reads } from './read-routes.js'
 import { withServiceAuth, type AppEnv } from './service-auth.js'
+import { skeletonJson } from './skeleton-json.js'
 import { InternalServerError, InvalidRequestError, MethodNotImplementedError, XrpcError } from './xrpc-error.js'
 
 /** The read side each host provides: in process on Node, by RPC to Durable Objects on Workers. */
@@ -28,6 +29,8 @@ export interface AppDeps {
 }
 
 const XRPC_PREFIX = '/xrpc/'
+// The header c.json sets.
+const JSON_CONTENT_TYPE = { 'Content-Type': 'application/json' }
 
 // A thenable, not just a Promise: what a host's feeds return may come from another realm or an RPC stub.
 const isPromiseLike = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof (v as { then?: unknown }).then === 'function'
@@ -38,7 +41,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   const skeletonResponse = (c: Context<AppEnv>, result: Result<Skeleton, FeedError>): Response => {
     if (!result.ok) throw new InvalidRequestError(result.error.message, result.error.error)
-    return c.json(result.value)
+    return c.body(skeletonJson(result.value), 200, JSON_CONTENT_TYPE)
   }
   app.get(
     `/xrpc/${NSID.getFeedSkeleton}`,
