@@ -16,6 +16,7 @@ import { serve } from '@hono/node-server'
 import { createApp } from '../src/api/app.js'
 import { ServiceAuthVerifier } from '../src/auth/service-auth-verifier.js'
 import { silentLogger } from '../src/core/logger.js'
+import { SERVER_OPTIONS } from '../src/node/server-options.js'
 import type { Dataset } from './dataset.js'
 import { log, median, type Figure } from './lib.js'
 
@@ -101,7 +102,7 @@ export async function benchHttp(ds: Dataset, opts: { seconds?: number; runs?: nu
   // so the verifier never resolves a DID.
   const auth = new ServiceAuthVerifier({ serviceDid: 'did:web:bench.local', plcUrl: 'http://127.0.0.1:9' })
   const app = createApp({ feeds: ds.feeds, hostname: 'bench.local', log: silentLogger, auth })
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 })
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0, serverOptions: SERVER_OPTIONS })
   await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())))
   const port = (server.address() as AddressInfo).port
   const url = `http://127.0.0.1:${port}/xrpc/app.bsky.feed.getFeedSkeleton?feed=${encodeURIComponent(ds.big.feed)}&limit=50`
