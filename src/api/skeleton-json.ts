@@ -2,7 +2,8 @@ import type { Skeleton } from '../core/feed-service.js'
 
 // What JSON.stringify would escape in a string: a quote, a backslash, a control character, or a
 // surrogate (only a lone one is escaped, but a pair is rare enough to take the slow way too).
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
+// (Two classes rather than one: V8 scans one-byte strings faster that way.)
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]|[\ud800-\udfff]/
 
 /**
  * `JSON.stringify(skeleton)`, byte for byte, in about half the time: the body of every
