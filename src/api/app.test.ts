@@ -82,6 +82,20 @@ describe('XRPC app', () => {
     expect(await get(app, '/nope')).toMatchObject({ status: 404, body: { error: 'NotFound' } })
   })
 
+  it('answers a known method asked with the wrong HTTP method as not implemented, and paths below a method as not found', async () => {
+    const app = setup()
+    const post = await app.request(skeleton(`feed=${encodeURIComponent(feedUri)}`), { method: 'POST' })
+    expect({ status: post.status, body: await post.json() }).toMatchObject({ status: 501, body: { error: 'MethodNotImplemented' } })
+    expect(await get(app, '/xrpc/com.example.nothing/deeper')).toMatchObject({ status: 404, body: { error: 'NotFound' } })
+    expect(await get(app, '/xrpc/')).toMatchObject({ status: 404, body: { error: 'NotFound' } })
+  })
+
+  it('serves the same page to HEAD without a body', async () => {
+    const res = await setup().request(skeleton(`feed=${encodeURIComponent(feedUri)}`), { method: 'HEAD' })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('')
+  })
+
   it('a 500 does not leak internals', async () => {
     const r = await get(setup({ failing: true }), skeleton(`feed=${encodeURIComponent(feedUri)}`))
     expect(r).toEqual({ status: 500, body: { error: 'InternalServerError', message: 'Internal Server Error' } })

@@ -1,12 +1,13 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { ServiceAuthVerifier } from '../auth/service-auth-verifier.js'
 import type { FeedError, Skeleton, SkeletonParams } from '../core/feed-service.js'
 import type { Result } from '../core/result.js'
 import type { Logger } from '../core/logger.js'
 import { NSID } from '../core/nsid.js'
-import { parseLimit } from './params.js'
+import { optional, parseLimit } from './params.js'
 import { registerReadRoutes, type Reads } from './read-routes.js'
-import { serviceAuth, type AppEnv } from './service-auth.js'
+import { withServiceAuth, type AppEnv } from './service-auth.js'
+import { skeletonJson } from './skeleton-json.js'
 import { InternalServerError, InvalidRequestError, MethodNotImplementedError, XrpcError } from './xrpc-error.js'
 
 /** The read side each host provides: in process on Node, by RPC to Durable Objects on Workers. */
@@ -27,19 +28,35 @@ export interface AppDeps {
   auth?: ServiceAuthVerifier
 }
 
+const XRPC_PREFIX = '/xrpc/'
+// The header c.json sets.
+const JSON_CONTENT_TYPE = { 'Content-Type': 'application/json' }
+
+// A thenable, not just a Promise: what a host's feeds return may come from another realm or an RPC stub.
+const isPromiseLike = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof (v as { then?: unknown }).then === 'function'
+
 /** The Web-standard app both hosts serve: `fetch(Request) → Response`. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
-  if (deps.auth) app.use(`/xrpc/${NSID.getFeedSkeleton}`, serviceAuth(deps.auth, NSID.getFeedSkeleton))
-  app.get(`/xrpc/${NSID.getFeedSkeleton}`, async (c) => {
-    const feed = c.req.query('feed')
-    if (!feed) throw new InvalidRequestError('feed is required')
-    const cursor = c.req.query('cursor')
-    const result = await deps.feeds.getFeedSkeleton({ feed, limit: parseLimit(c.req.query('limit')), ...(cursor !== undefined ? { cursor } : {}) })
+  const skeletonResponse = (c: Context<AppEnv>, result: Result<Skeleton, FeedError>): Response => {
     if (!result.ok) throw new InvalidRequestError(result.error.message, result.error.error)
-    return c.json(result.value)
-  })
+    return c.body(skeletonJson(result.value), 200, JSON_CONTENT_TYPE)
+  }
+  app.get(
+    `/xrpc/${NSID.getFeedSkeleton}`,
+    withServiceAuth(deps.auth, NSID.getFeedSkeleton, (c) => {
+      // One pass over the query string, not one per parameter (a missing `cursor` alone would
+      // make Hono decode them all).
+      const query = c.req.query()
+      const feed = query.feed
+      if (!feed) throw new InvalidRequestError('feed is required')
+      const result = deps.feeds.getFeedSkeleton({ feed, limit: parseLimit(query.limit), ...optional('cursor', query.cursor) })
+      // The Node host answers synchronously; staying off promises there lets Hono and
+      // @hono/node-server write the response in the same turn.
+      return isPromiseLike(result) ? result.then((r) => skeletonResponse(c, r)) : skeletonResponse(c, result)
+    }),
+  )
 
   app.get(`/xrpc/${NSID.describeFeedGenerator}`, async (c) => c.json(await deps.feeds.describeFeedGenerator()))
 
@@ -55,8 +72,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/xrpc/_health', (c) => c.json({ status: 'ok', ...deps.health?.() }))
 
-  app.all('/xrpc/:method', (c) => new MethodNotImplementedError(c.req.param('method')).toResponse())
-  app.notFound((c) => c.json({ error: 'NotFound', message: 'Not Found' }, 404))
+  // Unknown XRPC methods are told apart here rather than by an `/xrpc/:method` route: with only
+  // static paths Hono can use its RegExpRouter (a map lookup per request) instead of the trie.
+  app.notFound((c) => {
+    const method = c.req.path.startsWith(XRPC_PREFIX) ? c.req.path.slice(XRPC_PREFIX.length) : ''
+    if (method !== '' && !method.includes('/')) return new MethodNotImplementedError(method).toResponse()
+    return c.json({ error: 'NotFound', message: 'Not Found' }, 404)
+  })
 
   app.onError((e, c) => {
     if (e instanceof XrpcError) return e.toResponse()

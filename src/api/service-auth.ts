@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, Handler, MiddlewareHandler } from 'hono'
 import type { ServiceAuthVerifier, VerifiedRequester } from '../auth/service-auth-verifier.js'
 import { parseBearerToken } from '../auth/bearer-token.js'
 import { AuthRequiredError } from './xrpc-error.js'
@@ -8,22 +8,45 @@ export interface AppEnv {
   Variables: { requester: VerifiedRequester | undefined }
 }
 
+interface ServiceAuthOptions {
+  required?: boolean
+}
+
 /**
- * Service auth for one method, optional unless `required`: no Authorization header means an anonymous request, while a
- * header that does not verify is a 401, so a client never silently loses its identity.
+ * Service auth for one method, optional unless `required`: no Authorization header means an
+ * anonymous request, while a header that does not verify is a 401, so a client never silently
+ * loses its identity. Returns a promise only when there is a token to verify.
  */
-export function serviceAuth(verifier: ServiceAuthVerifier | undefined, lxm: string, opts: { required?: boolean } = {}): MiddlewareHandler<AppEnv> {
+function authenticate(c: Context<AppEnv>, verifier: ServiceAuthVerifier | undefined, lxm: string, opts: ServiceAuthOptions): Promise<void> | undefined {
+  const header = c.req.header('authorization')
+  // A method that needs a requester cannot be served by a host that verifies nobody.
+  if (opts.required && (header === undefined || !verifier)) throw new AuthRequiredError(`${lxm} requires a service JWT`)
+  if (header === undefined || !verifier) return undefined
+  const token = parseBearerToken(header)
+  if (!token.ok) throw new AuthRequiredError(token.error.message, token.error.error)
+  return verifier.verify(token.value, lxm).then((verified) => {
+    if (!verified.ok) throw new AuthRequiredError(verified.error.message, verified.error.error)
+    c.set('requester', verified.value)
+  })
+}
+
+/** {@link authenticate} as Hono middleware. */
+export function serviceAuth(verifier: ServiceAuthVerifier | undefined, lxm: string, opts: ServiceAuthOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const header = c.req.header('authorization')
-    // A method that needs a requester cannot be served by a host that verifies nobody.
-    if (opts.required && (header === undefined || !verifier)) throw new AuthRequiredError(`${lxm} requires a service JWT`)
-    if (header !== undefined && verifier) {
-      const token = parseBearerToken(header)
-      if (!token.ok) throw new AuthRequiredError(token.error.message, token.error.error)
-      const verified = await verifier.verify(token.value, lxm)
-      if (!verified.ok) throw new AuthRequiredError(verified.error.message, verified.error.error)
-      c.set('requester', verified.value)
-    }
+    await authenticate(c, verifier, lxm, opts)
     await next()
+  }
+}
+
+/**
+ * {@link authenticate} around a route's handler rather than as middleware in front of it: the
+ * route then has a single handler, which Hono calls directly, and an anonymous request to a
+ * synchronous handler is answered without a promise, which @hono/node-server writes out at once.
+ * That is the path of most getFeedSkeleton requests, the one hot route.
+ */
+export function withServiceAuth(verifier: ServiceAuthVerifier | undefined, lxm: string, handler: Handler<AppEnv>, opts: ServiceAuthOptions = {}): Handler<AppEnv> {
+  return (c, next) => {
+    const pending = authenticate(c, verifier, lxm, opts)
+    return pending ? pending.then(() => handler(c, next)) : handler(c, next)
   }
 }

@@ -89,6 +89,20 @@ describe('feed mix (SPEC §7)', () => {
     )
   })
 
+  it('a page of one source reads it once: the read that fills the page also tells whether there is more', () => {
+    const source = arraySource(posts('own', 200))
+    const reads: number[] = []
+    const counted: FeedSource = { read: (after, n) => (reads.push(n), source.read(after, n)), holds: source.holds }
+    const page = mixPage({ own: 100, parent: 0, global: 0 }, { own: counted }, initialMixState(), 50)
+    expect(page.entries).toHaveLength(50)
+    expect(page.more).toBe(true)
+    expect(reads).toHaveLength(1)
+    const rest = mixPage({ own: 100, parent: 0, global: 0 }, { own: counted }, page.state, 150)
+    expect(rest.entries).toHaveLength(150)
+    expect(rest.more).toBe(false)
+    expect(reads).toHaveLength(2)
+  })
+
   // The target is a whole number of posts: SPEC §7's interleave can drift up to 1.4 from the
   // fractional share (7/40/53, pages of 19: 9 global against 10.07), never more than 1 from the
   // rounded one.

@@ -46,40 +46,80 @@ export function mixPage(
   limit: number,
 ): { entries: FeedEntry[]; state: MixState; more: boolean } {
   const state: MixState = { k: start.k, taken: { ...start.taken }, pos: { ...start.pos } }
-  const buffers: Partial<Record<SourceName, FeedEntry[]>> = {}
-  const exhausted = new Set<SourceName>()
-  const chunk = Math.max(limit, 16)
-
-  const head = (s: SourceName): FeedEntry | undefined => {
-    let buf = buffers[s]
-    if (!buf || buf.length === 0) {
-      if (exhausted.has(s)) return undefined
-      buf = buffers[s] = sources[s]!.read(state.pos[s], chunk)
-      if (buf.length < chunk) exhausted.add(s)
-    }
-    return buf[0]
+  // One row past the page: whether there is `more` is then known from the same read, instead of
+  // a second query per source once a single-source page has drained its buffer.
+  const chunk = Math.max(limit + 1, 16)
+  const lanes: Lane[] = []
+  for (const s of SOURCES) {
+    const source = sources[s]
+    if (shares[s] > 0 && source !== undefined) lanes.push(new Lane(s, shares[s], source, chunk))
   }
-  const live = SOURCES.filter((s) => shares[s] > 0 && sources[s] !== undefined)
-  const passedElsewhere = (s: SourceName, e: FeedEntry) =>
-    SOURCES.some((t) => t !== s && state.pos[t] !== undefined && atOrAbove(e, state.pos[t]!) && sources[t]?.holds(e.uri))
 
   const entries: FeedEntry[] = []
   // Every step consumes one entry from some source, so the loop ends; the bound is a backstop.
   for (let guard = 0; entries.length < limit && guard < 1_000_000; guard++) {
     const k = state.k + 1
-    let best: SourceName | undefined
-    for (const s of live) {
-      if (head(s) === undefined) continue
+    let best: Lane | undefined
+    let bestOwed = 0
+    for (const lane of lanes) {
+      if (lane.head(state.pos[lane.name]) === undefined) continue
       // Owed, scaled by 100 to stay in integers: k·share − 100·taken.
-      if (best === undefined || k * shares[s] - 100 * state.taken[s] > k * shares[best] - 100 * state.taken[best]) best = s
+      const owed = k * lane.share - 100 * state.taken[lane.name]
+      if (best === undefined || owed > bestOwed) {
+        best = lane
+        bestOwed = owed
+      }
     }
     if (best === undefined) break
-    const entry = buffers[best]!.shift()!
-    state.pos[best] = entry
-    if (passedElsewhere(best, entry)) continue
+    const entry = best.take()
+    state.pos[best.name] = entry
+    if (passedElsewhere(sources, state.pos, best.name, entry)) continue
     entries.push(entry)
-    state.taken[best]++
+    state.taken[best.name]++
     state.k = k
   }
-  return { entries, state, more: live.some((s) => head(s) !== undefined) }
+  return { entries, state, more: lanes.some((lane) => lane.head(state.pos[lane.name]) !== undefined) }
+}
+
+/**
+ * A source as the interleave reads it: what the last read gave and how far into it the page is.
+ * (A class with an index rather than closures and Array#shift: this runs for every entry of
+ * every page.)
+ */
+class Lane {
+  #buf: FeedEntry[] = []
+  #at = 0
+  #exhausted = false
+
+  constructor(
+    readonly name: SourceName,
+    readonly share: number,
+    private readonly source: FeedSource,
+    private readonly chunk: number,
+  ) {}
+
+  /** The next entry, reading after `pos` (where this source stands) once the buffer is spent. */
+  head(pos: FeedEntry | undefined): FeedEntry | undefined {
+    if (this.#at === this.#buf.length) {
+      if (this.#exhausted) return undefined
+      this.#buf = this.source.read(pos, this.chunk)
+      this.#at = 0
+      if (this.#buf.length < this.chunk) this.#exhausted = true
+    }
+    return this.#buf[this.#at]
+  }
+
+  /** Consumes the entry `head` returned. */
+  take(): FeedEntry {
+    return this.#buf[this.#at++]!
+  }
+}
+
+/** A source other than `s` has already passed `e` and holds it: `e` would be a repeat. */
+function passedElsewhere(sources: Partial<Record<SourceName, FeedSource>>, pos: MixState['pos'], s: SourceName, e: FeedEntry): boolean {
+  for (const t of SOURCES) {
+    const p = pos[t]
+    if (t !== s && p !== undefined && atOrAbove(e, p) && sources[t]?.holds(e.uri)) return true
+  }
+  return false
 }

@@ -1,8 +1,8 @@
 import { isValidDid } from '@atproto/syntax'
 import { isCommunityId } from './community-id.js'
-import { resolveParent } from './community-parent.js'
+import { resolveParent, type ParentResolution } from './community-parent.js'
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor.js'
-import { initialMixState, mixPage, type FeedSource, type MixState, type SourceName } from './feed-mix.js'
+import { initialMixState, mixPage, type FeedEntry, type FeedSource, type MixState, type SourceName } from './feed-mix.js'
 import type { Logger } from './logger.js'
 import { NSID } from './nsid.js'
 import { err, ok, type Result } from './result.js'
@@ -77,29 +77,18 @@ export class FeedService {
   private sources(community: StoredConfig): Partial<Record<SourceName, FeedSource>> {
     const { store } = this.deps
     const minSortUs = this.deps.minSortUs()
-    const resolved = resolveParent(store, community)
+    // Most communities have no parent: skip the lookup (and its closures) for them.
+    const resolved: ParentResolution = community.config.parentCommunity === undefined ? { parent: undefined } : resolveParent(store, community)
     if (resolved.parent === undefined && resolved.reason) {
       this.deps.log?.warn({ community: community.uri, parent: community.config.parentCommunity, reason: resolved.reason }, 'parent community ignored')
     }
     const parentId = resolved.parent?.id
-    const visible = new Map<string, string[]>()
-    const visibleIn = (uri: string) => {
-      let ids = visible.get(uri)
-      if (!ids) visible.set(uri, (ids = store.visibleCommunities(uri)))
-      return ids
-    }
-    const ofCommunity = (id: string): FeedSource => ({
-      read: (after, limit) => store.skeleton({ community: id, minSortUs, limit, ...(after ? { after } : {}) }),
-      holds: (uri) => visibleIn(uri).includes(id),
-    })
+    const visible = new VisibleIn(store)
     const exclude = parentId ? [community.id, parentId] : [community.id]
     return {
-      own: ofCommunity(community.id),
-      ...(parentId ? { parent: ofCommunity(parentId) } : {}),
-      global: {
-        read: (after, limit) => store.globalSkeleton({ exclude, minSortUs, limit, ...(after ? { after } : {}) }),
-        holds: (uri) => visibleIn(uri).some((id) => !exclude.includes(id)),
-      },
+      own: new CommunitySource(store, visible, community.id, minSortUs),
+      ...(parentId ? { parent: new CommunitySource(store, visible, parentId, minSortUs) } : {}),
+      global: new GlobalSource(store, visible, exclude, minSortUs),
     }
   }
 
@@ -108,5 +97,53 @@ export class FeedService {
       did: this.deps.serviceDid,
       feeds: this.deps.store.listCommunities().map((c) => ({ uri: `at://${c.owner}/${NSID.feedGenerator}/${c.id}` })),
     }
+  }
+}
+
+/** Which communities show a post, asked once per post per request (the once-only rule asks often). */
+class VisibleIn {
+  readonly #memo = new Map<string, string[]>()
+  constructor(private readonly store: Store) {}
+
+  of(uri: string): string[] {
+    let ids = this.#memo.get(uri)
+    if (!ids) this.#memo.set(uri, (ids = this.store.visibleCommunities(uri)))
+    return ids
+  }
+}
+
+// Sources are classes rather than object literals of arrow functions: built on every request,
+// and methods on a prototype cost nothing to create.
+class CommunitySource implements FeedSource {
+  constructor(
+    private readonly store: Store,
+    private readonly visible: VisibleIn,
+    private readonly community: string,
+    private readonly minSortUs: number,
+  ) {}
+
+  read(after: FeedEntry | undefined, limit: number): FeedEntry[] {
+    return this.store.skeleton({ community: this.community, minSortUs: this.minSortUs, limit, ...(after ? { after } : {}) })
+  }
+
+  holds(uri: string): boolean {
+    return this.visible.of(uri).includes(this.community)
+  }
+}
+
+class GlobalSource implements FeedSource {
+  constructor(
+    private readonly store: Store,
+    private readonly visible: VisibleIn,
+    private readonly exclude: string[],
+    private readonly minSortUs: number,
+  ) {}
+
+  read(after: FeedEntry | undefined, limit: number): FeedEntry[] {
+    return this.store.globalSkeleton({ exclude: this.exclude, minSortUs: this.minSortUs, limit, ...(after ? { after } : {}) })
+  }
+
+  holds(uri: string): boolean {
+    return this.visible.of(uri).some((id) => !this.exclude.includes(id))
   }
 }

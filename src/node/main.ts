@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server'
 import { pino } from 'pino'
 import { loadConfig } from '../config.js'
 import { createContext } from './context.js'
+import { SERVER_OPTIONS } from './server-options.js'
 
 const loaded = loadConfig(process.env)
 if (!loaded.ok) {
@@ -12,7 +13,7 @@ const config = loaded.value
 const log = pino({ level: config.logLevel, base: { service: 'atrarium' } })
 const ctx = createContext(config, log)
 
-const server = serve({ fetch: ctx.app.fetch, hostname: config.host, port: config.port }, (info) => {
+const server = serve({ fetch: ctx.app.fetch, hostname: config.host, port: config.port, serverOptions: SERVER_OPTIONS }, (info) => {
   log.info({ host: info.address, port: info.port, serviceDid: config.serviceDid, dataDir: config.dataDir }, 'listening')
 })
 server.on('error', (e) => {

@@ -61,6 +61,9 @@ describe('Node host end to end: npm start against a local Jetstream', () => {
     expect((await host.get(feedPath(A.id, '&limit=0'))).body.error).toBe('InvalidRequest')
     expect((await host.get('/xrpc/app.bsky.feed.describeFeedGenerator')).body).toEqual(expected.describe)
     expect((await host.health()).ingest.malformed).toBe(MALFORMED_FRAMES)
+    // Connections are kept for reuse, longer than the idle timeout of the proxies in front.
+    const keepAlive = (await fetch(`${host.base}/xrpc/_health`)).headers.get('keep-alive')
+    expect(Number(/timeout=(\d+)/.exec(keepAlive ?? '')?.[1])).toBeGreaterThan(60)
 
     for (const f of s.tailFrames) jetstream.publish(f)
     await host.caughtUp(s.tailTimeUs)
