@@ -10,6 +10,8 @@ export interface SqlDriver {
   run(sql: string, ...params: SqlValue[]): { changes: number }
   all<T>(sql: string, ...params: SqlValue[]): T[]
   transaction<T>(fn: () => T): T
+  /** Moves when another connection commits; absent where no other connection can write. */
+  dataVersion?(): number
 }
 
 export const first = <T>(rows: T[]): T | undefined => rows[0]

@@ -4,7 +4,6 @@ import { migrate } from './migrations.js'
 import { first, type SqlDriver } from './sql-driver.js'
 import { SqlPosts } from './sql-posts.js'
 
-
 interface ConfigRow {
   uri: string
   id: string
@@ -29,22 +28,37 @@ function deepFreeze<T>(v: T): T {
   return v
 }
 
-/**
- * Configs are read for every post indexed and every feed request but change rarely: the parsed
- * record is kept while the stored text is the same, so a read costs the row and a string compare,
- * never a stale config.
- */
-class ConfigMemo {
-  private readonly parsed = new Map<string, { record: string; config: CommunityConfig }>()
+const toConfig = (r: ConfigRow): StoredConfig =>
+  deepFreeze({ uri: r.uri, id: r.id, owner: r.owner, config: JSON.parse(r.record) as CommunityConfig })
 
-  toConfig(r: ConfigRow): StoredConfig {
-    let hit = this.parsed.get(r.uri)
-    if (hit?.record !== r.record) {
-      hit = { record: r.record, config: deepFreeze(JSON.parse(r.record) as CommunityConfig) }
-      if (this.parsed.size >= 10_000) this.parsed.clear()
-      this.parsed.set(r.uri, hit)
+/**
+ * Configs are read for every post indexed and every feed request, and change rarely, so lookups
+ * (misses too) are kept until this store writes a config, a transaction fails (it may have
+ * written one), or another connection commits (the driver's data version moves). Bounded, as
+ * posts can name any number of made-up ids.
+ */
+class ConfigCache {
+  private readonly entries = new Map<string, StoredConfig | undefined>()
+  private version: number | undefined
+
+  constructor(private readonly dataVersion: (() => number) | undefined) {}
+
+  get(key: string, load: () => ConfigRow | undefined): StoredConfig | undefined {
+    const version = this.dataVersion?.()
+    if (version !== this.version) {
+      this.entries.clear()
+      this.version = version
     }
-    return { uri: r.uri, id: r.id, owner: r.owner, config: hit.config }
+    if (this.entries.has(key)) return this.entries.get(key)
+    const row = load()
+    const found = row && toConfig(row)
+    if (this.entries.size >= 10_000) this.entries.clear()
+    this.entries.set(key, found)
+    return found
+  }
+
+  clear(): void {
+    this.entries.clear()
   }
 }
 
@@ -61,16 +75,22 @@ const toAction = (r: ActionRow): StoredAction => ({
 
 /** The index on SQLite, for any driver (better-sqlite3 on Node, Durable Object SQL on Workers). */
 export class SqlStore extends SqlPosts implements Store {
-  private readonly configs = new ConfigMemo()
-  private readonly toConfig = (r: ConfigRow) => this.configs.toConfig(r)
+  private readonly configs: ConfigCache
+  private readonly toConfig = toConfig
 
   constructor(db: SqlDriver) {
     super(db)
     migrate(db)
+    this.configs = new ConfigCache(db.dataVersion?.bind(db))
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)
+    try {
+      return this.db.transaction(fn)
+    } catch (e) {
+      this.configs.clear()
+      throw e
+    }
   }
 
   getCursor(source: string): number | undefined {
@@ -82,13 +102,11 @@ export class SqlStore extends SqlPosts implements Store {
   }
 
   getConfig(uri: string): StoredConfig | undefined {
-    const row = first(this.db.all<ConfigRow>('SELECT * FROM configs WHERE uri = ?', uri))
-    return row && this.toConfig(row)
+    return this.configs.get(`uri ${uri}`, () => first(this.db.all<ConfigRow>('SELECT * FROM configs WHERE uri = ?', uri)))
   }
 
   getCommunity(id: string): StoredConfig | undefined {
-    const row = first(this.db.all<ConfigRow>('SELECT * FROM configs WHERE id = ?', id))
-    return row && this.toConfig(row)
+    return this.configs.get(`id ${id}`, () => first(this.db.all<ConfigRow>('SELECT * FROM configs WHERE id = ?', id)))
   }
 
   listCommunities(): StoredConfig[] {
@@ -108,6 +126,7 @@ export class SqlStore extends SqlPosts implements Store {
   }
 
   putConfig(c: StoredConfig): void {
+    this.configs.clear()
     this.db.run(
       'INSERT INTO configs (uri, id, owner, record) VALUES (?, ?, ?, ?) ON CONFLICT (uri) DO UPDATE SET record = excluded.record',
       c.uri, c.id, c.owner, JSON.stringify(c.config),
@@ -115,6 +134,7 @@ export class SqlStore extends SqlPosts implements Store {
   }
 
   deleteConfig(uri: string): void {
+    this.configs.clear()
     this.db.run('DELETE FROM configs WHERE uri = ?', uri)
   }
 

@@ -7,6 +7,7 @@ import type { SqlDriver, SqlValue } from './sql-driver.js'
 export class SqliteDriver implements SqlDriver {
   readonly db: Database.Database
   private readonly statements = new Map<string, Database.Statement>()
+  private version: Database.Statement | undefined
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
@@ -54,7 +55,13 @@ export class SqliteDriver implements SqlDriver {
     return this.db.transaction(fn)()
   }
 
+  dataVersion(): number {
+    this.version ??= this.db.prepare('PRAGMA data_version').pluck()
+    return this.version.get() as number
+  }
+
   close(): void {
+    this.version = undefined
     this.statements.clear()
     if (this.db.open) this.db.close()
   }

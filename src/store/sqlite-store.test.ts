@@ -47,6 +47,19 @@ describe('SQLite specifics', () => {
     expect(driver.all('SELECT COUNT(*) AS n FROM backfill_repos')).toEqual([{ n: 0 }])
   })
 
+  it('sees a config another connection wrote after this one cached the lookup', () => {
+    const file = join(dir, 'shared.sqlite')
+    const a = openFile(file)
+    const b = openFile(file)
+    const c = { uri: 'at://did:plc:o/net.atrarium.community.config/x', id: 'abcdef12', owner: 'did:plc:o', config: { name: 'one', hashtag: '#atrarium_abcdef12', stage: 'theme' as const, feedMix: { own: 100, parent: 0, global: 0 }, moderators: [], createdAt: '2026-01-01T00:00:00Z' } }
+    expect(a.store.getCommunity(c.id)).toBeUndefined()
+    b.store.putConfig(c)
+    expect(a.store.getCommunity(c.id)?.config.name).toBe('one')
+    b.store.putConfig({ ...c, config: { ...c.config, name: 'two' } })
+    expect(a.store.getCommunity(c.id)?.config.name).toBe('two')
+    b.driver.close()
+  })
+
   it('upgrades a version-4 posts table to the version-5 layout, keeping rows and flags', () => {
     const file = join(dir, 'v4.sqlite')
     const old = new SqliteDriver(file)

@@ -194,6 +194,23 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(s.postCounts('nothing', 0)).toEqual({ indexed: 0, hidden: 0 })
     }))
 
+    it('never serves a config lookup from before a write or a rolled-back one', () => withStore((s) => {
+      const c = config('cccccccc')
+      expect(s.getCommunity(c.id)).toBeUndefined()
+      s.putConfig(c)
+      expect(s.getCommunity(c.id)?.config.name).toBe(c.id)
+      expect(() => s.transaction(() => {
+        s.putConfig({ ...c, config: { ...c.config, name: 'doomed' } })
+        expect(s.getConfig(c.uri)?.config.name).toBe('doomed')
+        throw new Error('boom')
+      })).toThrow('boom')
+      expect(s.getConfig(c.uri)?.config.name).toBe(c.id)
+      expect(s.getCommunity(c.id)?.config.name).toBe(c.id)
+      s.deleteConfig(c.uri)
+      expect(s.getCommunity(c.id)).toBeUndefined()
+      expect(s.getConfig(c.uri)).toBeUndefined()
+    }))
+
     it('rolls back a failed transaction', () => withStore((s) => {
       expect(() =>
         s.transaction(() => {
