@@ -32,29 +32,28 @@ const toConfig = (r: ConfigRow): StoredConfig =>
   deepFreeze({ uri: r.uri, id: r.id, owner: r.owner, config: JSON.parse(r.record) as CommunityConfig })
 
 /**
- * Configs are read for every post indexed and every feed request, and change rarely, so lookups
- * (misses too) are kept until this store writes a config, a transaction fails (it may have
- * written one), or another connection commits (the driver's data version moves). Bounded, as
- * posts can name any number of made-up ids.
+ * Configs, and whether a community has any moderation action, are read for every post indexed and
+ * every feed request, and change rarely. Lookups (misses too) are kept until this store writes a
+ * config or an action, a transaction fails (it may have written one), or another connection
+ * commits (the driver's data version moves). Bounded, as posts can name any number of made-up ids.
  */
-class ConfigCache {
-  private readonly entries = new Map<string, StoredConfig | undefined>()
+class ReadCache {
+  private readonly entries = new Map<string, unknown>()
   private version: number | undefined
 
   constructor(private readonly dataVersion: (() => number) | undefined) {}
 
-  get(key: string, load: () => ConfigRow | undefined): StoredConfig | undefined {
+  get<T>(key: string, load: () => T): T {
     const version = this.dataVersion?.()
     if (version !== this.version) {
       this.entries.clear()
       this.version = version
     }
-    if (this.entries.has(key)) return this.entries.get(key)
-    const row = load()
-    const found = row && toConfig(row)
+    if (this.entries.has(key)) return this.entries.get(key) as T
+    const value = load()
     if (this.entries.size >= 10_000) this.entries.clear()
-    this.entries.set(key, found)
-    return found
+    this.entries.set(key, value)
+    return value
   }
 
   clear(): void {
@@ -75,20 +74,20 @@ const toAction = (r: ActionRow): StoredAction => ({
 
 /** The index on SQLite, for any driver (better-sqlite3 on Node, Durable Object SQL on Workers). */
 export class SqlStore extends SqlPosts implements Store {
-  private readonly configs: ConfigCache
+  private readonly cache: ReadCache
   private readonly toConfig = toConfig
 
   constructor(db: SqlDriver) {
     super(db)
     migrate(db)
-    this.configs = new ConfigCache(db.dataVersion?.bind(db))
+    this.cache = new ReadCache(db.dataVersion?.bind(db))
   }
 
   transaction<T>(fn: () => T): T {
     try {
       return this.db.transaction(fn)
     } catch (e) {
-      this.configs.clear()
+      this.cache.clear()
       throw e
     }
   }
@@ -102,11 +101,16 @@ export class SqlStore extends SqlPosts implements Store {
   }
 
   getConfig(uri: string): StoredConfig | undefined {
-    return this.configs.get(`uri ${uri}`, () => first(this.db.all<ConfigRow>('SELECT * FROM configs WHERE uri = ?', uri)))
+    return this.cache.get(`config ${uri}`, () => this.loadConfig('SELECT * FROM configs WHERE uri = ?', uri))
   }
 
   getCommunity(id: string): StoredConfig | undefined {
-    return this.configs.get(`id ${id}`, () => first(this.db.all<ConfigRow>('SELECT * FROM configs WHERE id = ?', id)))
+    return this.cache.get(`community ${id}`, () => this.loadConfig('SELECT * FROM configs WHERE id = ?', id))
+  }
+
+  private loadConfig(sql: string, key: string): StoredConfig | undefined {
+    const row = first(this.db.all<ConfigRow>(sql, key))
+    return row && toConfig(row)
   }
 
   listCommunities(): StoredConfig[] {
@@ -126,7 +130,7 @@ export class SqlStore extends SqlPosts implements Store {
   }
 
   putConfig(c: StoredConfig): void {
-    this.configs.clear()
+    this.cache.clear()
     this.db.run(
       'INSERT INTO configs (uri, id, owner, record) VALUES (?, ?, ?, ?) ON CONFLICT (uri) DO UPDATE SET record = excluded.record',
       c.uri, c.id, c.owner, JSON.stringify(c.config),
@@ -134,7 +138,7 @@ export class SqlStore extends SqlPosts implements Store {
   }
 
   deleteConfig(uri: string): void {
-    this.configs.clear()
+    this.cache.clear()
     this.db.run('DELETE FROM configs WHERE uri = ?', uri)
   }
 
@@ -177,6 +181,7 @@ export class SqlStore extends SqlPosts implements Store {
   }
 
   putAction(a: StoredAction): void {
+    this.cache.clear()
     this.db.run(
       'INSERT OR REPLACE INTO actions (uri, actor, community, action, target, reason, created_at, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       a.uri, a.actor, a.community, a.action, a.target, a.reason ?? null, a.createdAt, a.createdUs,
@@ -184,10 +189,14 @@ export class SqlStore extends SqlPosts implements Store {
   }
 
   deleteAction(uri: string): void {
+    this.cache.clear()
     this.db.run('DELETE FROM actions WHERE uri = ?', uri)
   }
 
   actionsFor(community: string, ...targets: string[]): StoredAction[] {
+    // Most communities have few actions or none: then no lookup per post.
+    const any = this.cache.get(`actions ${community}`, () => this.db.all('SELECT 1 FROM actions WHERE community = ? LIMIT 1', community).length > 0)
+    if (!any) return []
     const match = targets.length === 1 ? '= ?' : `IN (${targets.map(() => '?').join(', ')})`
     return this.db.all<ActionRow>(`SELECT * FROM actions WHERE community = ? AND target ${match}`, community, ...targets).map(toAction)
   }

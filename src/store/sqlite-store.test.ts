@@ -57,6 +57,10 @@ describe('SQLite specifics', () => {
     expect(a.store.getCommunity(c.id)?.config.name).toBe('one')
     b.store.putConfig({ ...c, config: { ...c.config, name: 'two' } })
     expect(a.store.getCommunity(c.id)?.config.name).toBe('two')
+    expect(a.store.actionsFor(c.uri, 'at://p')).toEqual([])
+    const hide = { uri: 'at://did:plc:o/net.atrarium.moderation.action/1', actor: c.owner, community: c.uri, action: 'hide_post' as const, target: 'at://p', createdAt: '2026-01-01T00:00:00Z', createdUs: 1 }
+    b.store.putAction(hide)
+    expect(a.store.actionsFor(c.uri, 'at://p')).toEqual([hide])
     b.driver.close()
   })
 
@@ -97,6 +101,7 @@ describe('SQLite specifics', () => {
     expect(planOf(() => store.setPostHidden('c', postAt, true))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key=\? AND community=\?\)/)
     expect(planOf(() => store.setAuthorBlocked('c', 'did:plc:a', true))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key>\? AND post_key<\?\)/)
     expect(planOf(() => store.hasActiveMembership('c', 'did:plc:a'))).toMatch(/SEARCH memberships USING COVERING INDEX memberships_active/)
+    store.putAction({ uri: 'at://did:plc:m/net.atrarium.moderation.action/1', actor: 'did:plc:m', community: 'c', action: 'hide_post', target: 'u', createdAt: '2026-01-01T00:00:00Z', createdUs: 1 })
     expect(planOf(() => store.actionsFor('c', 't'))).toMatch(/SEARCH actions USING INDEX actions_by_target/)
     expect(planOf(() => store.deletePost(postAt))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key=\?\)/)
     expect(planOf(() => store.skeleton({ community: 'c', minSortUs: 0, limit: 5, after: { sortUs: 9, uri: postAt } }))).toMatch(/SEARCH posts USING (COVERING )?INDEX posts_feed/)

@@ -211,6 +211,20 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(s.getConfig(c.uri)).toBeUndefined()
     }))
 
+    it('finds actions written after a lookup found none, and forgets rolled-back ones', () => withStore((s) => {
+      expect(s.actionsFor('at://c', 'at://p/1')).toEqual([])
+      s.putAction(action('at://m/1', 'at://p/1', 1))
+      expect(s.actionsFor('at://c', 'at://p/1').map((a) => a.uri)).toEqual(['at://m/1'])
+      s.deleteAction('at://m/1')
+      expect(s.actionsFor('at://c', 'at://p/1')).toEqual([])
+      expect(() => s.transaction(() => {
+        s.putAction(action('at://m/2', 'at://p/1', 2))
+        expect(s.actionsFor('at://c', 'at://p/1')).toHaveLength(1)
+        throw new Error('boom')
+      })).toThrow('boom')
+      expect(s.actionsFor('at://c', 'at://p/1')).toEqual([])
+    }))
+
     it('rolls back a failed transaction', () => withStore((s) => {
       expect(() =>
         s.transaction(() => {
