@@ -31,10 +31,12 @@ function deepFreeze<T>(v: T): T {
 const toConfig = (r: ConfigRow): StoredConfig =>
   deepFreeze({ uri: r.uri, id: r.id, owner: r.owner, config: JSON.parse(r.record) as CommunityConfig })
 
+const MEMBERS = 'members '
+
 /**
- * Configs, and whether a community has any moderation action, are read for every post indexed and
- * every feed request, and change rarely. Lookups (misses too) are kept until this store writes a
- * config or an action, a transaction fails (it may have written one), or another connection
+ * Configs, a community's members, and whether it has any moderation action are read for every post
+ * indexed or feed request, and change rarely. Lookups (misses too) are kept until this store writes
+ * a config, membership or action, a transaction fails (it may have written one), or another connection
  * commits (the driver's data version moves). Bounded, as posts can name any number of made-up ids.
  */
 class ReadCache {
@@ -58,6 +60,10 @@ class ReadCache {
 
   clear(): void {
     this.entries.clear()
+  }
+
+  forget(prefix: string): void {
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key)
   }
 }
 
@@ -143,6 +149,8 @@ export class SqlStore extends SqlPosts implements Store {
   }
 
   putMembership(m: StoredMembership): void {
+    // An update may move a membership between communities: forget every community's members.
+    this.cache.forget(MEMBERS)
     this.db.run(
       'INSERT OR REPLACE INTO memberships (uri, did, community, role, joined_at, active) VALUES (?, ?, ?, ?, ?, ?)',
       m.uri, m.did, m.community, m.role, m.joinedAt, m.active ? 1 : 0,
@@ -150,11 +158,16 @@ export class SqlStore extends SqlPosts implements Store {
   }
 
   deleteMembership(uri: string): void {
+    this.cache.forget(MEMBERS)
     this.db.run('DELETE FROM memberships WHERE uri = ?', uri)
   }
 
   hasActiveMembership(community: string, did: string): boolean {
-    return this.db.all('SELECT 1 FROM memberships WHERE community = ? AND did = ? AND active = 1 LIMIT 1', community, did).length > 0
+    // Asked for every post: a community's active members are read once and kept as a set (memory
+    // in proportion to the memberships table, which is small beside the posts).
+    const members = this.cache.get(`${MEMBERS}${community}`, () =>
+      new Set(this.db.all<{ did: string }>('SELECT DISTINCT did FROM memberships WHERE community = ? AND active = 1', community).map((r) => r.did)))
+    return members.has(did)
   }
 
   activeMembers(community: string, q: PageQuery<string>): MemberRow[] {

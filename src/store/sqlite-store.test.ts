@@ -61,6 +61,9 @@ describe('SQLite specifics', () => {
     const hide = { uri: 'at://did:plc:o/net.atrarium.moderation.action/1', actor: c.owner, community: c.uri, action: 'hide_post' as const, target: 'at://p', createdAt: '2026-01-01T00:00:00Z', createdUs: 1 }
     b.store.putAction(hide)
     expect(a.store.actionsFor(c.uri, 'at://p')).toEqual([hide])
+    expect(a.store.hasActiveMembership(c.uri, 'did:plc:m')).toBe(false)
+    b.store.putMembership({ uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: c.uri, role: 'member', joinedAt: 'x', active: true })
+    expect(a.store.hasActiveMembership(c.uri, 'did:plc:m')).toBe(true)
     b.driver.close()
   })
 

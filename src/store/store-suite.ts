@@ -55,6 +55,17 @@ export function describeStore(name: string, withStore: WithStore): void {
       s.putMembership(m)
       s.deleteMembership(m.uri)
       expect(s.hasActiveMembership('at://c', 'did:plc:m')).toBe(false)
+      s.putMembership(m)
+      expect(s.hasActiveMembership('at://c', 'did:plc:m')).toBe(true)
+      s.putMembership({ ...m, community: 'at://other' })
+      expect(s.hasActiveMembership('at://c', 'did:plc:m')).toBe(false)
+      expect(s.hasActiveMembership('at://other', 'did:plc:m')).toBe(true)
+      expect(() => s.transaction(() => {
+        s.putMembership({ ...m, uri: `${m.uri}2` })
+        expect(s.hasActiveMembership('at://c', 'did:plc:m')).toBe(true)
+        throw new Error('boom')
+      })).toThrow('boom')
+      expect(s.hasActiveMembership('at://c', 'did:plc:m')).toBe(false)
     }))
 
     it('stores actions by target and lists targets', () => withStore((s) => {
