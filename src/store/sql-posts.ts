@@ -58,12 +58,6 @@ export class SqlPosts {
     this.db.run('UPDATE posts SET blocked = ? WHERE post_key >= ? AND post_key < ? AND +community = ?', blocked ? 1 : 0, ...authorKeyRange(author), community)
   }
 
-  /** Uris of an author's posts in one community. */
-  authorPosts(community: string, author: string): string[] {
-    return this.db.all<{ k: string }>('SELECT post_key AS k FROM posts WHERE post_key >= ? AND post_key < ? AND +community = ?', ...authorKeyRange(author), community)
-      .map((r) => postUri(r.k))
-  }
-
   dropCommunityPosts(community: string): void {
     this.db.run('DELETE FROM posts INDEXED BY posts_feed WHERE community = ?', community)
   }

@@ -81,7 +81,6 @@ const toAction = (r: ActionRow): StoredAction => ({
 /** The index on SQLite, for any driver (better-sqlite3 on Node, Durable Object SQL on Workers). */
 export class SqlStore extends SqlPosts implements Store {
   private readonly cache: ReadCache
-  private readonly toConfig = toConfig
 
   constructor(db: SqlDriver) {
     super(db)
@@ -120,7 +119,7 @@ export class SqlStore extends SqlPosts implements Store {
   }
 
   listCommunities(): StoredConfig[] {
-    return this.db.all<ConfigRow>('SELECT * FROM configs ORDER BY id').map(this.toConfig)
+    return this.db.all<ConfigRow>('SELECT * FROM configs ORDER BY id').map(toConfig)
   }
 
   communitiesPage(q: PageQuery<string> & { owner?: string }): StoredConfig[] {
@@ -128,11 +127,11 @@ export class SqlStore extends SqlPosts implements Store {
     const params = [...(q.owner !== undefined ? [q.owner] : []), ...(q.after !== undefined ? [q.after] : [])]
     return this.db.all<ConfigRow>(
       `SELECT * FROM configs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`, ...params, q.limit,
-    ).map(this.toConfig)
+    ).map(toConfig)
   }
 
   childCommunities(uri: string): StoredConfig[] {
-    return this.db.all<ConfigRow>("SELECT * FROM configs WHERE json_extract(record, '$.parentCommunity') = ? ORDER BY id", uri).map(this.toConfig)
+    return this.db.all<ConfigRow>("SELECT * FROM configs WHERE json_extract(record, '$.parentCommunity') = ? ORDER BY id", uri).map(toConfig)
   }
 
   putConfig(c: StoredConfig): void {
