@@ -33,5 +33,7 @@ export function resolveParentIn<N>(tree: ParentLookup<N>, community: N): ParentR
 }
 
 export function resolveParent(store: Store, community: StoredConfig): ParentResolution {
+  // Most communities have no parent; they skip building the lookup (this runs per feed request).
+  if (community.config.parentCommunity === undefined) return { parent: undefined }
   return resolveParentIn<StoredConfig>({ get: (uri) => store.getConfig(uri), uriOf: (c) => c.uri, parentOf: (c) => c.config.parentCommunity }, community)
 }

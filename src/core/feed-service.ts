@@ -1,6 +1,6 @@
 import { isValidDid } from '@atproto/syntax'
 import { isCommunityId } from './community-id.js'
-import { resolveParent, type ParentResolution } from './community-parent.js'
+import { resolveParent } from './community-parent.js'
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor.js'
 import { initialMixState, mixPage, type FeedEntry, type FeedSource, type MixState, type SourceName } from './feed-mix.js'
 import type { Logger } from './logger.js'
@@ -77,8 +77,7 @@ export class FeedService {
   private sources(community: StoredConfig): Partial<Record<SourceName, FeedSource>> {
     const { store } = this.deps
     const minSortUs = this.deps.minSortUs()
-    // Most communities have no parent: skip the lookup (and its closures) for them.
-    const resolved: ParentResolution = community.config.parentCommunity === undefined ? { parent: undefined } : resolveParent(store, community)
+    const resolved = resolveParent(store, community)
     if (resolved.parent === undefined && resolved.reason) {
       this.deps.log?.warn({ community: community.uri, parent: community.config.parentCommunity, reason: resolved.reason }, 'parent community ignored')
     }
