@@ -13,9 +13,13 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { serve } from '@hono/node-server'
-import { createApp } from '../src/api/app.js'
+import { createApp, type Feeds } from '../src/api/app.js'
 import { ServiceAuthVerifier } from '../src/auth/service-auth-verifier.js'
+import { loadConfig } from '../src/config.js'
+import { FeedService } from '../src/core/feed-service.js'
 import { silentLogger } from '../src/core/logger.js'
+import { NSID } from '../src/core/nsid.js'
+import { SkeletonCache } from '../src/core/skeleton-cache.js'
 import { SERVER_OPTIONS } from '../src/node/server-options.js'
 import type { Dataset } from './dataset.js'
 import { log, median, type Figure } from './lib.js'
@@ -30,6 +34,11 @@ interface LoadResult {
   /** This process's CPU (user + system) per request: the server's cost, whatever the tool. */
   cpuUsPerReq?: number
 }
+
+// The Node host's defaults, as `npm start` runs with no environment.
+const defaults = loadConfig({})
+if (!defaults.ok) throw new Error(defaults.error)
+const HOST_DEFAULTS = defaults.value
 
 type LoadTool = { name: string; run(url: string, connections: number, seconds: number): Promise<LoadResult> }
 
@@ -95,40 +104,79 @@ export function loadTool(): LoadTool {
   return bin ? wrk(bin) : autocannon
 }
 
-export async function benchHttp(ds: Dataset, opts: { seconds?: number; runs?: number } = {}): Promise<Figure[]> {
-  const seconds = opts.seconds ?? 8
+/** Serves `feeds` as the Node host does and loads `url` at 50 connections, `runs` times. */
+async function load(feeds: Feeds, path: string, opts: { label: string; runs: number; seconds: number; warm: boolean }): Promise<LoadResult[]> {
   const tool = loadTool()
   // As the Node host builds it, service auth included; the requests are anonymous (no token),
   // so the verifier never resolves a DID.
   const auth = new ServiceAuthVerifier({ serviceDid: 'did:web:bench.local', plcUrl: 'http://127.0.0.1:9' })
-  const app = createApp({ feeds: ds.feeds, hostname: 'bench.local', log: silentLogger, auth })
+  const app = createApp({ feeds, hostname: 'bench.local', log: silentLogger, auth })
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0, serverOptions: SERVER_OPTIONS })
   await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())))
-  const port = (server.address() as AddressInfo).port
-  const url = `http://127.0.0.1:${port}/xrpc/app.bsky.feed.getFeedSkeleton?feed=${encodeURIComponent(ds.big.feed)}&limit=50`
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`
   try {
     const check = await fetch(url)
     if (check.status !== 200) throw new Error(`getFeedSkeleton answered ${check.status}`)
-    await tool.run(url, 50, 2) // warm-up
+    if (opts.warm) await tool.run(url, 50, 2)
     const res: LoadResult[] = []
-    for (let r = 0; r < (opts.runs ?? 2); r++) {
+    for (let r = 0; r < opts.runs; r++) {
       const cpu0 = process.cpuUsage()
-      const last = await tool.run(url, 50, seconds)
+      const last = await tool.run(url, 50, opts.seconds)
       const cpu = process.cpuUsage(cpu0)
       last.cpuUsPerReq = (cpu.user + cpu.system) / last.requests
       res.push(last)
-      log(`http run ${r + 1} (${tool.name}): ${last.rps.toFixed(0)} req/s, p50 ${last.p50.toFixed(2)} ms, p99 ${last.p99.toFixed(2)} ms, server CPU ${last.cpuUsPerReq.toFixed(0)} µs/req`)
+      log(`http ${opts.label} run ${r + 1} (${tool.name}): ${last.rps.toFixed(0)} req/s, p50 ${last.p50.toFixed(2)} ms, p99 ${last.p99.toFixed(2)} ms, server CPU ${last.cpuUsPerReq.toFixed(0)} µs/req`)
     }
-    const errors = res.reduce((n, r) => n + r.errors, 0)
-    const how = tool.name === 'wrk' ? 'wrk -t1 -c50' : 'autocannon -c50 (Node, shares the 2 cores)'
-    const cpu = median(res.map((r) => r.cpuUsPerReq!))
-    const note = `${res.length} × ${seconds} s, ${how}; ${errors} errors/non-2xx; server CPU ${cpu.toFixed(0)} µs/req`
-    return [
-      { key: 'http_rps_50c', figure: 'HTTP getFeedSkeleton, 50 connections, req/s', unit: 'req/s', median: median(res.map((r) => r.rps)), runs: res.map((r) => r.rps), target: { op: '>=', value: 5000, label: '≥ 5,000 req/s' }, note },
-      { key: 'http_server_cpu_us_per_req', figure: 'HTTP getFeedSkeleton, server CPU per request', unit: 'µs', median: cpu, runs: res.map((r) => r.cpuUsPerReq!), note: 'user + system CPU of the serving process over the run, divided by requests answered' },
-      { key: 'http_latency_50c', figure: 'HTTP getFeedSkeleton, 50 connections, latency', unit: 'ms', median: median(res.map((r) => r.p50)), p99: median(res.map((r) => r.p99)), runs: res.map((r) => r.p99), target: { op: '<=', value: 20, label: 'p99 ≤ 20 ms' }, note },
-    ]
+    return res
   } finally {
     await new Promise<void>((r) => server.close(() => r()))
   }
+}
+
+const WRITE_EVERY_MS = 25
+
+/**
+ * Three runs against the 1M-post community's first page: as the Node host runs by default (its page
+ * cache on, the target's figure); the same while a post lands in that community every 25 ms (each
+ * write empties the cache, as live ingest does); and with the cache off (every request queries
+ * SQLite).
+ */
+export async function benchHttp(ds: Dataset, opts: { seconds?: number; runs?: number } = {}): Promise<Figure[]> {
+  const seconds = opts.seconds ?? 8
+  const tool = loadTool()
+  const path = `/xrpc/app.bsky.feed.getFeedSkeleton?feed=${encodeURIComponent(ds.big.feed)}&limit=50`
+  const host = (cache: boolean) => new FeedService({
+    store: ds.store, serviceDid: 'did:web:bench.local', minSortUs: ds.minSortUs, log: silentLogger,
+    ...(cache ? { cache: new SkeletonCache({ maxEntries: HOST_DEFAULTS.feedCacheSize }) } : {}),
+  })
+  const cached = await load(host(true), path, { label: 'host defaults', runs: opts.runs ?? 2, seconds, warm: true })
+  let n = 0
+  const writer = setInterval(() => {
+    const rkey = `3zz${(n++).toString(36).padStart(10, '2')}`
+    ds.store.putPost({ community: ds.big.id, uri: `at://did:plc:benchwriter/${NSID.post}/${rkey}`, sortUs: ds.nowUs + n, hidden: false })
+  }, WRITE_EVERY_MS)
+  let written: LoadResult[]
+  try {
+    written = await load(host(true), path, { label: `write every ${WRITE_EVERY_MS} ms`, runs: 1, seconds, warm: false })
+  } finally {
+    clearInterval(writer)
+    ds.store.transaction(() => {
+      for (let i = 0; i < n; i++) ds.store.deletePost(`at://did:plc:benchwriter/${NSID.post}/3zz${i.toString(36).padStart(10, '2')}`)
+    })
+  }
+  const uncached = await load(host(false), path, { label: 'cache off', runs: 1, seconds, warm: false })
+  const how = tool.name === 'wrk' ? 'wrk -t1 -c50' : 'autocannon -c50 (Node, shares the 2 cores)'
+  const errors = (rs: LoadResult[]) => rs.reduce((e, r) => e + r.errors, 0)
+  const cpu = (rs: LoadResult[]) => median(rs.map((r) => r.cpuUsPerReq!))
+  const note = (rs: LoadResult[], what: string) => `${rs.length} × ${seconds} s, ${how}, ${what}; ${errors(rs)} errors/non-2xx; server CPU ${cpu(rs).toFixed(0)} µs/req`
+  const rows = (key: string, label: string, rs: LoadResult[], what: string, target: boolean): Figure[] => [
+    { key: `${key}_rps_50c`, figure: `HTTP getFeedSkeleton${label}, 50 connections, req/s`, unit: 'req/s', median: median(rs.map((r) => r.rps)), runs: rs.map((r) => r.rps), note: note(rs, what), ...(target ? { target: { op: '>=' as const, value: 5000, label: '≥ 5,000 req/s' } } : {}) },
+    { key: `${key}_latency_50c`, figure: `HTTP getFeedSkeleton${label}, 50 connections, latency`, unit: 'ms', median: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), runs: rs.map((r) => r.p99), note: note(rs, what), ...(target ? { target: { op: '<=' as const, value: 20, label: 'p99 ≤ 20 ms' } } : {}) },
+    { key: `${key}_server_cpu_us_per_req`, figure: `HTTP getFeedSkeleton${label}, server CPU per request`, unit: 'µs', median: cpu(rs), runs: rs.map((r) => r.cpuUsPerReq!), note: 'user + system CPU of the serving process over the run, divided by requests answered' },
+  ]
+  return [
+    ...rows('http', ' (host defaults)', cached, `page cache on (${HOST_DEFAULTS.feedCacheSize} pages)`, true),
+    ...rows('http_writes', `, a write every ${WRITE_EVERY_MS} ms`, written, `${n} posts written into the community during the run, each emptying the cache`, false),
+    ...rows('http_uncached', ' (cache off)', uncached, 'ATRARIUM_FEED_CACHE_SIZE=0: every request queries SQLite', false),
+  ]
 }

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
         serviceDid: 'did:web:localhost',
         plcUrl: 'https://plc.directory',
         retentionDays: 7,
+        feedCacheSize: 1000,
         logLevel: 'info',
       },
     })
@@ -24,6 +25,8 @@ describe('loadConfig', () => {
     [{ ATRARIUM_HOSTNAME: 'localhost:8080' }, { serviceDid: 'did:web:localhost%3A8080' }],
     [{ ATRARIUM_SERVICE_DID: 'did:plc:abc123' }, { serviceDid: 'did:plc:abc123' }],
     [{ PORT: '0', ATRARIUM_RETENTION_DAYS: '0.5' }, { port: 0, retentionDays: 0.5 }],
+    [{ ATRARIUM_FEED_CACHE_SIZE: '0' }, { feedCacheSize: 0 }],
+    [{ ATRARIUM_FEED_CACHE_SIZE: '50000' }, { feedCacheSize: 50_000 }],
     [{ ATRARIUM_JETSTREAM_URL: 'ws://127.0.0.1:9999/subscribe' }, { jetstreamUrl: 'ws://127.0.0.1:9999/subscribe' }],
     [{ ATRARIUM_FIREHOSE_URL: 'wss://bsky.network' }, { firehoseUrl: 'wss://bsky.network' }],
     [{ ATRARIUM_FIREHOSE_URL: 'ws://localhost:2583' }, { firehoseUrl: 'ws://localhost:2583' }],
@@ -55,6 +58,9 @@ describe('loadConfig', () => {
     [{ ATRARIUM_SERVICE_DID: 'web:x' }, /ATRARIUM_SERVICE_DID/],
     [{ ATRARIUM_RETENTION_DAYS: '0' }, /ATRARIUM_RETENTION_DAYS/],
     [{ ATRARIUM_RETENTION_DAYS: '-1' }, /ATRARIUM_RETENTION_DAYS/],
+    [{ ATRARIUM_FEED_CACHE_SIZE: '-1' }, /ATRARIUM_FEED_CACHE_SIZE/],
+    [{ ATRARIUM_FEED_CACHE_SIZE: '1.5' }, /ATRARIUM_FEED_CACHE_SIZE/],
+    [{ ATRARIUM_FEED_CACHE_SIZE: '2000000' }, /ATRARIUM_FEED_CACHE_SIZE/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
   ])('rejects %j', (env, message) => {
     const r = loadConfig(env)

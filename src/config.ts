@@ -13,6 +13,8 @@ export interface Config {
   /** did:plc documents, for verifying requesters' service JWTs. */
   plcUrl: string
   retentionDays: number
+  /** Feed pages kept until the index changes; 0 turns the cache off. */
+  feedCacheSize: number
   logLevel: string
 }
 
@@ -69,12 +71,18 @@ export function loadConfig(env: Env): Result<Config> {
     problems.push(`ATRARIUM_RETENTION_DAYS must be a number of days above 0 (got ${JSON.stringify(retentionRaw)})`)
   }
 
+  const feedCacheRaw = str('ATRARIUM_FEED_CACHE_SIZE', '1000')
+  const feedCacheSize = Number(feedCacheRaw)
+  if (!/^\d+$/.test(feedCacheRaw) || feedCacheSize > 1_000_000) {
+    problems.push(`ATRARIUM_FEED_CACHE_SIZE must be a whole number of pages from 0 (off) to 1000000 (got ${JSON.stringify(feedCacheRaw)})`)
+  }
+
   const logLevel = str('LOG_LEVEL', 'info')
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`)
 
   const host = str('HOST', '127.0.0.1')
   if (problems.length > 0) return err(problems.join('\n'))
   return ok({
-    port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, ...(firehoseUrl ? { firehoseUrl } : {}), hostname, serviceDid, plcUrl, retentionDays, logLevel,
+    port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, ...(firehoseUrl ? { firehoseUrl } : {}), hostname, serviceDid, plcUrl, retentionDays, feedCacheSize, logLevel,
   })
 }

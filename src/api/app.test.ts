@@ -6,18 +6,23 @@ import { DEFAULT_FEED_MIX } from '../core/records.js'
 import { community } from '../../test/support/events.js'
 import { SqlStore } from '../store/sql-store.js'
 import { SqliteDriver } from '../store/sqlite-driver.js'
+import { SkeletonCache } from '../core/skeleton-cache.js'
 
 const A = community('did:plc:alice', '3jzfcijpj2z2a')
 const feedUri = `at://did:plc:publisher/app.bsky.feed.generator/${A.id}`
-let driver: SqliteDriver
-afterEach(() => driver.close())
+const drivers: SqliteDriver[] = []
+afterEach(() => drivers.splice(0).forEach((d) => d.close()))
 
-function setup(opts: { failing?: boolean } = {}) {
-  driver = new SqliteDriver(':memory:')
-  const store = new SqlStore(driver)
+let store: SqlStore
+
+function setup(opts: { failing?: boolean; cache?: boolean } = {}) {
+  const driver = new SqliteDriver(':memory:')
+  drivers.push(driver)
+  store = new SqlStore(driver)
   store.putConfig({ uri: A.uri, id: A.id, owner: A.owner, config: { name: 'A', hashtag: A.hashtag, stage: 'theme', feedMix: DEFAULT_FEED_MIX, moderators: [], createdAt: '2026-01-01T00:00:00Z' } })
   for (let i = 0; i < 5; i++) store.putPost({ community: A.id, uri: `at://did:plc:bob/app.bsky.feed.post/p${i}`, sortUs: 1000 + i, hidden: false })
-  const feeds = new FeedService({ store, serviceDid: 'did:web:feeds.example.com', minSortUs: () => 0 })
+  const cache = opts.cache ? { cache: new SkeletonCache({ maxEntries: 10 }) } : {}
+  const feeds = new FeedService({ store, serviceDid: 'did:web:feeds.example.com', minSortUs: () => 0, ...cache })
   if (opts.failing) feeds.getFeedSkeleton = () => { throw new Error('secret database path /var/db') }
   return createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger })
 }
@@ -36,6 +41,16 @@ describe('XRPC app', () => {
     expect(first.body.feed.map((f: { post: string }) => f.post.slice(-2))).toEqual(['p4', 'p3', 'p2'])
     const second = await get(app, skeleton(`feed=${encodeURIComponent(feedUri)}&limit=3&cursor=${first.body.cursor}`))
     expect(second.body).toEqual({ feed: [{ post: 'at://did:plc:bob/app.bsky.feed.post/p1' }, { post: 'at://did:plc:bob/app.bsky.feed.post/p0' }] })
+  })
+
+  it('answers a cached page with the same bytes, and sees a new post at once', async () => {
+    const [plain, cached] = [setup(), setup({ cache: true })]
+    const path = skeleton(`feed=${encodeURIComponent(feedUri)}&limit=3`)
+    const text = async (app: ReturnType<typeof setup>) => (await app.request(path)).text()
+    const expected = await text(plain)
+    expect([await text(cached), await text(cached)]).toEqual([expected, expected])
+    store.putPost({ community: A.id, uri: 'at://did:plc:bob/app.bsky.feed.post/p9', sortUs: 2000, hidden: false })
+    expect(JSON.parse(await text(cached)).feed[0]).toEqual({ post: 'at://did:plc:bob/app.bsky.feed.post/p9' })
   })
 
   it('defaults limit to 50', async () => {

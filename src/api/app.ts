@@ -39,9 +39,17 @@ const isPromiseLike = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
+  // A frozen skeleton is a cached page that many requests share: its body is written once.
+  const bodies = new WeakMap<Skeleton, string>()
+  const bodyOf = (skeleton: Skeleton): string => {
+    if (!Object.isFrozen(skeleton)) return skeletonJson(skeleton)
+    let body = bodies.get(skeleton)
+    if (body === undefined) bodies.set(skeleton, (body = skeletonJson(skeleton)))
+    return body
+  }
   const skeletonResponse = (c: Context<AppEnv>, result: Result<Skeleton, FeedError>): Response => {
     if (!result.ok) throw new InvalidRequestError(result.error.message, result.error.error)
-    return c.body(skeletonJson(result.value), 200, JSON_CONTENT_TYPE)
+    return c.body(bodyOf(result.value), 200, JSON_CONTENT_TYPE)
   }
   app.get(
     `/xrpc/${NSID.getFeedSkeleton}`,

@@ -6,6 +6,7 @@ import { initialMixState, mixPage, type FeedEntry, type FeedSource, type MixStat
 import type { Logger } from './logger.js'
 import { NSID } from './nsid.js'
 import { err, ok, type Result } from './result.js'
+import type { SkeletonCache } from './skeleton-cache.js'
 import type { Store, StoredConfig } from './store.js'
 
 export interface FeedError {
@@ -59,10 +60,25 @@ export function skeletonPage(community: StoredConfig, sources: Partial<Record<So
 /** Reads the index for `getFeedSkeleton` and `describeFeedGenerator`. */
 export class FeedService {
   constructor(
-    private readonly deps: { store: Store; serviceDid: string; minSortUs: () => number; log?: Logger },
+    private readonly deps: {
+      store: Store
+      serviceDid: string
+      minSortUs: () => number
+      log?: Logger
+      /** Pages kept until the index changes; used only with a store that has an index version. */
+      cache?: SkeletonCache
+    },
   ) {}
 
   getFeedSkeleton(params: SkeletonParams): Result<Skeleton, FeedError> {
+    const minSortUs = this.deps.minSortUs()
+    const { cache } = this.deps
+    const version = cache && this.deps.store.indexVersion?.()
+    const key = version === undefined ? undefined : cacheKey(params)
+    if (key !== undefined) {
+      const hit = cache!.get(key, version!, minSortUs)
+      if (hit) return ok(hit)
+    }
     const parsed = parseFeedUri(params.feed)
     if (!parsed.ok) return err({ error: 'InvalidRequest', message: parsed.error })
     const id = parsed.value.rkey
@@ -70,13 +86,13 @@ export class FeedService {
     if (!community) return err({ error: 'UnknownFeed', message: `unknown feed ${params.feed}` })
     const state = stateOf(params.cursor)
     if (!state.ok) return state
-    return ok(skeletonPage(community, this.sources(community), state.value, params.limit))
+    const page = skeletonPage(community, this.sources(community, minSortUs), state.value, params.limit)
+    return ok(key === undefined ? page : cache!.set(key, version!, minSortUs, page))
   }
 
   /** The own, parent and global sources of a community, over the index (SPEC §7). */
-  private sources(community: StoredConfig): Partial<Record<SourceName, FeedSource>> {
+  private sources(community: StoredConfig, minSortUs: number): Partial<Record<SourceName, FeedSource>> {
     const { store } = this.deps
-    const minSortUs = this.deps.minSortUs()
     const resolved = resolveParent(store, community)
     if (resolved.parent === undefined && resolved.reason) {
       this.deps.log?.warn({ community: community.uri, parent: community.config.parentCommunity, reason: resolved.reason }, 'parent community ignored')
@@ -98,6 +114,9 @@ export class FeedService {
     }
   }
 }
+
+// Lengths first, so that no two requests share a key whatever their strings hold.
+const cacheKey = (p: SkeletonParams): string => `${p.limit} ${p.cursor?.length ?? -1} ${p.cursor ?? ''}${p.feed}`
 
 /** Which communities show a post, asked once per post per request (the once-only rule asks often). */
 class VisibleIn {

@@ -62,6 +62,12 @@ export interface PageQuery<After> {
  */
 export interface Store {
   transaction<T>(fn: () => T): T
+  /**
+   * A number that moves whenever the index may have changed: any write that changed a post, config,
+   * membership or action (not the cursor), a failed transaction, or another connection's commit.
+   * Readers compare it to know a cached answer is still exact. Absent where none is kept.
+   */
+  indexVersion?(): number
 
   getCursor(source: string): number | undefined
   setCursor(source: string, cursor: number): void

@@ -6,6 +6,7 @@ import { ServiceAuthVerifier } from '../auth/service-auth-verifier.js'
 import type { Config } from '../config.js'
 import { FeedService } from '../core/feed-service.js'
 import { Indexer } from '../core/indexer.js'
+import { SkeletonCache } from '../core/skeleton-cache.js'
 import type { Logger } from '../core/logger.js'
 import { US_PER_DAY } from '../core/time.js'
 import { firehoseSource } from '../ingest/firehose-source.js'
@@ -39,7 +40,8 @@ export function createContext(config: Config, log: Logger): AppContext {
     ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log })
     : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log })
   const retention = new RetentionJob({ store, log, minSortUs })
-  const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs, log })
+  const cache = config.feedCacheSize > 0 ? new SkeletonCache({ maxEntries: config.feedCacheSize }) : undefined
+  const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs, log, ...(cache ? { cache } : {}) })
   const app = createApp({
     feeds,
     reads: localReads(store, minSortUs),

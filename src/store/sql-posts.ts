@@ -14,7 +14,15 @@ const toFeedRow = (r: { k: string; sortUs: number }): FeedRow => ({ uri: postUri
 
 /** The posts half of the Store over SQL (the schema is migration 5). */
 export class SqlPosts {
+  /** Writes that changed a row of the index (not the cursor); see indexVersion. */
+  protected writes = 0
+
   constructor(protected readonly db: SqlDriver) {}
+
+  /** Counts a write that changed rows; replays that change nothing leave readers' caches alone. */
+  protected wrote(result: { changes: number } | number): void {
+    if ((typeof result === 'number' ? result : result.changes) > 0) this.writes++
+  }
 
   postSortUs(uri: string): number | undefined {
     const key = postKey(uri)
@@ -35,31 +43,31 @@ export class SqlPosts {
   putPost(p: IndexedPost): void {
     const key = postKey(p.uri)
     if (key === undefined) throw new Error(`not a post uri: ${p.uri}`)
-    this.db.run('INSERT OR IGNORE INTO posts (post_key, community, sort_us, hidden) VALUES (?, ?, ?, ?)', key, p.community, p.sortUs, p.hidden ? 1 : 0)
+    this.wrote(this.db.run('INSERT OR IGNORE INTO posts (post_key, community, sort_us, hidden) VALUES (?, ?, ?, ?)', key, p.community, p.sortUs, p.hidden ? 1 : 0))
   }
 
   removePost(community: string, uri: string): void {
     const key = postKey(uri)
-    if (key !== undefined) this.db.run('DELETE FROM posts WHERE post_key = ? AND community = ?', key, community)
+    if (key !== undefined) this.wrote(this.db.run('DELETE FROM posts WHERE post_key = ? AND community = ?', key, community))
   }
 
   deletePost(uri: string): void {
     const key = postKey(uri)
-    if (key !== undefined) this.db.run('DELETE FROM posts WHERE post_key = ?', key)
+    if (key !== undefined) this.wrote(this.db.run('DELETE FROM posts WHERE post_key = ?', key))
   }
 
   setPostHidden(community: string, uri: string, hidden: boolean): void {
     const key = postKey(uri)
-    if (key !== undefined) this.db.run('UPDATE posts SET hidden = ? WHERE post_key = ? AND community = ?', hidden ? 1 : 0, key, community)
+    if (key !== undefined) this.wrote(this.db.run('UPDATE posts SET hidden = ? WHERE post_key = ? AND community = ?', hidden ? 1 : 0, key, community))
   }
 
   setAuthorBlocked(community: string, author: string, blocked: boolean): void {
     // The unary + keeps the planner off posts_feed, which would scan the whole community.
-    this.db.run('UPDATE posts SET blocked = ? WHERE post_key >= ? AND post_key < ? AND +community = ?', blocked ? 1 : 0, ...authorKeyRange(author), community)
+    this.wrote(this.db.run('UPDATE posts SET blocked = ? WHERE post_key >= ? AND post_key < ? AND +community = ?', blocked ? 1 : 0, ...authorKeyRange(author), community))
   }
 
   dropCommunityPosts(community: string): void {
-    this.db.run('DELETE FROM posts INDEXED BY posts_feed WHERE community = ?', community)
+    this.wrote(this.db.run('DELETE FROM posts INDEXED BY posts_feed WHERE community = ?', community))
   }
 
   skeleton(q: SkeletonQuery): FeedRow[] {
@@ -112,11 +120,13 @@ export class SqlPosts {
 
   purgePosts(minSortUs: number, limit: number): number {
     // RETURNING counts rows portably: DO SQL's rowsWritten also counts index writes.
-    return this.db.all(
+    const purged = this.db.all(
       `DELETE FROM posts WHERE (post_key, community) IN
         (SELECT post_key, community FROM posts INDEXED BY posts_global WHERE sort_us < ? ORDER BY sort_us LIMIT ?) RETURNING 1`,
       minSortUs, limit,
     ).length
+    this.wrote(purged)
+    return purged
   }
 
   indexedAuthors(): string[] {

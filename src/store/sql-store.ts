@@ -81,20 +81,33 @@ const toAction = (r: ActionRow): StoredAction => ({
 /** The index on SQLite, for any driver (better-sqlite3 on Node, Durable Object SQL on Workers). */
 export class SqlStore extends SqlPosts implements Store {
   private readonly cache: ReadCache
+  private seenDataVersion: number | undefined
 
   constructor(db: SqlDriver) {
     super(db)
     migrate(db)
     this.cache = new ReadCache(db.dataVersion?.bind(db))
+    this.seenDataVersion = db.dataVersion?.()
   }
 
   transaction<T>(fn: () => T): T {
     try {
       return this.db.transaction(fn)
     } catch (e) {
+      // Rolled back: what it wrote is undone, which is a change too.
       this.cache.clear()
+      this.writes++
       throw e
     }
+  }
+
+  indexVersion(): number {
+    const dataVersion = this.db.dataVersion?.()
+    if (dataVersion !== this.seenDataVersion) {
+      this.seenDataVersion = dataVersion
+      this.writes++
+    }
+    return this.writes
   }
 
   getCursor(source: string): number | undefined {
@@ -136,29 +149,29 @@ export class SqlStore extends SqlPosts implements Store {
 
   putConfig(c: StoredConfig): void {
     this.cache.clear()
-    this.db.run(
+    this.wrote(this.db.run(
       'INSERT INTO configs (uri, id, owner, record) VALUES (?, ?, ?, ?) ON CONFLICT (uri) DO UPDATE SET record = excluded.record',
       c.uri, c.id, c.owner, JSON.stringify(c.config),
-    )
+    ))
   }
 
   deleteConfig(uri: string): void {
     this.cache.clear()
-    this.db.run('DELETE FROM configs WHERE uri = ?', uri)
+    this.wrote(this.db.run('DELETE FROM configs WHERE uri = ?', uri))
   }
 
   putMembership(m: StoredMembership): void {
     // An update may move a membership between communities: forget every community's members.
     this.cache.forget(MEMBERS)
-    this.db.run(
+    this.wrote(this.db.run(
       'INSERT OR REPLACE INTO memberships (uri, did, community, role, joined_at, active) VALUES (?, ?, ?, ?, ?, ?)',
       m.uri, m.did, m.community, m.role, m.joinedAt, m.active ? 1 : 0,
-    )
+    ))
   }
 
   deleteMembership(uri: string): void {
     this.cache.forget(MEMBERS)
-    this.db.run('DELETE FROM memberships WHERE uri = ?', uri)
+    this.wrote(this.db.run('DELETE FROM memberships WHERE uri = ?', uri))
   }
 
   hasActiveMembership(community: string, did: string): boolean {
@@ -194,15 +207,15 @@ export class SqlStore extends SqlPosts implements Store {
 
   putAction(a: StoredAction): void {
     this.cache.clear()
-    this.db.run(
+    this.wrote(this.db.run(
       'INSERT OR REPLACE INTO actions (uri, actor, community, action, target, reason, created_at, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       a.uri, a.actor, a.community, a.action, a.target, a.reason ?? null, a.createdAt, a.createdUs,
-    )
+    ))
   }
 
   deleteAction(uri: string): void {
     this.cache.clear()
-    this.db.run('DELETE FROM actions WHERE uri = ?', uri)
+    this.wrote(this.db.run('DELETE FROM actions WHERE uri = ?', uri))
   }
 
   actionsFor(community: string, ...targets: string[]): StoredAction[] {

@@ -67,6 +67,19 @@ describe('SQLite specifics', () => {
     b.driver.close()
   })
 
+  it('moves indexVersion when another connection commits, and not otherwise', () => {
+    const file = join(dir, 'versions.sqlite')
+    const a = openFile(file)
+    const b = openFile(file)
+    const v0 = a.store.indexVersion()
+    expect(a.store.indexVersion()).toBe(v0)
+    b.store.putPost({ community: 'c', uri: 'at://did:plc:a/app.bsky.feed.post/1', sortUs: 1, hidden: false })
+    const v1 = a.store.indexVersion()
+    expect(v1).not.toBe(v0)
+    expect(a.store.indexVersion()).toBe(v1)
+    b.driver.close()
+  })
+
   it('upgrades a version-4 posts table to the version-5 layout, keeping rows and flags', () => {
     const file = join(dir, 'v4.sqlite')
     const old = new SqliteDriver(file)

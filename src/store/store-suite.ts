@@ -236,6 +236,49 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(s.actionsFor('at://c', 'at://p/1')).toEqual([])
     }))
 
+    it('moves indexVersion on every write that changes the index, and only then', () => withStore((s) => {
+      const c = config('vvvvvvvv')
+      const m = { uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: c.uri, role: 'member' as const, joinedAt: '2026-01-01T00:00:00Z', active: true }
+      const p = post('v', 1)
+      const version = () => s.indexVersion!()
+      const steps: [string, () => void, boolean][] = [
+        ['putConfig', () => s.putConfig(c), true],
+        ['putMembership', () => s.putMembership(m), true],
+        ['putAction', () => s.putAction(action('at://m/v', p.uri, 1)), true],
+        ['putPost', () => s.putPost(p), true],
+        ['putPost again (a replay)', () => s.putPost(p), false],
+        ['setPostHidden', () => s.setPostHidden('v', p.uri, true), true],
+        ['setAuthorBlocked', () => s.setAuthorBlocked('v', 'did:plc:a', true), true],
+        ['setAuthorBlocked of an author with no posts', () => s.setAuthorBlocked('v', 'did:plc:nobody', true), false],
+        ['setCursor', () => s.setCursor('j', 1), false],
+        ['reads', () => { s.skeleton({ community: 'v', minSortUs: 0, limit: 5 }); s.getCommunity(c.id); s.hasActiveMembership(c.uri, m.did) }, false],
+        ['removePost', () => s.removePost('v', p.uri), true],
+        ['removePost of a post not there', () => s.removePost('v', p.uri), false],
+        ['putPost elsewhere', () => s.putPost(post('w', 2)), true],
+        ['deletePost', () => s.deletePost(post('w', 2).uri), true],
+        ['dropCommunityPosts', () => { s.putPost(p); s.dropCommunityPosts('v') }, true],
+        ['purgePosts', () => { s.putPost(p); s.purgePosts(1_000_000, 10) }, true],
+        ['purgePosts with nothing old', () => s.purgePosts(0, 10), false],
+        ['deleteAction', () => s.deleteAction('at://m/v'), true],
+        ['deleteMembership', () => s.deleteMembership(m.uri), true],
+        ['deleteConfig', () => s.deleteConfig(c.uri), true],
+      ]
+      const moved = steps.map(([name, step]) => {
+        const before = version()
+        step()
+        return [name, version() !== before]
+      })
+      expect(moved).toEqual(steps.map(([name, , expected]) => [name, expected]))
+      // What a reader saw inside a transaction that then rolled back is not the index any more.
+      let inside = 0
+      expect(() => s.transaction(() => {
+        s.putPost(p)
+        inside = version()
+        throw new Error('boom')
+      })).toThrow('boom')
+      expect(version()).not.toBe(inside)
+    }))
+
     it('rolls back a failed transaction', () => withStore((s) => {
       expect(() =>
         s.transaction(() => {
