@@ -22,7 +22,6 @@ const HEAD = '{"did":"'
 const OPERATION_BACK = '","collection":"'.length + 6
 // A did:plc, nearly every did, is 32 characters: then the did ends here, followed by `","time_us"`.
 const PLC_DID_END = HEAD.length + 32
-const TIME_DIGITS_AFTER_DID = '","time_us":'.length
 const MAX_TIME_DIGITS = 16
 const COMMUNITY_STEM = 'atrarium'
 // `app.bsky.feed.post"`: its `a`, its `p` and the closing quote tell it from likes, reposts and
@@ -97,35 +96,24 @@ function passesByScan(raw: string, hasIndexedAuthor: (did: string) => boolean): 
   return false
 }
 
-/** What stage 1 read from a frame besides its verdict, so that nobody reads it twice. */
-export interface FrameHead {
-  /** The frame's time_us; undefined when stage 1 did not read it (peekTimeUs then will). */
-  timeUs: number | undefined
-}
-
 /**
  * Lets through frames that can matter: every `net.atrarium.*` record, posts that mention a
  * community mark (`atrarium_`), and post deletes or updates by an author whose posts may be
  * indexed. Other collections produce no event in stage 2, so they are dropped on the collection
  * alone: likes, reposts and follows, three quarters of the stream, never have their record read.
- * A frame in any other layout takes the order-independent scan. `head`, when given, receives the
- * frame's time_us, read in the same pass.
+ * A frame in any other layout takes the order-independent scan. The time_us is not read here:
+ * the cursor is read from few frames (see Watermark), and reading it costs a third of this.
  */
-export function passesPrefilter(raw: string, hasIndexedAuthor: (did: string) => boolean, head?: FrameHead): boolean {
+export function passesPrefilter(raw: string, hasIndexedAuthor: (did: string) => boolean): boolean {
   const at = commitCollectionAt(raw)
-  if (at < 0) {
-    if (head) head.timeUs = undefined
-    return passesByScan(raw, hasIndexedAuthor)
-  }
-  const didEnd = didEndInHead(raw)
-  if (head) head.timeUs = readTimeUs(raw, didEnd + TIME_DIGITS_AFTER_DID)
+  if (at < 0) return passesByScan(raw, hasIndexedAuthor)
   const first = raw.charCodeAt(at)
   if (first === 97 /* a */ && raw.charCodeAt(at + POST_P_AT) === 112 /* p */ && raw.charCodeAt(at + POST_QUOTE_AT) === 34) {
     // The regex admitted only the three operations; the first letter tells which.
     const operation = raw.charCodeAt(at - OPERATION_BACK)
     if (operation === 99 /* c: create */) return hasCommunityMark(raw, at)
     if (operation === 117 /* u: update */ && hasCommunityMark(raw, at)) return true
-    return hasIndexedAuthor(raw.slice(HEAD.length, didEnd))
+    return hasIndexedAuthor(raw.slice(HEAD.length, didEndInHead(raw)))
   }
   return first === 110 /* n */ && raw.startsWith(ATRARIUM_NSID_PREFIX, at)
 }

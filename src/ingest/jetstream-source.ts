@@ -1,6 +1,6 @@
 import { parseJetstreamFrame } from '../core/jetstream-frame.js'
 import { NSID, WANTED_COLLECTIONS } from '../core/nsid.js'
-import { passesPrefilter, peekDid, peekTimeUs, type FrameHead } from '../core/prefilter.js'
+import { passesPrefilter, peekDid, peekTimeUs } from '../core/prefilter.js'
 import { ok } from '../core/result.js'
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, buildUrl } from './jetstream-url.js'
 import type { Stage1, StreamSource } from './stream-source.js'
@@ -20,20 +20,15 @@ export function jetstreamSource(opts: { url: string; maxMessageBytes?: number })
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_SIZE_BYTES
   const urlOpts = { url: opts.url, wantedCollections: WANTED_COLLECTIONS, maxMessageSizeBytes: maxMessageBytes }
   buildUrl(urlOpts) // fail at construction on a malformed URL rather than retrying it forever
-  // Stage 1 reads time_us on its way to the collection; cursorOf, asked next about the same
-  // frame, takes it from here instead of reading the frame again.
-  const head: FrameHead = { timeUs: undefined }
-  let headOf: string | undefined
   return {
     name: 'jetstream',
     key: 'jetstream',
     maxMessageBytes,
     url: (cursor) => buildUrl(urlOpts, cursor),
     fromWire: (data) => data.toString('utf8'),
-    cursorOf: (raw) => (raw === headOf && head.timeUs !== undefined ? head.timeUs : peekTimeUs(raw)),
+    cursorOf: peekTimeUs,
     stage1(raw, hasIndexedAuthor) {
-      headOf = raw
-      if (!passesPrefilter(raw, hasIndexedAuthor, head)) return DROP
+      if (!passesPrefilter(raw, hasIndexedAuthor)) return DROP
       const postAuthor = raw.includes(POST_KEY) ? peekDid(raw) : undefined
       return postAuthor ? { pass: true, postAuthor } : PASS
     },

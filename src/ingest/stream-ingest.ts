@@ -5,6 +5,7 @@ import type { Store } from '../core/store.js'
 import { BatchQueue } from './batch-queue.js'
 import type { StreamControl, StreamSource } from './stream-source.js'
 import { StreamSocket } from './stream-socket.js'
+import { Watermark } from './watermark.js'
 
 /** A frame that passed stage 1, or a bare cursor mark standing for frames stage 1 dropped. */
 interface Item<Raw> {
@@ -30,7 +31,7 @@ export interface IngestOptions<Raw> {
 const MARK_EVERY_MS = 1000
 // In a flood of dropped frames the clock is read once per this many of them, not per frame; the
 // mark timer covers a trickle.
-const MARK_CHECK_EVERY_FRAMES = 256
+export const MARK_CHECK_EVERY_FRAMES = 256
 
 /** Stream → stage 1 → bounded batch queue → stage 2 → index, with the cursor in each batch's transaction. */
 export class StreamIngest<Raw> {
@@ -41,7 +42,7 @@ export class StreamIngest<Raw> {
   // Authors whose posts may be indexed: their deletes and updates must pass stage 1. Seeded
   // from the index and grown at stage 1, so a delete that races its create is not lost.
   private readonly authors: Set<string>
-  private watermark: number | undefined
+  private readonly watermark: Watermark<Raw>
   private marked: number | undefined
   private lastMark = 0
   private droppedSinceCheck = 0
@@ -55,6 +56,7 @@ export class StreamIngest<Raw> {
   constructor(private readonly opts: IngestOptions<Raw>) {
     this.source = opts.source
     this.authors = new Set(opts.store.indexedAuthors())
+    this.watermark = new Watermark((raw) => this.source.cursorOf(raw))
     this.queue = new BatchQueue<Item<Raw>>({
       maxBatch: opts.maxBatch ?? 1000,
       maxWaitMs: opts.maxWaitMs ?? 25,
@@ -90,7 +92,7 @@ export class StreamIngest<Raw> {
     this.socket.start()
     // When the stream goes quiet after dropped frames, still save how far it got.
     this.markTimer = setInterval(() => {
-      if (this.watermark !== this.marked) this.mark()
+      if (this.watermark.current() !== this.marked) this.mark()
     }, MARK_EVERY_MS)
     this.markTimer.unref?.()
   }
@@ -104,17 +106,19 @@ export class StreamIngest<Raw> {
     this.stats.frames++
     const verdict = this.source.stage1(raw, this.hasIndexedAuthor)
     if ('control' in verdict) return this.control(verdict.control)
-    const c = this.source.cursorOf(raw)
-    if (c !== undefined && (this.watermark === undefined || c > this.watermark)) this.watermark = c
     if (verdict.pass) {
       this.stats.passed++
       if (verdict.postAuthor) this.authors.add(verdict.postAuthor)
-      this.queue.push({ raw, cursor: this.watermark, epoch: this.epoch })
-      this.marked = this.watermark
+      const cursor = this.watermark.through(raw)
+      this.queue.push({ raw, cursor, epoch: this.epoch })
+      this.marked = cursor
       this.lastMark = Date.now()
-    } else if (++this.droppedSinceCheck >= MARK_CHECK_EVERY_FRAMES) {
+      return
+    }
+    this.watermark.skip(raw)
+    if (++this.droppedSinceCheck >= MARK_CHECK_EVERY_FRAMES) {
       this.droppedSinceCheck = 0
-      if (this.watermark !== undefined && Date.now() - this.lastMark >= MARK_EVERY_MS) this.mark()
+      if (Date.now() - this.lastMark >= MARK_EVERY_MS && this.watermark.current() !== undefined) this.mark()
     }
   }
 
@@ -127,15 +131,17 @@ export class StreamIngest<Raw> {
       // Saving 0 forgets the cursor at once (a crash now resumes live too); the new epoch keeps
       // batches still queued from writing the old, too-high cursor back.
       this.epoch++
-      this.watermark = this.marked = undefined
+      this.watermark.reset()
+      this.marked = undefined
       this.opts.store.setCursor(this.source.key, 0)
     }
     this.socket.reconnect()
   }
 
   private mark(): void {
-    this.queue.push({ cursor: this.watermark, epoch: this.epoch })
-    this.marked = this.watermark
+    const cursor = this.watermark.current()
+    this.queue.push({ cursor, epoch: this.epoch })
+    this.marked = cursor
     this.lastMark = Date.now()
   }
 
@@ -169,7 +175,7 @@ export class StreamIngest<Raw> {
     this.closing ??= (async () => {
       clearInterval(this.markTimer)
       await this.socket.close()
-      if (this.watermark !== this.marked) this.mark()
+      if (this.watermark.current() !== this.marked) this.mark()
       await this.queue.close()
     })()
     return this.closing
