@@ -12,6 +12,9 @@ const keyAfter = (after: { sortUs: number; uri: string }): [number, string] => [
 
 const toFeedRow = (r: { k: string; sortUs: number }): FeedRow => ({ uri: postUri(r.k), sortUs: r.sortUs })
 
+type StateRow = { k: string; sortUs: number; hidden: number; blocked: number }
+const toState = (r: StateRow): ModeratedPost => ({ uri: postUri(r.k), author: authorOfKey(r.k), sortUs: r.sortUs, hidden: r.hidden === 1, blocked: r.blocked === 1 })
+
 /** The posts half of the Store over SQL (the schema is migration 5). */
 export class SqlPosts {
   /** Writes that changed a row of the index (not the cursor); see indexVersion. */
@@ -102,13 +105,35 @@ export class SqlPosts {
   }
 
   moderatedPosts(q: SkeletonQuery): ModeratedPost[] {
-    const rows = this.db.all<{ k: string; sortUs: number; hidden: number; blocked: number }>(
+    return this.db.all<StateRow>(
       `SELECT post_key AS k, sort_us AS sortUs, hidden, blocked FROM posts INDEXED BY posts_feed
         WHERE community = ? AND sort_us >= ? ${q.after ? 'AND (sort_us, post_key) < (?, ?)' : ''}
         ORDER BY sort_us DESC, post_key DESC LIMIT ?`,
       q.community, q.minSortUs, ...(q.after ? keyAfter(q.after) : []), q.limit,
-    )
-    return rows.map((r) => ({ uri: postUri(r.k), author: authorOfKey(r.k), sortUs: r.sortUs, hidden: r.hidden === 1, blocked: r.blocked === 1 }))
+    ).map(toState)
+  }
+
+  /** Uris of an author's posts in a community. */
+  authorPostUris(community: string, author: string): string[] {
+    // The unary + keeps the planner on the key range, as in setAuthorBlocked.
+    return this.db.all<{ k: string }>('SELECT post_key AS k FROM posts WHERE post_key >= ? AND post_key < ? AND +community = ?', ...authorKeyRange(author), community)
+      .map((r) => postUri(r.k))
+  }
+
+  /** Each given post's row in a community, with its flags; posts not there are left out. */
+  postStates(community: string, uris: Iterable<string>): ModeratedPost[] {
+    const out: ModeratedPost[] = []
+    for (const uri of uris) {
+      const key = postKey(uri)
+      const row = key === undefined ? undefined : first(this.db.all<StateRow>('SELECT post_key AS k, sort_us AS sortUs, hidden, blocked FROM posts WHERE post_key = ? AND community = ?', key, community))
+      if (row) out.push(toState(row))
+    }
+    return out
+  }
+
+  /** Every post of a community with its flags, whatever its age, in no particular order. */
+  allPostStates(community: string): ModeratedPost[] {
+    return this.db.all<StateRow>('SELECT post_key AS k, sort_us AS sortUs, hidden, blocked FROM posts INDEXED BY posts_feed WHERE community = ?', community).map(toState)
   }
 
   postCounts(community: string, minSortUs: number): { indexed: number; hidden: number } {

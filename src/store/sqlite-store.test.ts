@@ -67,6 +67,23 @@ describe('SQLite specifics', () => {
     b.driver.close()
   })
 
+  it('reads the rows the Workers global index mirrors: an author\'s posts, given posts, all posts', () => {
+    const { store } = openFile()
+    const uri = (did: string, n: number) => `at://${did}/app.bsky.feed.post/${n}`
+    store.putPost({ community: 'c', uri: uri('did:plc:a', 1), sortUs: 1, hidden: false })
+    store.putPost({ community: 'c', uri: uri('did:plc:a', 2), sortUs: 2, hidden: true })
+    store.putPost({ community: 'c', uri: uri('did:plc:ab', 3), sortUs: 3, hidden: false })
+    store.putPost({ community: 'd', uri: uri('did:plc:a', 4), sortUs: 4, hidden: false })
+    store.setAuthorBlocked('c', 'did:plc:ab', true)
+    expect(store.authorPostUris('c', 'did:plc:a')).toEqual([uri('did:plc:a', 1), uri('did:plc:a', 2)])
+    expect(store.postStates('c', [uri('did:plc:a', 2), uri('did:plc:a', 4), 'not a uri'])).toEqual([
+      { uri: uri('did:plc:a', 2), author: 'did:plc:a', sortUs: 2, hidden: true, blocked: false },
+    ])
+    expect(store.allPostStates('c').map((p) => [p.uri, p.hidden, p.blocked]).sort()).toEqual([
+      [uri('did:plc:a', 1), false, false], [uri('did:plc:a', 2), true, false], [uri('did:plc:ab', 3), false, true],
+    ])
+  })
+
   it('moves indexVersion when another connection commits, and not otherwise', () => {
     const file = join(dir, 'versions.sqlite')
     const a = openFile(file)

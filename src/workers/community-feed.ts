@@ -31,7 +31,6 @@ export interface ApplyResult {
 
 /** One community's index: the core Indexer and FeedService over this object's SQLite. */
 export class CommunityFeedGenerator extends DurableObject<Env> {
-  private readonly db: DoSqlDriver
   private readonly store: SqlStore
   private readonly indexer: Indexer
   private readonly feeds: FeedService
@@ -40,8 +39,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     const settings = settingsOf(env)
-    this.db = new DoSqlDriver(ctx.storage)
-    this.store = new SqlStore(this.db)
+    this.store = new SqlStore(new DoSqlDriver(ctx.storage))
     this.indexer = new Indexer({ store: this.store, log: consoleLogger(settings.logLevel, { do: 'community' }), retentionUs: settings.retentionDays * US_PER_DAY })
     this.feeds = new FeedService({ store: this.store, serviceDid: settings.serviceDid, minSortUs: () => this.indexer.minSortUs() })
     this.reads = new ReadService({ store: this.store, minSortUs: () => this.indexer.minSortUs() })
@@ -49,7 +47,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
 
   async apply(events: RepoEvent[]): Promise<ApplyResult> {
     const before = this.store.listCommunities()[0]?.id
-    const touched = touchedBy(events, this.store, this.db, before)
+    const touched = touchedBy(events, this.store, before)
     this.indexer.applyBatch(events)
     // Armed on the first write, then re-armed by the alarm itself.
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + RETENTION_EVERY_MS)
@@ -59,7 +57,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     }
     const community = this.store.listCommunities()[0]
     // A deleted config takes every post with it; a new one starts from whatever it indexes.
-    const global = community ? reportAfter(touched, this.db, community.id) : { rows: [], removed: [], replace: before !== undefined }
+    const global = community ? reportAfter(touched, this.store, community.id) : { rows: [], removed: [], replace: before !== undefined }
     return { community, posts, global }
   }
 

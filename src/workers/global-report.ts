@@ -1,8 +1,7 @@
 import { recordUri, type RepoEvent } from '../core/events.js'
 import { NSID } from '../core/nsid.js'
-import type { Store } from '../core/store.js'
-import type { SqlDriver } from '../store/sql-driver.js'
-import { authorKeyRange, postKey, postUri } from '../store/post-key.js'
+import type { ModeratedPost } from '../core/store.js'
+import type { SqlStore } from '../store/sql-store.js'
 import type { GlobalRow } from './global-posts.js'
 
 /** What a batch changed in one community, for the global recent-posts index. */
@@ -14,13 +13,13 @@ export interface GlobalReport {
 }
 
 /** The posts a batch may touch, noted before it is applied (a deleted action's target is gone after). */
-export function touchedBy(events: readonly RepoEvent[], store: Store, db: SqlDriver, community: string | undefined): { uris: Set<string>; replace: boolean } {
+export function touchedBy(events: readonly RepoEvent[], store: SqlStore, community: string | undefined): { uris: Set<string>; replace: boolean } {
   const uris = new Set<string>()
   let replace = false
   const target = (t: string | undefined) => {
     if (!t) return
     if (!t.startsWith('did:')) uris.add(t)
-    else if (community) for (const r of db.all<{ k: string }>('SELECT post_key AS k FROM posts WHERE post_key >= ? AND post_key < ? AND +community = ?', ...authorKeyRange(t), community)) uris.add(postUri(r.k))
+    else if (community) for (const uri of store.authorPostUris(community, t)) uris.add(uri)
   }
   for (const e of events) {
     if (e.collection === NSID.post) uris.add(recordUri(e))
@@ -33,21 +32,13 @@ export function touchedBy(events: readonly RepoEvent[], store: Store, db: SqlDri
   return { uris, replace }
 }
 
+const toRow = (p: ModeratedPost): GlobalRow => ({ uri: p.uri, sortUs: p.sortUs, visible: !p.hidden && !p.blocked })
+
 /** The rows to send after the batch: current state of every touched post, or all posts on replace. */
-export function reportAfter(touched: { uris: Set<string>; replace: boolean }, db: SqlDriver, community: string | undefined): GlobalReport {
+export function reportAfter(touched: { uris: Set<string>; replace: boolean }, store: SqlStore, community: string | undefined): GlobalReport {
   if (!community) return { rows: [], removed: [...touched.uris], replace: touched.replace }
-  type Row = { k: string; sort_us: number; hidden: number; blocked: number }
-  const toRow = (r: Row): GlobalRow => ({ uri: postUri(r.k), sortUs: r.sort_us, visible: r.hidden === 0 && r.blocked === 0 })
-  if (touched.replace) {
-    return { rows: db.all<Row>('SELECT post_key AS k, sort_us, hidden, blocked FROM posts WHERE community = ?', community).map(toRow), removed: [], replace: true }
-  }
-  const rows: GlobalRow[] = []
-  const removed: string[] = []
-  for (const uri of touched.uris) {
-    const key = postKey(uri)
-    const row = key === undefined ? undefined : db.all<Row>('SELECT post_key AS k, sort_us, hidden, blocked FROM posts WHERE post_key = ? AND community = ?', key, community)[0]
-    if (row) rows.push(toRow(row))
-    else removed.push(uri)
-  }
-  return { rows, removed, replace: false }
+  if (touched.replace) return { rows: store.allPostStates(community).map(toRow), removed: [], replace: true }
+  const rows = store.postStates(community, touched.uris).map(toRow)
+  const kept = new Set(rows.map((r) => r.uri))
+  return { rows, removed: [...touched.uris].filter((uri) => !kept.has(uri)), replace: false }
 }
