@@ -8,6 +8,7 @@ import { NSID } from '../../src/core/nsid.js'
 import { atrarium } from '../support/cli-process.js'
 import { devNetwork } from '../support/dev-network.js'
 import { indexHarness } from '../support/index-harness.js'
+import { RelayListing } from '../support/relay-listing.js'
 
 let dev: Awaited<ReturnType<typeof devNetwork>>
 const dirs: string[] = []
@@ -60,30 +61,30 @@ async function eventsFromPds(): Promise<RepoEvent[]> {
   return out
 }
 
+let expected: ReturnType<typeof snapshot>
+
+beforeAll(async () => {
+  const { bob, carol, dave } = dev.users
+  const c = await cli('alice', 'community', 'create', '--name', 'Birds', '--moderator', bob!.did)
+  const other = await cli('bob', 'community', 'create', '--name', 'Fish', '--parent', c.uri, '--feed-mix', '60,40,0')
+  for (const user of ['bob', 'carol', 'dave']) await cli(user, 'join', c.uri)
+  await cli('carol', 'join', other.uri)
+  const post = await carol!.agent.post({ text: `hello ${c.hashtag}` })
+  await cli('bob', 'hide', post.uri, '--community', c.uri, '--reason', 'spoiler')
+  await cli('alice', 'block', dave!.did, '--community', c.uri)
+
+  // The index a live service would hold: the same records through the Indexer, in another order.
+  const live = indexHarness()
+  live.apply(...(await eventsFromPds()))
+  const { posts: _posts, ...state } = live.snapshot()
+  expected = state as typeof expected
+  live.close()
+  expect(expected.configs).toHaveLength(2)
+  expect(expected.memberships).toHaveLength(4)
+  expect(expected.actions).toHaveLength(2)
+}, 120_000)
+
 describe('atrarium backfill --pds', () => {
-  let expected: ReturnType<typeof snapshot>
-
-  beforeAll(async () => {
-    const { bob, carol, dave } = dev.users
-    const c = await cli('alice', 'community', 'create', '--name', 'Birds', '--moderator', bob!.did)
-    const other = await cli('bob', 'community', 'create', '--name', 'Fish', '--parent', c.uri, '--feed-mix', '60,40,0')
-    for (const user of ['bob', 'carol', 'dave']) await cli(user, 'join', c.uri)
-    await cli('carol', 'join', other.uri)
-    const post = await carol!.agent.post({ text: `hello ${c.hashtag}` })
-    await cli('bob', 'hide', post.uri, '--community', c.uri, '--reason', 'spoiler')
-    await cli('alice', 'block', dave!.did, '--community', c.uri)
-
-    // The index a live service would hold: the same records through the Indexer, in another order.
-    const live = indexHarness()
-    live.apply(...(await eventsFromPds()))
-    const { posts: _posts, ...state } = live.snapshot()
-    expected = state as typeof expected
-    live.close()
-    expect(expected.configs).toHaveLength(2)
-    expect(expected.memberships).toHaveLength(4)
-    expect(expected.actions).toHaveLength(2)
-  }, 120_000)
-
   it('rebuilds the same state into an empty data directory, and again idempotently', async () => {
     const dir = dataDir()
     const first = await backfill(dir)
@@ -118,4 +119,62 @@ describe('atrarium backfill --pds', () => {
     expect(r.code).toBe(1)
     expect(r.stderr.trim()).toBe('atrarium: give exactly one of --pds <url> or --relay <url>')
   }, 30_000)
+})
+
+describe('atrarium backfill --relay', () => {
+  /** What a relay would list: every repo on the PDS holding a record of each collection. */
+  async function listingFromPds(): Promise<Record<string, string[]>> {
+    const listing: Record<string, string[]> = {}
+    for (const collection of [NSID.config, NSID.membership, NSID.action]) {
+      listing[collection] = []
+      for (const { did, agent } of Object.values(dev.users)) {
+        const res = await agent.com.atproto.repo.listRecords({ repo: did, collection, limit: 1 })
+        if (res.data.records.length > 0) listing[collection]!.push(did)
+      }
+    }
+    return listing
+  }
+
+  it('reads the repos a relay lists, each from the PDS its DID document names, and rebuilds the same state', async () => {
+    const relay = await RelayListing.start(await listingFromPds())
+    try {
+      const dir = dataDir()
+      const r = await cli(undefined, 'backfill', '--relay', relay.url, '--data-dir', dir)
+      expect(r).toMatchObject({ ok: true, complete: true, records: { configs: 2, memberships: 4, actions: 2 }, rejected: 0 })
+      // Four repos in all, each read once though several are listed under more than one collection.
+      expect(r.repos).toMatchObject({ total: 4, done: 4, readThisRun: 4, failed: [] })
+      expect(snapshot(join(dir, 'atrarium.sqlite'))).toEqual(expected)
+      // The listings were paged (two repos a page) and asked for every backfilled collection.
+      expect(new Set(relay.requests.map((q) => q.get('collection')))).toEqual(new Set([NSID.config, NSID.membership, NSID.action]))
+      expect(relay.requests.filter((q) => q.get('cursor') !== null).length).toBeGreaterThan(0)
+    } finally {
+      await relay.close()
+    }
+  }, 60_000)
+
+  it('reports a listed repo whose DID does not resolve, applies the rest, and keeps it for the next run', async () => {
+    const listing = await listingFromPds()
+    const ghost = 'did:plc:ghostghostghostghostghos'
+    listing[NSID.membership]!.push(ghost)
+    const relay = await RelayListing.start(listing)
+    try {
+      const dir = dataDir()
+      const run = () => atrarium(['backfill', '--relay', relay.url, '--data-dir', dir], dev.env)
+      const first = await run()
+      expect(first.code).toBe(1)
+      expect(first.stderr).toContain('backfilled 4/5 repos')
+      expect(first.stderr).toContain(`failed ${ghost}: cannot resolve DID document of ${ghost}`)
+      expect(first.stderr).toContain('run again to retry the failed repos')
+      expect(snapshot(join(dir, 'atrarium.sqlite'))).toEqual(expected)
+      const listed = relay.requests.length
+      const second = await run()
+      expect(second.code).toBe(1)
+      expect(second.stderr).toContain(`failed ${ghost}`)
+      // Listing finished the first time: the retry asks the relay nothing and reads only the ghost.
+      expect(relay.requests.length).toBe(listed)
+      expect(snapshot(join(dir, 'atrarium.sqlite'))).toEqual(expected)
+    } finally {
+      await relay.close()
+    }
+  }, 60_000)
 })
