@@ -42,14 +42,32 @@ const MEMBERS = 'members '
 class ReadCache {
   private readonly entries = new Map<string, unknown>()
   private version: number | undefined
+  private depth = 0
+  private checkedInTransaction = false
 
   constructor(private readonly dataVersion: (() => number) | undefined) {}
 
+  /**
+   * Runs `fn` as one transaction: another connection's commit cannot show inside it (SQLite reads
+   * from one snapshot until it ends), so the data version is read once in it, not on every lookup.
+   */
+  within<T>(fn: () => T): T {
+    this.depth++
+    try {
+      return fn()
+    } finally {
+      if (--this.depth === 0) this.checkedInTransaction = false
+    }
+  }
+
   get<T>(key: string, load: () => T): T {
-    const version = this.dataVersion?.()
-    if (version !== this.version) {
-      this.entries.clear()
-      this.version = version
+    if (!this.checkedInTransaction) {
+      const version = this.dataVersion?.()
+      if (version !== this.version) {
+        this.entries.clear()
+        this.version = version
+      }
+      this.checkedInTransaction = this.depth > 0
     }
     if (this.entries.has(key)) return this.entries.get(key) as T
     const value = load()
@@ -92,7 +110,7 @@ export class SqlStore extends SqlPosts implements Store {
 
   transaction<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn)
+      return this.db.transaction(() => this.cache.within(fn))
     } catch (e) {
       // Rolled back: what it wrote is undone, which is a change too.
       this.cache.clear()

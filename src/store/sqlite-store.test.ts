@@ -84,6 +84,23 @@ describe('SQLite specifics', () => {
     ])
   })
 
+  it('reads the data version once per transaction, and again for the first lookup after it', () => {
+    const file = join(dir, 'txn.sqlite')
+    const a = openFile(file)
+    const b = openFile(file)
+    const c = { uri: 'at://did:plc:o/net.atrarium.community.config/t', id: 'abcdef13', owner: 'did:plc:o', config: { name: 'one', hashtag: '#atrarium_abcdef13', stage: 'theme' as const, feedMix: { own: 100, parent: 0, global: 0 }, moderators: [], createdAt: '2026-01-01T00:00:00Z' } }
+    b.store.putConfig(c)
+    const seen = a.store.transaction(() => {
+      const before = a.store.getCommunity(c.id)?.config.name
+      // Another connection commits while this transaction reads from its snapshot.
+      b.store.putConfig({ ...c, config: { ...c.config, name: 'two' } })
+      return [before, a.store.getCommunity(c.id)?.config.name]
+    })
+    expect(seen).toEqual(['one', 'one'])
+    expect(a.store.getCommunity(c.id)?.config.name).toBe('two')
+    b.driver.close()
+  })
+
   it('moves indexVersion when another connection commits, and not otherwise', () => {
     const file = join(dir, 'versions.sqlite')
     const a = openFile(file)
