@@ -12,7 +12,7 @@ import type { StoredConfig } from '../core/store.js'
 import { US_PER_DAY } from '../core/time.js'
 import { SqlStore } from '../store/sql-store.js'
 import { DoSqlDriver } from './do-sql-driver.js'
-import { reportAfter, touchedBy, type GlobalReport } from './global-report.js'
+import { DeletedActionTargets, reportAfter, touchedBy, type GlobalReport } from './global-report.js'
 import { NeedMore, workerSources } from './mixed-sources.js'
 import { consoleLogger } from './console-logger.js'
 import { settingsOf } from './settings.js'
@@ -35,11 +35,14 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
   private readonly indexer: Indexer
   private readonly feeds: FeedService
   private readonly reads: ReadService
+  private readonly deletedActions: DeletedActionTargets
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     const settings = settingsOf(env)
-    this.store = new SqlStore(new DoSqlDriver(ctx.storage))
+    const db = new DoSqlDriver(ctx.storage)
+    this.store = new SqlStore(db)
+    this.deletedActions = new DeletedActionTargets(db)
     this.indexer = new Indexer({ store: this.store, log: consoleLogger(settings.logLevel, { do: 'community' }), retentionUs: settings.retentionDays * US_PER_DAY })
     this.feeds = new FeedService({ store: this.store, serviceDid: settings.serviceDid, minSortUs: () => this.indexer.minSortUs() })
     this.reads = new ReadService({ store: this.store, minSortUs: () => this.indexer.minSortUs() })
@@ -47,7 +50,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
 
   async apply(events: RepoEvent[]): Promise<ApplyResult> {
     const before = this.store.listCommunities()[0]?.id
-    const touched = touchedBy(events, this.store, before)
+    const touched = touchedBy(events, this.store, before, this.deletedActions, Date.now() * 1000)
     this.indexer.applyBatch(events)
     // Armed on the first write, then re-armed by the alarm itself.
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + RETENTION_EVERY_MS)
@@ -115,6 +118,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const minSortUs = this.indexer.minSortUs()
     for (let i = 0; i < 10_000 && this.store.purgePosts(minSortUs, PURGE_CHUNK) === PURGE_CHUNK; i++);
+    this.deletedActions.purge(Date.now() * 1000 - US_PER_DAY)
     await this.ctx.storage.setAlarm(Date.now() + RETENTION_EVERY_MS)
   }
 }

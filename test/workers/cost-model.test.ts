@@ -4,29 +4,14 @@ import { passesPrefilter, peekDid } from '../../src/core/prefilter.js'
 import { sqlUsage } from '../../src/workers/do-sql-driver.js'
 import worker from '../../src/workers/index.js'
 import { createStream } from '../support/stream-generator.js'
+import { wrapNamespace } from './namespace-proxy.js'
 
 /** Counts every RPC made on a Durable Object namespace's stubs. */
-function counting<T>(ns: T, counter: { calls: number }): T {
-  const namespace = ns as any
-  return new Proxy(namespace, {
-    get(target: any, prop) {
-      if (prop !== 'get') return typeof target[prop] === 'function' ? target[prop].bind(target) : target[prop]
-      return (id: DurableObjectId) => {
-        const stub = target.get(id)
-        return new Proxy(stub, {
-          get(s: object, method) {
-            const value = Reflect.get(s, method)
-            if (typeof value !== 'function' || method === 'then') return value
-            return (...args: unknown[]) => {
-              counter.calls++
-              return Reflect.apply(value, s, args)
-            }
-          },
-        })
-      }
-    },
-  }) as T
-}
+const counting = <T>(ns: T, counter: { calls: number }): T =>
+  wrapNamespace(ns, (_, call) => (...args: unknown[]) => {
+    counter.calls++
+    return call(...args)
+  })
 
 it('cost model: Durable Object requests, rows written and queue operations per 1,000 network events', async () => {
   const requests = { calls: 0 }
