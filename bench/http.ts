@@ -6,6 +6,7 @@
  * away from the server; wrk (C, one thread) takes much less of it than autocannon (Node), so
  * the two give different figures for the same server, and the note says which one ran.
  */
+import { createServiceJwt } from '@atcute/xrpc-server/auth'
 import { execFile } from 'node:child_process'
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
@@ -20,6 +21,8 @@ import { FeedService } from '../src/core/feed-service.js'
 import { silentLogger } from '../src/core/logger.js'
 import { NSID } from '../src/core/nsid.js'
 import { SkeletonCache } from '../src/core/skeleton-cache.js'
+import { createKey, didDocument, FakePlc } from '../test/support/fake-plc.js'
+import { pooledJwtSignature } from '../src/node/pooled-signature.js'
 import { SERVER_OPTIONS } from '../src/node/server-options.js'
 import type { Dataset } from './dataset.js'
 import { log, median, type Figure } from './lib.js'
@@ -40,7 +43,7 @@ const defaults = loadConfig({})
 if (!defaults.ok) throw new Error(defaults.error)
 const HOST_DEFAULTS = defaults.value
 
-type LoadTool = { name: string; run(url: string, connections: number, seconds: number): Promise<LoadResult> }
+type LoadTool = { name: string; run(url: string, connections: number, seconds: number, authorization?: string): Promise<LoadResult> }
 
 const run = (file: string, args: string[], seconds: number) =>
   new Promise<string>((resolve, reject) => {
@@ -50,8 +53,9 @@ const run = (file: string, args: string[], seconds: number) =>
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js')
 const autocannon: LoadTool = {
   name: 'autocannon',
-  async run(url, connections, seconds) {
-    const out = await run(process.execPath, [autocannonBin, '-c', String(connections), '-d', String(seconds), '-j', url], seconds)
+  async run(url, connections, seconds, authorization) {
+    const header = authorization ? ['-H', `Authorization=${authorization}`] : []
+    const out = await run(process.execPath, [autocannonBin, '-c', String(connections), '-d', String(seconds), ...header, '-j', url], seconds)
     const j = JSON.parse(out) as { requests: { average: number; total: number }; latency: { p99: number; p50: number }; errors: number; non2xx: number }
     return { requests: j.requests.total, rps: j.requests.average, p99: j.latency.p99, p50: j.latency.p50, errors: j.errors + j.non2xx }
   },
@@ -70,13 +74,14 @@ end
 function wrk(bin: string): LoadTool {
   return {
     name: 'wrk',
-    async run(url, connections, seconds) {
+    async run(url, connections, seconds, authorization) {
       const dir = mkdtempSync(join(tmpdir(), 'atrarium-wrk-'))
       try {
         const script = join(dir, 'report.lua')
         writeFileSync(script, WRK_REPORT)
         // One thread: the server has one event loop, and the rest of the machine is its.
-        const out = await run(bin, ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, url], seconds)
+        const header = authorization ? ['-H', `Authorization: ${authorization}`] : []
+        const out = await run(bin, ['-t1', `-c${connections}`, `-d${seconds}s`, ...header, '-s', script, url], seconds)
         const line = out.split('\n').findLast((l) => l.startsWith('{'))
         if (!line) throw new Error(`wrk printed no report:\n${out}`)
         const j = JSON.parse(line) as { requests: number; duration_us: number; p50_us: number; p99_us: number; errors: number; non2xx: number }
@@ -104,24 +109,34 @@ export function loadTool(): LoadTool {
   return bin ? wrk(bin) : autocannon
 }
 
+interface LoadOptions {
+  label: string
+  runs: number
+  seconds: number
+  warm: boolean
+  /** An `Authorization` header for every request, and the PLC its issuer resolves at. */
+  auth?: { authorization: string; plcUrl: string }
+}
+
 /** Serves `feeds` as the Node host does and loads `url` at 50 connections, `runs` times. */
-async function load(feeds: Feeds, path: string, opts: { label: string; runs: number; seconds: number; warm: boolean }): Promise<LoadResult[]> {
+async function load(feeds: Feeds, path: string, opts: LoadOptions): Promise<LoadResult[]> {
   const tool = loadTool()
-  // As the Node host builds it, service auth included; the requests are anonymous (no token),
-  // so the verifier never resolves a DID.
-  const auth = new ServiceAuthVerifier({ serviceDid: 'did:web:bench.local', plcUrl: 'http://127.0.0.1:9' })
+  // As the Node host builds it, service auth included. Anonymous requests (no token) never make
+  // the verifier resolve a DID, so its PLC then is a closed port.
+  const auth = new ServiceAuthVerifier({ serviceDid: SERVICE_DID, plcUrl: opts.auth?.plcUrl ?? 'http://127.0.0.1:9', verifySignature: pooledJwtSignature })
   const app = createApp({ feeds, hostname: 'bench.local', log: silentLogger, auth })
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0, serverOptions: SERVER_OPTIONS })
   await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`
   try {
-    const check = await fetch(url)
+    const authorization = opts.auth?.authorization
+    const check = await fetch(url, authorization ? { headers: { authorization } } : {})
     if (check.status !== 200) throw new Error(`getFeedSkeleton answered ${check.status}`)
-    if (opts.warm) await tool.run(url, 50, 2)
+    if (opts.warm) await tool.run(url, 50, 2, authorization)
     const res: LoadResult[] = []
     for (let r = 0; r < opts.runs; r++) {
       const cpu0 = process.cpuUsage()
-      const last = await tool.run(url, 50, opts.seconds)
+      const last = await tool.run(url, 50, opts.seconds, authorization)
       const cpu = process.cpuUsage(cpu0)
       last.cpuUsPerReq = (cpu.user + cpu.system) / last.requests
       res.push(last)
@@ -134,6 +149,20 @@ async function load(feeds: Feeds, path: string, opts: { label: string; runs: num
 }
 
 const WRITE_EVERY_MS = 25
+const SERVICE_DID = 'did:web:bench.local'
+
+/**
+ * A viewer's service JWT as the AppView sends with every getFeedSkeleton it forwards: secp256k1
+ * (the key type of nearly every account), its DID document served by a local PLC. Tokens are not
+ * cached (the AppView signs each request anew), so one token costs what many would.
+ */
+async function viewerToken(plc: FakePlc): Promise<string> {
+  const did = 'did:plc:benchviewer00000000000000'
+  const key = await createKey('k256')
+  plc.docs.set(did, await didDocument(did, { atproto: key }))
+  const token = await createServiceJwt({ keypair: key, issuer: did, audience: SERVICE_DID, lxm: NSID.getFeedSkeleton, expiresIn: 600 })
+  return `Bearer ${token}`
+}
 
 /**
  * Three runs against the 1M-post community's first page: as the Node host runs by default (its page
@@ -165,6 +194,13 @@ export async function benchHttp(ds: Dataset, opts: { seconds?: number; runs?: nu
     })
   }
   const uncached = await load(host(false), path, { label: 'cache off', runs: 1, seconds, warm: false })
+  const plc = await FakePlc.start()
+  let authed: LoadResult[]
+  try {
+    authed = await load(host(true), path, { label: 'with a service JWT', runs: 1, seconds, warm: false, auth: { authorization: await viewerToken(plc), plcUrl: plc.url } })
+  } finally {
+    await plc.close()
+  }
   const how = tool.name === 'wrk' ? 'wrk -t1 -c50' : 'autocannon -c50 (Node, shares the 2 cores)'
   const errors = (rs: LoadResult[]) => rs.reduce((e, r) => e + r.errors, 0)
   const cpu = (rs: LoadResult[]) => median(rs.map((r) => r.cpuUsPerReq!))
@@ -178,5 +214,6 @@ export async function benchHttp(ds: Dataset, opts: { seconds?: number; runs?: nu
     ...rows('http', ' (host defaults)', cached, `page cache on (${HOST_DEFAULTS.feedCacheSize} pages)`, true),
     ...rows('http_writes', `, a write every ${WRITE_EVERY_MS} ms`, written, `${n} posts written into the community during the run, each emptying the cache`, false),
     ...rows('http_uncached', ' (cache off)', uncached, 'ATRARIUM_FEED_CACHE_SIZE=0: every request queries SQLite', false),
+    ...rows('http_jwt', ' with a viewer\'s service JWT', authed, 'host defaults; every request carries a secp256k1 service JWT, verified each time on the thread pool (node:crypto, ~1 ms of CPU)', false),
   ]
 }

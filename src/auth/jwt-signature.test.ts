@@ -2,7 +2,8 @@ import { ECDH } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createKey, type KeyKind } from '../../test/support/fake-plc.js'
 import { interopJson } from '../../test/helpers/interop.js'
-import { verifyJwtSignature } from './jwt-signature.js'
+import { pooledJwtSignature } from '../node/pooled-signature.js'
+import { verifyJwtSignature as atcuteCheck, type JwtSignatureCheck } from './jwt-signature.js'
 
 interface SignatureFixture {
   comment: string
@@ -19,6 +20,11 @@ interface SignatureFixture {
 const fixtures = interopJson<SignatureFixture[]>('crypto/signature-fixtures.json')
 const bytes = (b64: string) => Uint8Array.from(Buffer.from(b64, 'base64'))
 
+// Every host's check must agree: @atcute/crypto's (every host) and the Node host's thread-pool one.
+describe.each<[string, JwtSignatureCheck]>([
+  ['@atcute/crypto', atcuteCheck],
+  ['node:crypto on the thread pool', pooledJwtSignature],
+])('%s', (_name, verifyJwtSignature) => {
 describe('verifyJwtSignature against the interop signature fixtures', () => {
   it('covers both curves and both kinds of invalid signature', () => {
     expect(new Set(fixtures.map((f) => f.algorithm))).toEqual(new Set(['ES256', 'ES256K']))
@@ -74,4 +80,5 @@ describe('verifyJwtSignature key encodings', () => {
       : base58btc(raw)
     expect(await verifyJwtSignature({ type, publicKeyMultibase }, alg, message, signature)).toBe(true)
   })
+})
 })

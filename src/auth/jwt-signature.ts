@@ -19,6 +19,9 @@ function importKey(key: FoundPublicKey): Promise<PublicKey> {
   return found
 }
 
+/** Checks a JWT signature against a DID document key; hosts may bring a faster one. */
+export type JwtSignatureCheck = (material: VerificationMaterial, alg: string, message: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>) => Promise<boolean>
+
 /**
  * Checks a JWT signature against a DID document key. Strict on purpose: only the 64-byte compact
  * low-S form that atproto's cryptography spec requires (no high-S, no DER). The reference
@@ -26,7 +29,7 @@ function importKey(key: FoundPublicKey): Promise<PublicKey> {
  * since the same key signs repo commits where low-S is mandatory.
  * False, never a throw, for an unusable key, a wrong `alg` or a bad signature.
  */
-export async function verifyJwtSignature(material: VerificationMaterial, alg: string, message: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>): Promise<boolean> {
+export const verifyJwtSignature: JwtSignatureCheck = async (material, alg, message, signature) => {
   try {
     const key = compressed(getPublicKeyFromDidController(material))
     if (key.jwtAlg !== alg) return false
@@ -41,7 +44,7 @@ export async function verifyJwtSignature(material: VerificationMaterial, alg: st
  * PLC of @atproto/dev-env still serves them; @atcute/crypto's Node secp256k1 import only takes the
  * 33-byte compressed form. Compressing needs no curve math: the prefix is Y's parity.
  */
-function compressed(key: FoundPublicKey): FoundPublicKey {
+export function compressed(key: FoundPublicKey): FoundPublicKey {
   const bytes = key.publicKeyBytes
   if (bytes.length !== 65 || bytes[0] !== 0x04) return key
   const out = new Uint8Array(33)

@@ -3,7 +3,7 @@ import { AtprotoWebDidDocumentResolver, CompositeDidDocumentResolver, DocumentNo
 import { err, ok, type Result } from '../core/result.js'
 import { authFailure, type AuthFailure } from './auth-failure.js'
 import { DidDocumentCache, type CachedDidDocument } from './did-document-cache.js'
-import { verifyJwtSignature } from './jwt-signature.js'
+import { verifyJwtSignature, type JwtSignatureCheck } from './jwt-signature.js'
 import { parseServiceJwt, type ServiceJwt } from './service-jwt.js'
 
 export interface ServiceAuthVerifierOptions {
@@ -20,6 +20,8 @@ export interface ServiceAuthVerifierOptions {
   /** A failed signature re-resolves a cached document at most this often per DID. */
   minRefreshMs?: number
   now?: () => number
+  /** The signature check; by default @atcute/crypto's, which every host can run. */
+  verifySignature?: JwtSignatureCheck
 }
 
 /** Who signed the request. `did` is `iss` without a `#serviceId` fragment. */
@@ -40,6 +42,7 @@ export class ServiceAuthVerifier {
   readonly #skewSec: number
   readonly #minRefreshMs: number
   readonly #now: () => number
+  readonly #verifySignature: JwtSignatureCheck
 
   constructor(opts: ServiceAuthVerifierOptions) {
     const fetchFn = opts.fetch ?? globalThis.fetch
@@ -47,6 +50,7 @@ export class ServiceAuthVerifier {
       methods: { plc: new PlcDidDocumentResolver({ apiUrl: opts.plcUrl, fetch: fetchFn }), web: new AtprotoWebDidDocumentResolver({ fetch: fetchFn }) },
     })
     this.#now = opts.now ?? Date.now
+    this.#verifySignature = opts.verifySignature ?? verifyJwtSignature
     this.#serviceDid = opts.serviceDid
     this.#skewSec = opts.clockSkewSec ?? 5
     this.#minRefreshMs = opts.minRefreshMs ?? 10_000
@@ -72,12 +76,12 @@ export class ServiceAuthVerifier {
     const keyId = serviceId === 'atproto_labeler' ? '#atproto_label' : '#atproto'
     const first = await this.#resolve(did, (d) => this.#cache.get(d))
     if (!first.ok) return first
-    let check = await checkKey(first.value, keyId, jwt)
+    let check = await checkKey(first.value, keyId, jwt, this.#verifySignature)
     // A cached key may be stale after a rotation: look once more, but not on every forged token.
     if (check !== 'valid' && first.value.fromCache && this.#now() - first.value.fetchedAtMs >= this.#minRefreshMs) {
       const fresh = await this.#resolve(did, (d) => this.#cache.refresh(d))
       if (!fresh.ok) return fresh
-      check = await checkKey(fresh.value, keyId, jwt)
+      check = await checkKey(fresh.value, keyId, jwt, this.#verifySignature)
     }
     if (check === 'no-key') return err(authFailure('AuthenticationRequired', `issuer has no usable ${keyId} key`))
     if (check === 'bad-signature') return err(authFailure('BadJwtSignature', 'jwt signature does not match jwt issuer'))
@@ -94,8 +98,8 @@ export class ServiceAuthVerifier {
   }
 }
 
-async function checkKey(cached: CachedDidDocument, keyId: `#${string}`, jwt: ServiceJwt): Promise<KeyCheck> {
+async function checkKey(cached: CachedDidDocument, keyId: `#${string}`, jwt: ServiceJwt, verify: JwtSignatureCheck): Promise<KeyCheck> {
   const material = getVerificationMaterial(cached.doc, keyId)
   if (!material) return 'no-key'
-  return (await verifyJwtSignature(material, jwt.alg, jwt.message, jwt.signature)) ? 'valid' : 'bad-signature'
+  return (await verify(material, jwt.alg, jwt.message, jwt.signature)) ? 'valid' : 'bad-signature'
 }

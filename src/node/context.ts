@@ -15,6 +15,7 @@ import { StreamIngest } from '../ingest/stream-ingest.js'
 import { SqlStore } from '../store/sql-store.js'
 import { SqliteDriver } from '../store/sqlite-driver.js'
 import { localReads } from './local-reads.js'
+import { pooledJwtSignature } from './pooled-signature.js'
 import { RetentionJob } from './retention-job.js'
 
 /** Everything the Node host runs, built once from the config. */
@@ -47,7 +48,7 @@ export function createContext(config: Config, log: Logger): AppContext {
     reads: localReads(store, minSortUs),
     hostname: config.hostname,
     log,
-    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl }),
+    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature }),
     health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats }),
   })
   return { config, log, driver, store, indexer, ingest, retention, app }

@@ -6,7 +6,9 @@ import { TestNetworkNoAppView } from '@atproto/dev-env'
 import type { AtpAgent } from '@atproto/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/api/app.js'
+import type { JwtSignatureCheck } from '../../src/auth/jwt-signature.js'
 import { ServiceAuthVerifier } from '../../src/auth/service-auth-verifier.js'
+import { pooledJwtSignature } from '../../src/node/pooled-signature.js'
 import { FeedService } from '../../src/core/feed-service.js'
 import { silentLogger } from '../../src/core/logger.js'
 import { NSID } from '../../src/core/nsid.js'
@@ -22,7 +24,9 @@ const skeleton = `/xrpc/${NSID.getFeedSkeleton}?feed=${encodeURIComponent(`at://
 let net: TestNetworkNoAppView
 let agent: AtpAgent
 let driver: SqliteDriver
-let app: ReturnType<typeof createApp>
+let feeds: FeedService
+// The signature check each host runs: @atcute/crypto's on Workers, the thread-pool one on Node.
+const CHECKS: [string, JwtSignatureCheck | undefined][] = [['the Workers host\'s check', undefined], ['the Node host\'s check', pooledJwtSignature]]
 
 beforeAll(async () => {
   net = await TestNetworkNoAppView.create({})
@@ -31,10 +35,12 @@ beforeAll(async () => {
   driver = new SqliteDriver(':memory:')
   const store = new SqlStore(driver)
   store.putConfig({ uri: A.uri, id: A.id, owner: A.owner, config: { name: 'A', hashtag: A.hashtag, stage: 'theme', feedMix: DEFAULT_FEED_MIX, moderators: [], createdAt: '2026-01-01T00:00:00Z' } })
-  const feeds = new FeedService({ store, serviceDid: SERVICE, minSortUs: () => 0 })
+  feeds = new FeedService({ store, serviceDid: SERVICE, minSortUs: () => 0 })
   expect(new URL(net.plc.url).hostname).toMatch(/^(localhost|127\.0\.0\.1)$/)
-  app = createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger, auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url }) })
 })
+
+const appWith = (verifySignature: JwtSignatureCheck | undefined) =>
+  createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger, auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url, ...(verifySignature ? { verifySignature } : {}) }) })
 
 afterAll(async () => {
   driver?.close()
@@ -42,6 +48,7 @@ afterAll(async () => {
 })
 
 const serviceToken = async (aud = SERVICE) => (await agent.com.atproto.server.getServiceAuth({ aud, lxm: NSID.getFeedSkeleton })).data.token
+let app: ReturnType<typeof createApp>
 const getSkeleton = async (token: string) => {
   const res = await app.request(skeleton, { headers: { authorization: `Bearer ${token}` } })
   return { status: res.status, body: (await res.json()) as { error?: string } }
@@ -56,7 +63,11 @@ function tamper(token: string, part: 1 | 2): string {
   return parts.join('.')
 }
 
-describe('getFeedSkeleton with a real PDS service token (@atproto/dev-env)', () => {
+describe.each(CHECKS)('getFeedSkeleton with a real PDS service token (@atproto/dev-env), %s', (_name, check) => {
+  beforeAll(() => {
+    app = appWith(check)
+  })
+
   it('accepts the token the PDS minted for this service', async () => {
     const r = await getSkeleton(await serviceToken())
     expect(r).toEqual({ status: 200, body: { feed: [] } })
