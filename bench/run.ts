@@ -51,7 +51,7 @@ async function main() {
     log(`${name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`)
   }
   await step('stage1', () => benchStage1())
-  await step('ingest', () => benchIngest({ mixFrames: 500_000, postFrames: 30_000, runs: 3 }))
+  await step('ingest', () => benchIngest({ mixFrames: 500_000, postFrames: 30_000, runs: 3, postRuns: 5 }))
   await step('freshness', () => benchFreshness())
   let ds: Dataset | undefined
   const needsData = ['skeleton', 'http', 'footprint', 'retention'].some(want)

@@ -17,6 +17,7 @@ import { SqliteDriver } from '../store/sqlite-driver.js'
 import { localReads } from './local-reads.js'
 import { pooledJwtSignature } from './pooled-signature.js'
 import { RetentionJob } from './retention-job.js'
+import { WalCheckpointer } from './wal-checkpointer.js'
 
 /** Everything the Node host runs, built once from the config. */
 export interface AppContext {
@@ -27,6 +28,8 @@ export interface AppContext {
   indexer: Indexer
   ingest: StreamIngest<string> | StreamIngest<Buffer>
   retention: RetentionJob
+  /** Checkpoints the WAL off the event loop; started with the host. */
+  checkpointer: WalCheckpointer
   app: Hono<AppEnv>
 }
 
@@ -51,5 +54,6 @@ export function createContext(config: Config, log: Logger): AppContext {
     auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature }),
     health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats }),
   })
-  return { config, log, driver, store, indexer, ingest, retention, app }
+  const checkpointer = new WalCheckpointer({ driver, log })
+  return { config, log, driver, store, indexer, ingest, retention, checkpointer, app }
 }

@@ -20,6 +20,7 @@ server.on('error', (e) => {
   log.fatal({ err: e }, 'server failed')
   process.exit(1)
 })
+ctx.checkpointer.start()
 ctx.ingest.start()
 ctx.retention.start()
 
@@ -31,6 +32,7 @@ async function shutdown(signal: string): Promise<void> {
   await ctx.retention.close()
   await new Promise<void>((resolve) => server.close(() => resolve()))
   const cursor = ctx.ingest.cursor ?? null
+  await ctx.checkpointer.close()
   ctx.driver.close()
   log.info({ cursor }, 'stopped')
 }
