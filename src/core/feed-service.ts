@@ -73,12 +73,16 @@ export class FeedService {
   getFeedSkeleton(params: SkeletonParams): Result<Skeleton, FeedError> {
     const minSortUs = this.deps.minSortUs()
     const { cache } = this.deps
-    const version = cache && this.deps.store.indexVersion?.()
-    const key = version === undefined ? undefined : cacheKey(params)
-    if (key !== undefined) {
-      const hit = cache!.get(key, version!, minSortUs)
-      if (hit) return ok(hit)
-    }
+    const version = cache ? this.deps.store.indexVersion?.() : undefined
+    if (!cache || version === undefined) return this.page(params, minSortUs)
+    const key = cacheKey(params)
+    const hit = cache.get(key, version, minSortUs)
+    if (hit) return ok(hit)
+    const computed = this.page(params, minSortUs)
+    return computed.ok ? ok(cache.set(key, version, minSortUs, computed.value)) : computed
+  }
+
+  private page(params: SkeletonParams, minSortUs: number): Result<Skeleton, FeedError> {
     const parsed = parseFeedUri(params.feed)
     if (!parsed.ok) return err({ error: 'InvalidRequest', message: parsed.error })
     const id = parsed.value.rkey
@@ -86,8 +90,7 @@ export class FeedService {
     if (!community) return err({ error: 'UnknownFeed', message: `unknown feed ${params.feed}` })
     const state = stateOf(params.cursor)
     if (!state.ok) return state
-    const page = skeletonPage(community, this.sources(community, minSortUs), state.value, params.limit)
-    return ok(key === undefined ? page : cache!.set(key, version!, minSortUs, page))
+    return ok(skeletonPage(community, this.sources(community, minSortUs), state.value, params.limit))
   }
 
   /** The own, parent and global sources of a community, over the index (SPEC §7). */
