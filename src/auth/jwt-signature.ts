@@ -1,23 +1,12 @@
 import { getPublicKeyFromDidController, P256PublicKey, Secp256k1PublicKey, type FoundPublicKey, type PublicKey } from '@atcute/crypto'
 import type { VerificationMaterial } from '@atcute/identity'
+import { KeyMemo } from './key-memo.js'
 
-// Importing a key costs as much as half a verification (secp256k1 through node:crypto: ~0.5 ms
-// to import, ~1 ms to verify), and the same few keys sign request after request.
-const IMPORTED_MAX = 10_000
-const imported = new Map<string, Promise<PublicKey>>()
+const imported = new KeyMemo<Promise<PublicKey>>()
 
-function importKey(key: FoundPublicKey): Promise<PublicKey> {
-  const id = `${key.type} ${String.fromCharCode(...key.publicKeyBytes)}`
-  let found = imported.get(id)
-  if (!found) {
-    found = key.type === 'p256' ? P256PublicKey.importRaw(key.publicKeyBytes) : Secp256k1PublicKey.importRaw(key.publicKeyBytes)
-    // A key that fails to import is not kept, so a transient failure is not remembered.
-    found.catch(() => imported.delete(id))
-    if (imported.size >= IMPORTED_MAX) imported.delete(imported.keys().next().value!)
-    imported.set(id, found)
-  }
-  return found
-}
+const importKey = (key: FoundPublicKey): Promise<PublicKey> =>
+  imported.get(key.type, key.publicKeyBytes, () =>
+    key.type === 'p256' ? P256PublicKey.importRaw(key.publicKeyBytes) : Secp256k1PublicKey.importRaw(key.publicKeyBytes))
 
 /** Checks a JWT signature against a DID document key; hosts may bring a faster one. */
 export type JwtSignatureCheck = (material: VerificationMaterial, alg: string, message: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>) => Promise<boolean>

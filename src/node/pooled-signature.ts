@@ -1,14 +1,14 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto'
 import { getPublicKeyFromDidController } from '@atcute/crypto'
 import { compressed, verifyJwtSignature, type JwtSignatureCheck } from '../auth/jwt-signature.js'
+import { KeyMemo } from '../auth/key-memo.js'
 
 // SubjectPublicKeyInfo of a compressed secp256k1 point, up to the point's 33 bytes: ecPublicKey
 // (1.2.840.10045.2.1) on secp256k1 (1.3.132.0.10).
 const SPKI_PREFIX = Buffer.from('3036301006072a8648ce3d020106052b8104000a032200', 'hex')
 // Half the group order: atproto accepts only low-S signatures (the cryptography spec).
 const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
-const KEYS_MAX = 10_000
-const keys = new Map<string, KeyObject>()
+const keys = new KeyMemo<KeyObject>()
 
 function isLowS(signature: Uint8Array): boolean {
   let s = 0n
@@ -16,16 +16,8 @@ function isLowS(signature: Uint8Array): boolean {
   return s <= HALF_ORDER
 }
 
-function keyObject(publicKeyBytes: Uint8Array): KeyObject {
-  const id = String.fromCharCode(...publicKeyBytes)
-  let key = keys.get(id)
-  if (!key) {
-    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKeyBytes]), format: 'der', type: 'spki' })
-    if (keys.size >= KEYS_MAX) keys.delete(keys.keys().next().value!)
-    keys.set(id, key)
-  }
-  return key
-}
+const keyObject = (publicKeyBytes: Uint8Array): KeyObject =>
+  keys.get('secp256k1', publicKeyBytes, () => createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKeyBytes]), format: 'der', type: 'spki' }))
 
 /**
  * The Node host's JWT signature check. A secp256k1 verification (nearly every account's key) costs
