@@ -40,20 +40,14 @@ export class SkeletonCache {
   }
 
   get(key: string, version: number, minSortUs: number): Skeleton | undefined {
-    if (version !== this.#version) {
-      this.#entries.clear()
-      this.#version = version
-      return undefined
-    }
+    this.#at(version)
     const entry = this.#entries.get(key)
     if (!entry) return undefined
     if (Math.abs(minSortUs - entry.minSortUs) > this.#maxDriftUs) {
       this.#entries.delete(key)
       return undefined
     }
-    // Re-inserted, so that the Map's order is least recently used first.
-    this.#entries.delete(key)
-    this.#entries.set(key, entry)
+    this.#put(key, entry)
     return entry.skeleton
   }
 
@@ -61,14 +55,23 @@ export class SkeletonCache {
   set(key: string, version: number, minSortUs: number, skeleton: Skeleton): Skeleton {
     const frozen = freezeSkeleton(skeleton)
     if (this.#maxEntries <= 0) return frozen
-    if (version !== this.#version) {
-      this.#entries.clear()
-      this.#version = version
-    }
-    this.#entries.delete(key)
-    this.#entries.set(key, { skeleton: frozen, minSortUs })
+    this.#at(version)
+    this.#put(key, { skeleton: frozen, minSortUs })
     if (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!)
     return frozen
+  }
+
+  /** Pages of an older index version are never exact again: all go when the version moves. */
+  #at(version: number): void {
+    if (version === this.#version) return
+    this.#entries.clear()
+    this.#version = version
+  }
+
+  /** (Re)inserted last, so that the Map's order is least recently used first. */
+  #put(key: string, entry: Entry): void {
+    this.#entries.delete(key)
+    this.#entries.set(key, entry)
   }
 }
 
