@@ -64,7 +64,7 @@ export async function benchFreshness(opts: { probes?: number; fillerPerProbe?: n
         for (;;) {
           const page = feeds.getFeedSkeleton({ feed, limit: 3 })
           if (page.ok && page.value.feed.some((e) => e.post === uri)) break
-          if (performance.now() - t0 > 5_000) throw new Error(`probe never became visible: ${JSON.stringify({ page, stats: ingest.stats, ix: indexer.stats, n: driver.all('SELECT count(*) n FROM posts'), c: store.getCommunity(c.id)?.id })}`)
+          if (performance.now() - t0 > 5_000) throw new Error(`probe never became visible: ${JSON.stringify({ page, stats: ingest.stats, ix: indexer.stats, n: driver.all('SELECT count(*) n FROM posts'), c: store.communitiesWithId(c.id)[0]?.id })}`)
           await sleep(0.5)
         }
         lat.push(performance.now() - t0)

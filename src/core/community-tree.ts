@@ -15,7 +15,7 @@ export interface CommunityTree {
   entry(uri: string): CommunityEntry | undefined
   /** Entries naming `uri` as parent, in id order. */
   children(uri: string): CommunityEntry[]
-  page(q: PageQuery<string> & { owner?: string }): CommunityEntry[]
+  page(q: PageQuery<{ id: string; uri: string }> & { owner?: string }): CommunityEntry[]
 }
 
 export const entryOf = (c: StoredConfig): CommunityEntry => ({
@@ -46,14 +46,14 @@ export function hierarchyOf(tree: CommunityTree, uri: string): CommunityHierarch
 
 export function listCommunities(tree: CommunityTree, params: ListCommunitiesParams): ReadResult<Paged<'communities', CommunitySummary>> {
   if (params.owner !== undefined && !isValidDid(params.owner)) return err({ error: 'InvalidRequest', message: 'owner must be a DID' })
-  let after: string | undefined
+  let after: { id: string; uri: string } | undefined
   if (params.cursor !== undefined) {
     const decoded = decodePageCursor('communities', params.cursor)
     if (!decoded.ok) return err({ error: 'InvalidRequest', message: decoded.error })
-    after = decoded.value[0]
+    after = { id: decoded.value[0], uri: decoded.value[1] }
   }
   const rows = tree.page({ limit: params.limit + 1, ...(after !== undefined ? { after } : {}), ...(params.owner !== undefined ? { owner: params.owner } : {}) })
   const page = rows.slice(0, params.limit)
   const last = page[page.length - 1]
-  return ok({ communities: page.map(summaryOf), ...(rows.length > params.limit && last ? { cursor: encodePageCursor('communities', [last.id]) } : {}) })
+  return ok({ communities: page.map(summaryOf), ...(rows.length > params.limit && last ? { cursor: encodePageCursor('communities', [last.id, last.uri]) } : {}) })
 }

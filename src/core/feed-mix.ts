@@ -17,6 +17,9 @@ export interface FeedSource {
   holds(uri: string): boolean
 }
 
+/** How many entries one source may give a page per entry asked for (SPEC §7, bounded work). */
+export const MAX_ROWS_PER_ENTRY = 10
+
 /** Where the mix stands: position k, and per source how many it gave and how far it read. */
 export interface MixState {
   k: number
@@ -55,9 +58,13 @@ export function mixPage(
     if (shares[s] > 0 && source !== undefined) lanes.push(new Lane(s, shares[s], source, chunk))
   }
 
+  // Bounded work (SPEC §7): a lane gives at most this many entries to one page, repeats included,
+  // whatever the cursor says. A page that cannot be filled within it is returned short, and its
+  // cursor goes on from where it stopped.
+  const budget = MAX_ROWS_PER_ENTRY * limit
+  let stopped = false
   const entries: FeedEntry[] = []
-  // Every step consumes one entry from some source, so the loop ends; the bound is a backstop.
-  for (let guard = 0; entries.length < limit && guard < 1_000_000; guard++) {
+  while (entries.length < limit) {
     const k = state.k + 1
     let best: Lane | undefined
     let bestOwed = 0
@@ -71,6 +78,10 @@ export function mixPage(
       }
     }
     if (best === undefined) break
+    if (best.given >= budget) {
+      stopped = true
+      break
+    }
     const entry = best.take()
     state.pos[best.name] = entry
     if (passedElsewhere(sources, state.pos, best.name, entry)) continue
@@ -78,7 +89,7 @@ export function mixPage(
     state.taken[best.name]++
     state.k = k
   }
-  return { entries, state, more: lanes.some((lane) => lane.head(state.pos[lane.name]) !== undefined) }
+  return { entries, state, more: stopped || lanes.some((lane) => lane.head(state.pos[lane.name]) !== undefined) }
 }
 
 /**
@@ -90,6 +101,8 @@ class Lane {
   #buf: FeedEntry[] = []
   #at = 0
   #exhausted = false
+  /** Entries taken from this lane in this page, repeats included. */
+  given = 0
 
   constructor(
     readonly name: SourceName,
@@ -111,6 +124,7 @@ class Lane {
 
   /** Consumes the entry `head` returned. */
   take(): FeedEntry {
+    this.given++
     return this.#buf[this.#at++]!
   }
 }

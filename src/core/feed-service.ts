@@ -1,6 +1,7 @@
 import { isValidDid } from '@atproto/syntax'
 import { isCommunityId } from './community-id.js'
 import { resolveParent } from './community-parent.js'
+import { selectFeedCommunity } from './community-select.js'
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor.js'
 import { initialMixState, mixPage, type FeedEntry, type FeedSource, type MixState, type SourceName } from './feed-mix.js'
 import type { Logger } from './logger.js'
@@ -28,7 +29,10 @@ export interface SkeletonParams {
 const FEED_URI_PREFIX = 'at://'
 const FEED_PATH = `/${NSID.feedGenerator}/`
 
-/** Parses `at://<publisherDid>/app.bsky.feed.generator/<rkey>`; any publisher is accepted (SPEC §1). */
+/** describeFeedGenerator lists at most this many feeds: its answer has no cursor, and ids are free to mint. */
+export const MAX_DESCRIBED_FEEDS = 1000
+
+/** Parses `at://<publisherDid>/app.bsky.feed.generator/<rkey>`; the publisher picks among colliding ids (SPEC §1). */
 export function parseFeedUri(feed: string): Result<{ publisher: string; rkey: string }> {
   if (!feed.startsWith(FEED_URI_PREFIX)) return err('feed must be an at:// URI')
   const rest = feed.slice(FEED_URI_PREFIX.length)
@@ -53,7 +57,8 @@ export function skeletonPage(community: StoredConfig, sources: Partial<Record<So
   const page = mixPage(community.config.feedMix, sources, state, limit)
   return {
     feed: page.entries.map((e) => ({ post: e.uri })),
-    ...(page.more && page.entries.length > 0 ? { cursor: encodeFeedCursor(page.state) } : {}),
+    // A short or even empty page still gets a cursor when the work bound cut it (SPEC §7).
+    ...(page.more ? { cursor: encodeFeedCursor(page.state) } : {}),
   }
 }
 
@@ -85,12 +90,18 @@ export class FeedService {
   private page(params: SkeletonParams, minSortUs: number): Result<Skeleton, FeedError> {
     const parsed = parseFeedUri(params.feed)
     if (!parsed.ok) return err({ error: 'InvalidRequest', message: parsed.error })
-    const id = parsed.value.rkey
-    const community = isCommunityId(id) ? this.deps.store.getCommunity(id) : undefined
-    if (!community) return err({ error: 'UnknownFeed', message: `unknown feed ${params.feed}` })
+    const community = this.feedCommunity(params.feed, parsed.value)
+    if (!community.ok) return community
     const state = stateOf(params.cursor)
     if (!state.ok) return state
-    return ok(skeletonPage(community, this.sources(community, minSortUs), state.value, params.limit))
+    return ok(skeletonPage(community.value, this.sources(community.value, minSortUs), state.value, params.limit))
+  }
+
+  private feedCommunity(feed: string, { publisher, rkey }: { publisher: string; rkey: string }): Result<StoredConfig, FeedError> {
+    const selected = selectFeedCommunity(isCommunityId(rkey) ? this.deps.store.communitiesWithId(rkey) : [], publisher)
+    if (selected.ok) return selected
+    if (selected.error.reason === 'ambiguous') this.deps.log?.warn({ feed, candidates: selected.error.candidates }, 'ambiguous feed: several communities share its id')
+    return err({ error: 'UnknownFeed', message: `unknown feed ${feed}` })
   }
 
   /** The own, parent and global sources of a community, over the index (SPEC §7). */
@@ -100,22 +111,32 @@ export class FeedService {
     if (resolved.parent === undefined && resolved.reason) {
       this.deps.log?.warn({ community: community.uri, parent: community.config.parentCommunity, reason: resolved.reason }, 'parent community ignored')
     }
-    const parentId = resolved.parent?.id
+    const parent = resolved.parent?.uri
     const visible = new VisibleIn(store)
-    const exclude = parentId ? [community.id, parentId] : [community.id]
+    const exclude = parent ? [community.uri, parent] : [community.uri]
     return {
-      own: new CommunitySource(store, visible, community.id, minSortUs),
-      ...(parentId ? { parent: new CommunitySource(store, visible, parentId, minSortUs) } : {}),
+      own: new CommunitySource(store, visible, community.uri, minSortUs),
+      ...(parent ? { parent: new CommunitySource(store, visible, parent, minSortUs) } : {}),
       global: new GlobalSource(store, visible, exclude, minSortUs),
     }
   }
 
+  #described: { version: number; value: { did: string; feeds: { uri: string }[] } } | undefined
+
   describeFeedGenerator(): { did: string; feeds: { uri: string }[] } {
-    return {
-      did: this.deps.serviceDid,
-      feeds: this.deps.store.listCommunities().map((c) => ({ uri: `at://${c.owner}/${NSID.feedGenerator}/${c.id}` })),
-    }
+    // Kept while the index does not change: anyone may call it, and it reads up to a thousand rows.
+    const version = this.deps.store.indexVersion?.()
+    if (version !== undefined && this.#described?.version === version) return this.#described.value
+    const value = describeFeeds(this.deps.serviceDid, this.deps.store.communitiesPage({ limit: MAX_DESCRIBED_FEEDS }))
+    if (version !== undefined) this.#described = { version, value }
+    return value
   }
+}
+
+/** Each community's own feed URI (its owner publishes it, so a collision cannot make it ambiguous), once. */
+export function describeFeeds(did: string, communities: readonly { owner: string; id: string }[]): { did: string; feeds: { uri: string }[] } {
+  const uris = new Set(communities.map((c) => `at://${c.owner}/${NSID.feedGenerator}/${c.id}`))
+  return { did, feeds: [...uris].map((uri) => ({ uri })) }
 }
 
 // Lengths first, so that no two requests share a key whatever their strings hold.

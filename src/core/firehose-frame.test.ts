@@ -61,17 +61,20 @@ describe('decodeFirehoseFrame on a real relay window', () => {
     }
   })
 
-  it('gives seqs in capture order and reports identity and account frames without records', () => {
+  it('gives seqs in capture order, an account event for #account and nothing for #identity', () => {
     const seqs: number[] = []
     const others: string[] = []
+    const accounts: unknown[] = []
     for (const frame of frames) {
       const m = decodeFirehoseFrame(frame, WANTED)
       if (m.ok && m.value.type === 'commit') seqs.push(m.value.seq)
       if (m.ok && m.value.type === 'other') others.push(m.value.t)
+      if (m.ok && m.value.type === 'account') accounts.push(m.value.event)
     }
     expect(seqs.length).toBe(148)
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
-    expect(others).toEqual(['#identity', '#account'])
+    expect(others).toEqual(['#identity'])
+    expect(accounts).toEqual([expect.objectContaining({ op: 'account', active: expect.any(Boolean) })])
   })
 
   const time = '2026-07-04T12:00:00.123456Z'

@@ -2,7 +2,8 @@ import { fromUint8Array } from '@atcute/car'
 import { BytesWrapper, CidLinkWrapper, decode, decodeFirst } from '@atcute/cbor'
 import { toString as cidToString } from '@atcute/cid'
 import { isValidDid, isValidNsid, isValidRecordKey } from '@atproto/syntax'
-import type { RepoEvent } from './events.js'
+import { accountEventOf } from './account-event.js'
+import type { AccountEvent, RepoEvent } from './events.js'
 import { toAtprotoJson } from './record-json.js'
 import { err, ok, type Result } from './result.js'
 import { datetimeToUs } from './time.js'
@@ -12,7 +13,8 @@ export type FirehoseMessage =
   | { type: 'commit'; seq: number; did: string; rev: string; events: RepoEvent[]; problems: string[] }
   | { type: 'info'; name: string; message?: string }
   | { type: 'error'; error: string; message?: string }
-  /** `#identity`, `#account`, `#sync` and types this service does not know: no records. */
+  | { type: 'account'; event: AccountEvent }
+  /** `#identity`, `#sync` and types this service does not know: nothing to index. */
   | { type: 'other'; t: string; seq?: number }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -33,6 +35,7 @@ export function decodeFirehoseFrame(frame: Uint8Array, collections: ReadonlySet<
   if (header.op === -1) return ok({ type: 'error', error: optString(body.error) ?? 'unknown', message: optString(body.message) })
   if (header.op !== 1 || typeof header.t !== 'string') return err('frame header has no valid op and t')
   if (header.t === '#info') return ok({ type: 'info', name: optString(body.name) ?? 'unknown', message: optString(body.message) })
+  if (header.t === '#account') return decodeAccount(body)
   if (header.t !== '#commit') return ok({ type: 'other', t: header.t, ...(Number.isSafeInteger(body.seq) ? { seq: body.seq as number } : {}) })
   return decodeCommit(body, collections)
 }
@@ -85,6 +88,16 @@ function decodeCommit(body: Record<string, unknown>, collections: ReadonlySet<st
     }
   }
   return ok({ type: 'commit', seq, did, rev, events, problems })
+}
+
+function decodeAccount(body: Record<string, unknown>): Result<FirehoseMessage> {
+  const { seq, did, time } = body
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return err('account has no valid seq')
+  if (typeof did !== 'string' || !isValidDid(did)) return err('account has no valid did')
+  const timeUs = datetimeToUs(time)
+  if (timeUs === undefined) return err('account has no valid time')
+  const event = accountEventOf(body, did, timeUs, seq)
+  return event.ok ? ok({ type: 'account', event: event.value }) : event
 }
 
 function readBlocks(car: Uint8Array): Map<string, Uint8Array> {

@@ -1,11 +1,11 @@
 import { communityIdOf } from './community-id.js'
-import { recordUri, type RepoEvent, type RepoWrite } from './events.js'
+import { DELETED_STATUS, recordUri, type AccountEvent, type RecordEvent, type RepoEvent, type RepoWrite } from './events.js'
 import type { Logger } from './logger.js'
-import { canModerate, targetState } from './moderation.js'
+import { authorities, canModerate, targetState } from './moderation.js'
 import { NSID } from './nsid.js'
 import { postCommunityIds, sortTimeOf, validatePost } from './post.js'
 import { validateAction, validateConfig, validateMembership } from './record-validation.js'
-import { datetimeToUs } from './time.js'
+import { clampUs, datetimeToUs } from './time.js'
 import type { Store, StoredConfig } from './store.js'
 
 export interface IndexerOptions {
@@ -75,11 +75,12 @@ export class Indexer {
       this.store.transaction(() => this.apply(e))
     } catch (error) {
       this.stats.failed++
-      this.log.error({ err: error, uri: recordUri(e), op: e.op }, 'event failed and was skipped')
+      this.log.error({ err: error, ...(e.op === 'account' ? { did: e.did } : { uri: recordUri(e) }), op: e.op }, 'event failed and was skipped')
     }
   }
 
   apply(e: RepoEvent): void {
+    if (e.op === 'account') return this.account(e)
     switch (e.collection) {
       case NSID.post:
         return e.op === 'delete' ? this.deletePost(e.did, e.rkey) : this.writePost(e)
@@ -96,7 +97,7 @@ export class Indexer {
     return this.nowUs() - this.retentionUs
   }
 
-  private invalid(e: RepoEvent, reason: string): void {
+  private invalid(e: RecordEvent, reason: string): void {
     this.stats.invalid[e.collection] = (this.stats.invalid[e.collection] ?? 0) + 1
     this.log.warn({ uri: recordUri(e), reason }, 'record rejected')
   }
@@ -106,22 +107,19 @@ export class Indexer {
     const parsed = validateConfig(uri, e.record)
     // An invalid update leaves the last valid version in force (SPEC §3).
     if (!parsed.ok) return this.invalid(e, parsed.error)
-    const id = communityIdOf(uri)
-    const holder = this.store.getCommunity(id)
-    if (holder && holder.uri !== uri) {
-      return this.invalid(e, `community id ${id} is already owned by ${holder.uri}`)
-    }
-    const next: StoredConfig = { uri, id, owner: e.did, config: parsed.value }
+    // Every valid config is a community, whatever other config shares its id (SPEC §1).
+    const previous = this.store.getConfig(uri)
+    const next: StoredConfig = { uri, id: communityIdOf(uri), owner: e.did, config: parsed.value }
     this.store.putConfig(next)
     this.stats.applied++
-    if (holder) this.reapplyModeration(next)
+    this.rejudge(next, previous)
   }
 
   private deleteConfig(uri: string): void {
     const community = this.store.getConfig(uri)
     if (!community) return
     this.store.deleteConfig(uri)
-    this.store.dropCommunityPosts(community.id)
+    this.store.dropCommunityPosts(uri)
     this.log.info({ uri, id: community.id }, 'community removed')
   }
 
@@ -129,7 +127,7 @@ export class Indexer {
     const parsed = validateMembership(e.record)
     if (!parsed.ok) return this.invalid(e, parsed.error)
     // `role` is stored as written but grants nothing: roles come from the config (SPEC §3).
-    this.store.putMembership({ ...parsed.value, uri: recordUri(e), did: e.did })
+    this.store.putMembership({ ...parsed.value, uri: recordUri(e), did: e.did, seenUs: clampUs(e.timeUs) })
     this.stats.applied++
   }
 
@@ -138,18 +136,20 @@ export class Indexer {
     if (!parsed.ok) return this.invalid(e, parsed.error)
     const uri = recordUri(e)
     const previous = this.store.getAction(uri)
-    const createdUs = datetimeToUs(parsed.value.createdAt)!
-    this.store.putAction({ ...parsed.value, uri, actor: e.did, createdUs })
+    // The effective time (SPEC §5): `createdAt` is the writer's claim, so it may only make an
+    // action older than when it was first seen, never newer.
+    const seenUs = previous?.seenUs ?? clampUs(e.timeUs)
+    const effectiveUs = clampUs(Math.min(datetimeToUs(parsed.value.createdAt)!, seenUs))
+    this.store.putAction({ ...parsed.value, uri, actor: e.did, effectiveUs, seenUs })
     this.stats.applied++
     const community = this.store.getConfig(parsed.value.community)
-    if (!community) return
-    if (!canModerate(community, e.did)) {
+    if (community && !canModerate(community, e.did)) {
       this.log.warn({ uri, actor: e.did, community: community.uri }, 'moderation action ignored: actor is not owner or moderator')
     }
     if (previous && (previous.target !== parsed.value.target || previous.community !== parsed.value.community)) {
       this.refreshTarget(previous.community, previous.target)
     }
-    this.refreshTarget(community.uri, parsed.value.target)
+    if (community) this.refreshTarget(community.uri, parsed.value.target, community)
   }
 
   private deleteAction(uri: string): void {
@@ -159,17 +159,43 @@ export class Indexer {
     this.refreshTarget(previous.community, previous.target)
   }
 
-  /** Recomputes one target's state from its actions; an indexed lookup, never a post scan. */
+  /** Recomputes one target's state from its actions; indexed lookups, never a post scan. */
   private refreshTarget(communityUri: string, target: string, community = this.store.getConfig(communityUri)): void {
     if (!community) return
-    const state = targetState(community, target, this.store.actionsFor(community.uri, target))
-    if (target.startsWith('did:')) this.store.setAuthorBlocked(community.id, target, state.blocked)
-    else this.store.setPostHidden(community.id, target, state.hidden)
+    const state = targetState(community, target, this.store.actionsFor(community.uri, [target], authorities(community)))
+    if (target.startsWith('did:')) this.store.setAuthorBlocked(community.uri, target, state.blocked)
+    else this.store.setPostHidden(community.uri, target, state.hidden)
   }
 
-  /** A config change can grant or withdraw moderators, so every action is re-judged (SPEC §3). */
-  private reapplyModeration(community: StoredConfig): void {
-    for (const target of this.store.actionTargets(community.uri)) this.refreshTarget(community.uri, target, community)
+  /**
+   * A config change can grant or withdraw moderators (SPEC §3). Only the targets of actors whose
+   * standing changed can change, so only those are re-judged: a new config's owner and moderators
+   * (their actions may have arrived first, SPEC §6), or the moderators an update adds or removes.
+   * Actions of anyone else decide nothing before or after, however many there are.
+   */
+  private rejudge(next: StoredConfig, previous: StoredConfig | undefined): void {
+    const before = new Set(previous ? authorities(previous) : [])
+    const after = new Set(authorities(next))
+    const changed = [...before, ...after].filter((did) => before.has(did) !== after.has(did))
+    for (const target of this.store.actionTargetsBy(next.uri, changed)) this.refreshTarget(next.uri, target, next)
+  }
+
+  /**
+   * Account status (SPEC §4): an account that is not active leaves every skeleton until it is
+   * active again; a deleted one leaves the index, as if each of its records had been deleted.
+   */
+  private account(e: AccountEvent): void {
+    const status = e.active ? undefined : (e.status ?? 'inactive')
+    this.store.setAccountStatus(e.did, status, clampUs(e.timeUs))
+    this.stats.applied++
+    if (status !== DELETED_STATUS) return
+    this.store.deleteAuthorPosts(e.did)
+    for (const uri of this.store.membershipsOf(e.did)) this.store.deleteMembership(uri)
+    for (const uri of this.store.actionsOf(e.did)) this.deleteAction(uri)
+    for (let page = this.store.communitiesPage({ owner: e.did, limit: 100 }); page.length > 0; page = this.store.communitiesPage({ owner: e.did, limit: 100 })) {
+      for (const c of page) this.deleteConfig(c.uri)
+    }
+    this.log.info({ did: e.did }, 'account deleted: its records left the index')
   }
 
   private isMember(community: StoredConfig, did: string): boolean {
@@ -180,25 +206,24 @@ export class Indexer {
     const parsed = validatePost(e.record)
     if (!parsed.ok) return this.invalid(e, parsed.error)
     const uri = recordUri(e)
-    const wanted = postCommunityIds(parsed.value)
+    // An id routes to every community that has it; each gates the post by its own members (SPEC §1).
+    const wanted = postCommunityIds(parsed.value).flatMap((id) => this.store.communitiesWithId(id))
     // A create names a record that had none before it (a replayed create finds its rows already
     // there, and putPost leaves them), so only an update needs to see where the post is indexed.
     const current = e.op === 'update' ? this.store.postCommunities(uri) : []
-    for (const id of current) if (!wanted.includes(id)) this.store.removePost(id, uri)
+    for (const c of current) if (!wanted.some((w) => w.uri === c)) this.store.removePost(c, uri)
     if (wanted.length === 0) return
     // An update keeps the sort time already indexed (SPEC §4).
     const sortUs = (current.length > 0 ? this.store.postSortUs(uri) : undefined) ?? sortTimeOf(parsed.value.createdAt, e.timeUs)
     if (sortUs < this.minSortUs()) return
-    for (const id of wanted) {
-      if (current.includes(id)) continue
-      const community = this.store.getCommunity(id)
-      if (!community) continue
+    for (const community of wanted) {
+      if (current.includes(community.uri)) continue
       if (!this.isMember(community, e.did)) continue
-      const actions = this.store.actionsFor(community.uri, e.did, uri)
+      const actions = this.store.actionsFor(community.uri, [e.did, uri], authorities(community))
       const on = (target: string) => actions.filter((a) => a.target === target)
       if (targetState(community, e.did, on(e.did)).blocked) continue
       const { hidden } = targetState(community, uri, on(uri))
-      this.store.putPost({ community: id, uri, sortUs, hidden })
+      this.store.putPost({ community: community.uri, uri, sortUs, hidden })
       this.stats.applied++
     }
   }

@@ -7,19 +7,26 @@ const wanted = new Set<string>(WANTED_COLLECTIONS)
 const samples = readFileSync(new URL('../../test/fixtures/samples.jsonl', import.meta.url), 'utf8').split('\n').filter(Boolean)
 
 describe('stage-2 Jetstream parse', () => {
-  it('parses every real sample: posts become events, everything else is skipped', () => {
+  it('parses every real sample: posts and account events become events, everything else is skipped', () => {
     let posts = 0
+    let accounts = 0
     for (const raw of samples) {
       const r = parseJetstreamFrame(raw, wanted)
       expect(r.ok, raw.slice(0, 120)).toBe(true)
       const frame = JSON.parse(raw)
       const isPost = frame.kind === 'commit' && frame.commit.collection === 'app.bsky.feed.post'
-      if (r.ok && r.value) {
+      if (r.ok && r.value?.op === 'account') {
+        accounts++
+        expect(r.value).toEqual({
+          op: 'account', did: frame.did, active: frame.account.active, ...(frame.account.active ? {} : { status: frame.account.status }), timeUs: frame.time_us, cursor: frame.time_us,
+        })
+      } else if (r.ok && r.value) {
         posts++
         expect(r.value).toMatchObject({ did: frame.did, timeUs: frame.time_us, collection: 'app.bsky.feed.post', rkey: frame.commit.rkey, op: frame.commit.operation })
       } else expect(isPost).toBe(false)
     }
     expect(posts).toBe(samples.filter((l) => l.includes('"collection":"app.bsky.feed.post"')).length)
+    expect(accounts).toBe(samples.filter((l) => l.includes('"kind":"account"')).length)
   })
 
   const good = { did: 'did:plc:abc', time_us: 1725911162329308, kind: 'commit', commit: { rev: 'x', operation: 'create', collection: 'app.bsky.feed.post', rkey: '3l3qo2vutsw2b', record: { text: 'x' }, cid: 'bafy' } }

@@ -1,4 +1,5 @@
 import { isValidDid, isValidNsid, isValidRecordKey } from '@atproto/syntax'
+import { accountEventOf } from './account-event.js'
 import type { RepoEvent } from './events.js'
 import { err, ok, type Result } from './result.js'
 
@@ -8,7 +9,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /**
  * Stage 2: a strict parse of one Jetstream frame into the event union. `ok(undefined)` is a
- * well-formed frame the index does not use (identity, account, other collections).
+ * well-formed frame the index does not use (identity, other collections).
  */
 export function parseJetstreamFrame(raw: string, collections: ReadonlySet<string>): Result<RepoEvent | undefined> {
   let frame: unknown
@@ -21,6 +22,10 @@ export function parseJetstreamFrame(raw: string, collections: ReadonlySet<string
   const { did, time_us: timeUs, kind, commit } = frame
   if (typeof did !== 'string' || !isValidDid(did)) return err('frame has no valid did')
   if (typeof timeUs !== 'number' || !Number.isSafeInteger(timeUs) || timeUs <= 0) return err('frame has no valid time_us')
+  if (kind === 'account') {
+    if (!isObject(frame.account)) return err('account frame has no account')
+    return accountEventOf(frame.account, did, timeUs, timeUs)
+  }
   if (kind !== 'commit') return typeof kind === 'string' ? ok(undefined) : err('frame has no kind')
   if (!isObject(commit)) return err('commit frame has no commit')
   const { operation, collection, rkey, record, cid } = commit

@@ -4,9 +4,12 @@ import type { StoredAction, StoredConfig } from './store.js'
 export const canModerate = (community: StoredConfig, did: string): boolean =>
   did === community.owner || community.config.moderators.includes(did)
 
-/** Latest first: largest createdAt, then AT-URI descending (SPEC §5). */
+/** The DIDs whose actions can be in force: the owner and the moderators (SPEC §3). */
+export const authorities = (community: StoredConfig): string[] => [community.owner, ...community.config.moderators]
+
+/** Latest first: largest effective time, then AT-URI descending (SPEC §5). */
 export function compareActions(a: StoredAction, b: StoredAction): number {
-  if (a.createdUs !== b.createdUs) return b.createdUs - a.createdUs
+  if (a.effectiveUs !== b.effectiveUs) return b.effectiveUs - a.effectiveUs
   return a.uri < b.uri ? 1 : a.uri > b.uri ? -1 : 0
 }
 

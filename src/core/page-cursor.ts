@@ -5,7 +5,7 @@ const MAX_CURSOR_LENGTH = 2048
 
 /** What each read query pages by; the kind travels in the cursor so one query's cursor fails in another. */
 export const PAGE_KEYS = {
-  communities: ['string'],
+  communities: ['string', 'string'],
   members: ['string'],
   actions: ['number', 'string'],
   posts: ['number', 'string'],

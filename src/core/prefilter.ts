@@ -7,6 +7,7 @@ const DID_RE = /"did"\s*:\s*"([^"\\]*)"/
 const DID_VALUES_RE = /"did"\s*:\s*"([^"\\]*)"/g
 const TIME_KEY = '"time_us":'
 const POST_CHANGE_RE = /"operation"\s*:\s*"(?:delete|update)"/
+const ACCOUNT_KIND_RE = /"kind"\s*:\s*"account"/
 
 // Jetstream (Go structs, fixed field order) writes every commit frame as
 //   {"did":"…","time_us":…,"kind":"commit","commit":{"rev":"…","operation":"…","collection":"…",…
@@ -90,6 +91,8 @@ export function peekTimeUs(raw: string): number | undefined {
  * change passes if any `did` in it is an indexed author, since the top-level one need not come first.
  */
 function passesByScan(raw: string, hasIndexedAuthor: (did: string) => boolean): boolean {
+  // Account status changes are rare and may hide or remove any account's records (SPEC §4).
+  if (ACCOUNT_KIND_RE.test(raw)) return true
   if (raw.includes('atrarium') && (raw.includes('atrarium_') || raw.includes(ATRARIUM_NSID_PREFIX))) return true
   if (!raw.includes('"app.bsky.feed.post"') || !POST_CHANGE_RE.test(raw)) return false
   for (const m of raw.matchAll(DID_VALUES_RE)) if (hasIndexedAuthor(m[1]!)) return true
@@ -97,7 +100,7 @@ function passesByScan(raw: string, hasIndexedAuthor: (did: string) => boolean): 
 }
 
 /**
- * Lets through frames that can matter: every `net.atrarium.*` record, posts that mention a
+ * Lets through frames that can matter: account status changes, every `net.atrarium.*` record, posts that mention a
  * community mark (`atrarium_`), and post deletes or updates by an author whose posts may be
  * indexed. Other collections produce no event in stage 2, so they are dropped on the collection
  * alone: likes, reposts and follows, three quarters of the stream, never have their record read.

@@ -1,5 +1,6 @@
 import { parseCommunityRef } from './community-ref.js'
-import { canModerate, targetState } from './moderation.js'
+import { selectById } from './community-select.js'
+import { authorities, canModerate } from './moderation.js'
 import { decodePageCursor, encodePageCursor, type PageKind } from './page-cursor.js'
 import { actionStatus, postStatus } from './read-status.js'
 import type { ActionView, CommunityCore, CommunityPageParams, CommunityParams, MemberView, Paged, PostView, ReadError, ReadResult } from './read-views.js'
@@ -29,11 +30,10 @@ export class ReadService {
     if (!found.ok) return found
     const c = found.value
     const { store } = this.deps
-    const posts = store.postCounts(c.id, this.deps.minSortUs())
-    const blocked = store.actionTargets(c.uri).filter((t) => t.startsWith('did:') && targetState(c, t, store.actionsFor(c.uri, t)).blocked)
+    const posts = store.postCounts(c.uri, this.deps.minSortUs())
     return ok({
       uri: c.uri, id: c.id, owner: c.owner, config: c.config, moderators: c.config.moderators, stage: c.config.stage,
-      counts: { members: store.countMembers(c.uri, [c.owner, ...c.config.moderators]), postsIndexed: posts.indexed, postsHidden: posts.hidden, blockedUsers: blocked.length },
+      counts: { members: store.countMembers(c.uri, authorities(c)), postsIndexed: posts.indexed, postsHidden: posts.hidden, blockedUsers: store.blockedCount(c.uri) },
     })
   }
 
@@ -59,17 +59,17 @@ export class ReadService {
     if (!start.ok) return start
     const { community: c, after } = start.value
     const { store } = this.deps
-    const rows = store.actionsPage(c.uri, { limit: params.limit + 1, ...(after ? { after: { createdUs: after[0], uri: after[1] } } : {}) })
+    const rows = store.actionsPage(c.uri, { limit: params.limit + 1, ...(after ? { after: { effectiveUs: after[0], uri: after[1] } } : {}) })
     const byTarget = new Map<string, StoredAction[]>()
     const view = (a: StoredAction): ActionView => {
       let same = byTarget.get(a.target)
-      if (!same) byTarget.set(a.target, (same = store.actionsFor(c.uri, a.target)))
+      if (!same) byTarget.set(a.target, (same = store.actionsFor(c.uri, [a.target], authorities(c))))
       return {
         uri: a.uri, actor: a.actor, action: a.action, target: a.target, ...(a.reason !== undefined ? { reason: a.reason } : {}),
         createdAt: a.createdAt, status: actionStatus(c, a, same),
       }
     }
-    return ok(paged('actions', rows, params.limit, view, (a) => encodePageCursor('actions', [a.createdUs, a.uri])))
+    return ok(paged('actions', rows, params.limit, view, (a) => encodePageCursor('actions', [a.effectiveUs, a.uri])))
   }
 
   /** The moderator view of the index: hidden posts included. Only the owner and moderators may read it. */
@@ -79,7 +79,7 @@ export class ReadService {
     const { community: c, after } = start.value
     if (!canModerate(c, viewer)) return err({ error: 'Forbidden', message: 'only the owner or a moderator of the community may list its posts' })
     const rows = this.deps.store.moderatedPosts({
-      community: c.id, minSortUs: this.deps.minSortUs(), limit: params.limit + 1, ...(after ? { after: { sortUs: after[0], uri: after[1] } } : {}),
+      community: c.uri, minSortUs: this.deps.minSortUs(), limit: params.limit + 1, ...(after ? { after: { sortUs: after[0], uri: after[1] } } : {}),
     })
     const view = (p: (typeof rows)[number]): PostView => ({ uri: p.uri, author: p.author, sortAt: isoOfUs(p.sortUs), status: postStatus(p) })
     return ok(paged('posts', rows, params.limit, view, (p) => encodePageCursor('posts', [p.sortUs, p.uri])))
@@ -97,7 +97,14 @@ export class ReadService {
   private find(community: string): Result<StoredConfig, ReadError> {
     const ref = parseCommunityRef(community)
     if (!ref.ok) return err(invalid(ref.error))
-    const found = ref.value.uri !== undefined ? this.deps.store.getConfig(ref.value.uri) : this.deps.store.getCommunity(ref.value.id)
-    return found ? ok(found) : err({ error: 'UnknownCommunity', message: `unknown community ${community}` })
+    const unknown = err<ReadError>({ error: 'UnknownCommunity', message: `unknown community ${community}` })
+    if (ref.value.uri !== undefined) {
+      const found = this.deps.store.getConfig(ref.value.uri)
+      return found ? ok(found) : unknown
+    }
+    const selected = selectById(this.deps.store.communitiesWithId(ref.value.id))
+    if (selected.ok) return selected
+    if (selected.error.reason === 'unknown') return unknown
+    return err(invalid(`community id ${ref.value.id} names several communities; use one of their config AT-URIs: ${selected.error.candidates.join(', ')}`))
   }
 }

@@ -1,6 +1,9 @@
 import type { CommunityConfig, Membership, ModerationAction } from './records.js'
 
-/** A community: the config record that owns its id (SPEC §1). */
+/**
+ * A community: one config record. Its AT-URI is its identity everywhere (SPEC §1); `id` only routes,
+ * and several communities may share one.
+ */
 export interface StoredConfig {
   uri: string
   id: string
@@ -11,16 +14,24 @@ export interface StoredConfig {
 export interface StoredMembership extends Membership {
   uri: string
   did: string
+  /** When the service first saw the record (epoch µs): records naming unseen configs expire (SPEC §6). */
+  seenUs: number
 }
 
 export interface StoredAction extends ModerationAction {
   uri: string
   actor: string
-  /** `createdAt` as epoch microseconds, for ordering (SPEC §5). */
-  createdUs: number
+  /**
+   * The effective time (SPEC §5): the earlier of `createdAt` and first seen, as epoch microseconds,
+   * within the safe-integer range. It orders actions.
+   */
+  effectiveUs: number
+  /** When the service first saw the record; kept across updates of the record. */
+  seenUs: number
 }
 
 export interface IndexedPost {
+  /** The community's config AT-URI. */
   community: string
   uri: string
   sortUs: number
@@ -28,6 +39,7 @@ export interface IndexedPost {
 }
 
 export interface SkeletonQuery {
+  /** The community's config AT-URI. */
   community: string
   /** Serve only posts strictly after this position, in feed order. */
   after?: { sortUs: number; uri: string }
@@ -36,13 +48,15 @@ export interface SkeletonQuery {
   limit: number
 }
 
-/** A post as a moderator sees it: its own hide flag and its author's block flag. */
+/** A post as a moderator sees it: its own hide flag, its author's block flag and account status. */
 export interface ModeratedPost {
   uri: string
   author: string
   sortUs: number
   hidden: boolean
   blocked: boolean
+  /** The author's account is not active (SPEC §4). */
+  inactive: boolean
 }
 
 /** An active member by membership record: the earliest `joinedAt` when a DID holds several. */
@@ -58,7 +72,8 @@ export interface PageQuery<After> {
 
 /**
  * The index, as the domain needs it. Synchronous because both backends (better-sqlite3 and
- * Durable Object SQL) are; every method is an indexed lookup or a bounded range scan.
+ * Durable Object SQL) are; every method is an indexed lookup or a bounded range scan. A community
+ * is always named by its config AT-URI.
  */
 export interface Store {
   transaction<T>(fn: () => T): T
@@ -73,10 +88,10 @@ export interface Store {
   setCursor(source: string, cursor: number): void
 
   getConfig(uri: string): StoredConfig | undefined
-  getCommunity(id: string): StoredConfig | undefined
-  listCommunities(): StoredConfig[]
-  /** Communities in id order, after `after`, optionally of one owner only. */
-  communitiesPage(q: PageQuery<string> & { owner?: string }): StoredConfig[]
+  /** Every community whose id is `id`, by URI: usually none or one (SPEC §1). */
+  communitiesWithId(id: string): StoredConfig[]
+  /** Communities in (id, uri) order, after `after`, optionally of one owner only. */
+  communitiesPage(q: PageQuery<{ id: string; uri: string }> & { owner?: string }): StoredConfig[]
   /** Configs whose `parentCommunity` is `uri`, in id order. */
   childCommunities(uri: string): StoredConfig[]
   putConfig(config: StoredConfig): void
@@ -85,29 +100,57 @@ export interface Store {
   putMembership(m: StoredMembership): void
   deleteMembership(uri: string): void
   hasActiveMembership(community: string, did: string): boolean
-  /** DIDs with an active membership in `community` (a config URI), in DID order. */
+  /** DIDs with an active membership in `community`, in DID order. */
   activeMembers(community: string, q: PageQuery<string>): MemberRow[]
   /** Distinct DIDs with an active membership, plus those of `extra` that have none. */
   countMembers(community: string, extra: readonly string[]): number
+  /** URIs of every membership record in `did`'s repo. */
+  membershipsOf(did: string): string[]
 
   getAction(uri: string): StoredAction | undefined
   putAction(a: StoredAction): void
   deleteAction(uri: string): void
-  /** Actions in `community` on any of `targets`. */
-  actionsFor(community: string, ...targets: string[]): StoredAction[]
-  actionTargets(community: string): string[]
+  /**
+   * Actions in `community` on any of `targets` written by one of `actors`: only the owner's and the
+   * moderators' can decide anything (SPEC §3), so others' are never read, however many there are.
+   */
+  actionsFor(community: string, targets: readonly string[], actors: readonly string[]): StoredAction[]
+  /** Distinct targets of the actions in `community` written by one of `actors`. */
+  actionTargetsBy(community: string, actors: readonly string[]): string[]
+  /** URIs of every action record in `did`'s repo. */
+  actionsOf(did: string): string[]
   /** A community's actions, latest first (SPEC §5 order). */
-  actionsPage(community: string, q: PageQuery<{ createdUs: number; uri: string }>): StoredAction[]
+  actionsPage(community: string, q: PageQuery<{ effectiveUs: number; uri: string }>): StoredAction[]
+  /**
+   * Deletes up to `limit` memberships and actions that name no known config and were first seen
+   * before `seenBeforeUs` (SPEC §6); returns how many went.
+   */
+  purgeOrphans(seenBeforeUs: number, limit: number): number
+
+  /** Marks an author blocked in a community: their posts leave its skeleton, and they are counted. */
+  setAuthorBlocked(community: string, author: string, blocked: boolean): void
+  /** How many authors are blocked in a community. */
+  blockedCount(community: string): number
+
+  /**
+   * Records an account's status (SPEC §4): anything but `undefined` (active) takes its posts out of
+   * every skeleton until it is active again, and posts indexed meanwhile start out of them too.
+   */
+  setAccountStatus(did: string, status: string | undefined, seenUs: number): void
+  accountStatus(did: string): string | undefined
+  /** Forgets statuses first seen before `seenBeforeUs` of accounts with no indexed post. */
+  purgeAccounts(seenBeforeUs: number, limit: number): number
 
   /** Sort time of a post already indexed in any community. */
   postSortUs(uri: string): number | undefined
-  /** Ids of the communities a post is indexed in. */
+  /** URIs of the communities a post is indexed in. */
   postCommunities(uri: string): string[]
   putPost(post: IndexedPost): void
   removePost(community: string, uri: string): void
   deletePost(uri: string): void
+  /** Deletes every post of an author, in every community. */
+  deleteAuthorPosts(author: string): void
   setPostHidden(community: string, uri: string, hidden: boolean): void
-  setAuthorBlocked(community: string, author: string, blocked: boolean): void
   dropCommunityPosts(community: string): void
   skeleton(q: SkeletonQuery): { uri: string; sortUs: number }[]
   /** Visible posts of every community but `exclude`, each post once, in feed order. */
@@ -116,7 +159,7 @@ export interface Store {
   moderatedPosts(q: SkeletonQuery): ModeratedPost[]
   /** Posts within retention, and how many of them are hidden by their own action. */
   postCounts(community: string, minSortUs: number): { indexed: number; hidden: number }
-  /** Ids of the communities where a post is indexed and visible. */
+  /** URIs of the communities where a post is indexed and visible. */
   visibleCommunities(uri: string): string[]
   /** Deletes up to `limit` posts older than `minSortUs`; returns how many went. */
   purgePosts(minSortUs: number, limit: number): number

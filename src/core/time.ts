@@ -15,3 +15,10 @@ export function datetimeToUs(value: unknown): number | undefined {
 }
 
 export const US_PER_DAY = 86_400_000_000
+
+/**
+ * A time clamped into [0, MAX_SAFE_INTEGER]: a record may claim the year 0001 or 9999, and a time
+ * outside the safe range would compare wrongly and break every cursor carrying it (SPEC §5).
+ */
+export const clampUs = (us: number): number =>
+  Number.isNaN(us) ? 0 : Math.min(Math.max(Math.trunc(us), 0), Number.MAX_SAFE_INTEGER)

@@ -45,6 +45,7 @@ export function firehoseSource(opts: { url: string; maxMessageBytes?: number }):
       const m = decodeFirehoseFrame(raw, COLLECTIONS)
       if (!m.ok) return m
       if (m.value.type === 'commit') return ok({ events: m.value.events, problems: m.value.problems })
+      if (m.value.type === 'account') return ok({ events: [m.value.event] })
       return m.value.type === 'other' ? ok({ events: [] }) : err(`unexpected ${m.value.type} frame at stage 2`)
     },
     preview: (raw) => raw.subarray(0, 96).toString('hex'),
@@ -52,8 +53,9 @@ export function firehoseSource(opts: { url: string; maxMessageBytes?: number }):
 }
 
 /**
- * Frames other than commits are rare, so their tiny header may be decoded here. Identity, account
- * and sync frames carry no records and stop at stage 1; only their seq moves the cursor.
+ * Frames other than commits are rare, so their tiny header may be decoded here. Account frames pass
+ * (a status change hides or removes an account's records, SPEC §4); identity and sync frames change
+ * nothing indexed and stop at stage 1, where only their seq moves the cursor.
  */
 function classify(raw: Buffer): Stage1 {
   let header: { op?: unknown; t?: unknown }
@@ -76,5 +78,6 @@ function classify(raw: Buffer): Stage1 {
     return { control: { action: reason === 'FutureCursor' ? 'live' : 'reconnect', reason, ...(message ? { message } : {}) } }
   }
   // A commit whose header is not in canonical form goes to stage 2, which judges it.
+  if (header?.op === 1 && header.t === '#account') return { pass: true }
   return header?.op === 1 && typeof header.t === 'string' && header.t !== '#commit' ? { pass: false } : { pass: true }
 }

@@ -133,6 +133,62 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX posts_global ON posts (sort_us, post_key, hidden, blocked);
     `,
   },
+  {
+    version: 6,
+    // Hardening (SPEC §1, §4, §5, §6). A community is its config URI: ids may collide, so `configs.id`
+    // is no longer unique, and posts name their community by a small integer key of its URI (a key
+    // is never reused, so none can point at another community's rows). `blocked` becomes a bit set:
+    // 1 = blocked in the community, 2 = the author's account is not active; a post is visible only
+    // at 0, so the feed indexes serve both unchanged. Actions keep their first-seen time, and their
+    // `created_us` becomes the effective time, clamped into the safe-integer range.
+    sql: `
+      CREATE TABLE configs_v6 (uri TEXT PRIMARY KEY, id TEXT NOT NULL, owner TEXT NOT NULL, record TEXT NOT NULL);
+      INSERT INTO configs_v6 (uri, id, owner, record) SELECT uri, id, owner, record FROM configs;
+      DROP TABLE configs;
+      ALTER TABLE configs_v6 RENAME TO configs;
+      CREATE INDEX configs_by_id ON configs (id, uri);
+      CREATE INDEX configs_by_owner ON configs (owner, id, uri);
+      CREATE INDEX configs_by_parent ON configs (json_extract(record, '$.parentCommunity'));
+
+      CREATE TABLE community_keys (key INTEGER PRIMARY KEY, uri TEXT NOT NULL UNIQUE);
+      INSERT INTO community_keys (uri) SELECT uri FROM configs ORDER BY id;
+
+      CREATE TABLE posts_v6 (
+        post_key TEXT NOT NULL,
+        community INTEGER NOT NULL,
+        sort_us INTEGER NOT NULL,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (post_key, community)
+      ) WITHOUT ROWID;
+      INSERT INTO posts_v6 (post_key, community, sort_us, hidden, blocked)
+        SELECT p.post_key, k.key, p.sort_us, p.hidden, p.blocked FROM posts p
+          JOIN configs c ON c.id = p.community JOIN community_keys k ON k.uri = c.uri;
+      DROP TABLE posts;
+      ALTER TABLE posts_v6 RENAME TO posts;
+      CREATE INDEX posts_feed ON posts (community, sort_us, post_key, hidden, blocked);
+      CREATE INDEX posts_global ON posts (sort_us, post_key, hidden, blocked);
+
+      CREATE TABLE blocked_authors (community TEXT NOT NULL, did TEXT NOT NULL, PRIMARY KEY (community, did)) WITHOUT ROWID;
+      INSERT OR IGNORE INTO blocked_authors (community, did)
+        SELECT k.uri, substr(p.post_key, 1, instr(p.post_key, '/') - 1) FROM posts p JOIN community_keys k ON k.key = p.community
+          WHERE p.blocked = 1;
+
+      CREATE TABLE accounts (did TEXT PRIMARY KEY, status TEXT NOT NULL, seen_us INTEGER NOT NULL) WITHOUT ROWID;
+
+      ALTER TABLE actions ADD COLUMN seen_us INTEGER NOT NULL DEFAULT 0;
+      UPDATE actions SET created_us = MAX(0, MIN(created_us, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)));
+      UPDATE actions SET seen_us = created_us;
+      DROP INDEX actions_by_target;
+      CREATE INDEX actions_by_target ON actions (community, target, actor);
+      CREATE INDEX actions_by_actor ON actions (actor);
+      CREATE INDEX actions_by_community_actor ON actions (community, actor);
+
+      ALTER TABLE memberships ADD COLUMN seen_us INTEGER NOT NULL DEFAULT 0;
+      UPDATE memberships SET seen_us = CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER);
+      CREATE INDEX memberships_by_did ON memberships (did);
+    `,
+  },
 ]
 
 export function migrate(db: SqlDriver): number {

@@ -4,6 +4,10 @@ import { first, type SqlDriver } from './sql-driver.js'
 
 type FeedRow = { uri: string; sortUs: number }
 
+/** Bits of `posts.blocked` (migration 6); a post is visible only when no bit is set. */
+export const BLOCKED_IN_COMMUNITY = 1
+export const ACCOUNT_INACTIVE = 2
+
 /**
  * A feed position as a key bound. Cursors carry uris; one that names no post (only a forged cursor
  * can) bounds at the lowest key, so the page continues below its sort time.
@@ -13,18 +17,58 @@ const keyAfter = (after: { sortUs: number; uri: string }): [number, string] => [
 const toFeedRow = (r: { k: string; sortUs: number }): FeedRow => ({ uri: postUri(r.k), sortUs: r.sortUs })
 
 type StateRow = { k: string; sortUs: number; hidden: number; blocked: number }
-const toState = (r: StateRow): ModeratedPost => ({ uri: postUri(r.k), author: authorOfKey(r.k), sortUs: r.sortUs, hidden: r.hidden === 1, blocked: r.blocked === 1 })
+const toState = (r: StateRow): ModeratedPost => ({
+  uri: postUri(r.k), author: authorOfKey(r.k), sortUs: r.sortUs, hidden: r.hidden === 1,
+  blocked: (r.blocked & BLOCKED_IN_COMMUNITY) !== 0, inactive: (r.blocked & ACCOUNT_INACTIVE) !== 0,
+})
 
-/** The posts half of the Store over SQL (the schema is migration 5). */
+/** The posts half of the Store over SQL (the schema is migration 6). */
 export class SqlPosts {
   /** Writes that changed a row of the index (not the cursor); see indexVersion. */
   protected writes = 0
+  /**
+   * Community URI → its key in `posts`. Keys are never deleted or reassigned once committed, so
+   * entries stay true across connections; only a rolled-back insert can leave a wrong one.
+   */
+  readonly #keys = new Map<string, number>()
+  /** Whether any account is recorded as not active; read per post indexed, so remembered. */
+  protected anyInactive: boolean | undefined
 
   constructor(protected readonly db: SqlDriver) {}
 
   /** Counts a write that changed rows; replays that change nothing leave readers' caches alone. */
   protected wrote(result: { changes: number } | number): void {
     if ((typeof result === 'number' ? result : result.changes) > 0) this.writes++
+  }
+
+  /** Forgets what a rolled-back transaction may have written. */
+  protected forgetKeys(): void {
+    this.#keys.clear()
+    this.anyInactive = undefined
+  }
+
+  /** The community's key; undefined when it has none yet (so it holds no post), unless `create`. */
+  protected keyOf(community: string, create: true): number
+  protected keyOf(community: string, create?: boolean): number | undefined
+  protected keyOf(community: string, create = false): number | undefined {
+    let key = this.#keys.get(community)
+    if (key !== undefined) return key
+    key = first(this.db.all<{ key: number }>('SELECT key FROM community_keys WHERE uri = ?', community))?.key
+    if (key === undefined && create) {
+      key = first(this.db.all<{ key: number }>('INSERT INTO community_keys (uri) VALUES (?) RETURNING key', community))!.key
+    }
+    if (key !== undefined) {
+      if (this.#keys.size >= 100_000) this.#keys.clear()
+      this.#keys.set(community, key)
+    }
+    return key
+  }
+
+  /** Community URIs of the given keys. */
+  private urisOf(keys: number[]): string[] {
+    if (keys.length === 0) return []
+    const rows = this.db.all<{ uri: string }>(`SELECT uri FROM community_keys WHERE key IN (${keys.map(() => '?').join(', ')})`, ...keys)
+    return rows.map((r) => r.uri)
   }
 
   postSortUs(uri: string): number | undefined {
@@ -34,24 +78,34 @@ export class SqlPosts {
 
   postCommunities(uri: string): string[] {
     const key = postKey(uri)
-    return key === undefined ? [] : this.db.all<{ community: string }>('SELECT community FROM posts WHERE post_key = ?', key).map((r) => r.community)
+    return key === undefined ? [] : this.urisOf(this.db.all<{ c: number }>('SELECT community AS c FROM posts WHERE post_key = ?', key).map((r) => r.c))
   }
 
   visibleCommunities(uri: string): string[] {
     const key = postKey(uri)
     if (key === undefined) return []
-    return this.db.all<{ community: string }>('SELECT community FROM posts WHERE post_key = ? AND hidden = 0 AND blocked = 0', key).map((r) => r.community)
+    return this.urisOf(this.db.all<{ c: number }>('SELECT community AS c FROM posts WHERE post_key = ? AND hidden = 0 AND blocked = 0', key).map((r) => r.c))
   }
 
   putPost(p: IndexedPost): void {
     const key = postKey(p.uri)
     if (key === undefined) throw new Error(`not a post uri: ${p.uri}`)
-    this.wrote(this.db.run('INSERT OR IGNORE INTO posts (post_key, community, sort_us, hidden) VALUES (?, ?, ?, ?)', key, p.community, p.sortUs, p.hidden ? 1 : 0))
+    const blocked = this.isInactive(authorOfKey(key)) ? ACCOUNT_INACTIVE : 0
+    this.wrote(this.db.run(
+      'INSERT OR IGNORE INTO posts (post_key, community, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?)',
+      key, this.keyOf(p.community, true), p.sortUs, p.hidden ? 1 : 0, blocked,
+    ))
+  }
+
+  protected isInactive(author: string): boolean {
+    this.anyInactive ??= this.db.all('SELECT 1 FROM accounts LIMIT 1').length > 0
+    return this.anyInactive && this.db.all('SELECT 1 FROM accounts WHERE did = ?', author).length > 0
   }
 
   removePost(community: string, uri: string): void {
     const key = postKey(uri)
-    if (key !== undefined) this.wrote(this.db.run('DELETE FROM posts WHERE post_key = ? AND community = ?', key, community))
+    const c = this.keyOf(community)
+    if (key !== undefined && c !== undefined) this.wrote(this.db.run('DELETE FROM posts WHERE post_key = ? AND community = ?', key, c))
   }
 
   deletePost(uri: string): void {
@@ -59,31 +113,47 @@ export class SqlPosts {
     if (key !== undefined) this.wrote(this.db.run('DELETE FROM posts WHERE post_key = ?', key))
   }
 
-  setPostHidden(community: string, uri: string, hidden: boolean): void {
-    const key = postKey(uri)
-    if (key !== undefined) this.wrote(this.db.run('UPDATE posts SET hidden = ? WHERE post_key = ? AND community = ?', hidden ? 1 : 0, key, community))
+  deleteAuthorPosts(author: string): void {
+    this.wrote(this.db.run('DELETE FROM posts WHERE post_key >= ? AND post_key < ?', ...authorKeyRange(author)))
   }
 
-  setAuthorBlocked(community: string, author: string, blocked: boolean): void {
+  setPostHidden(community: string, uri: string, hidden: boolean): void {
+    const key = postKey(uri)
+    const c = this.keyOf(community)
+    if (key !== undefined && c !== undefined) this.wrote(this.db.run('UPDATE posts SET hidden = ? WHERE post_key = ? AND community = ?', hidden ? 1 : 0, key, c))
+  }
+
+  /** Sets or clears one bit of `blocked` on an author's posts, in one community or in all. */
+  protected setAuthorFlag(author: string, bit: number, on: boolean, community?: string): void {
+    const c = community === undefined ? undefined : this.keyOf(community)
+    if (community !== undefined && c === undefined) return
     // The unary + keeps the planner off posts_feed, which would scan the whole community.
-    this.wrote(this.db.run('UPDATE posts SET blocked = ? WHERE post_key >= ? AND post_key < ? AND +community = ?', blocked ? 1 : 0, ...authorKeyRange(author), community))
+    this.wrote(this.db.run(
+      `UPDATE posts SET blocked = ${on ? `blocked | ${bit}` : `blocked & ~${bit}`}
+        WHERE post_key >= ? AND post_key < ? AND (blocked & ${bit}) ${on ? '= 0' : '!= 0'} ${c === undefined ? '' : 'AND +community = ?'}`,
+      ...authorKeyRange(author), ...(c === undefined ? [] : [c]),
+    ))
   }
 
   dropCommunityPosts(community: string): void {
-    this.wrote(this.db.run('DELETE FROM posts INDEXED BY posts_feed WHERE community = ?', community))
+    const c = this.keyOf(community)
+    if (c !== undefined) this.wrote(this.db.run('DELETE FROM posts INDEXED BY posts_feed WHERE community = ?', c))
   }
 
   skeleton(q: SkeletonQuery): FeedRow[] {
+    const c = this.keyOf(q.community)
+    if (c === undefined) return []
     return this.db.all<{ k: string; sortUs: number }>(
       `SELECT post_key AS k, sort_us AS sortUs FROM posts INDEXED BY posts_feed
         WHERE community = ? AND hidden = 0 AND blocked = 0 AND sort_us >= ? ${q.after ? 'AND (sort_us, post_key) < (?, ?)' : ''}
         ORDER BY sort_us DESC, post_key DESC LIMIT ?`,
-      q.community, q.minSortUs, ...(q.after ? keyAfter(q.after) : []), q.limit,
+      c, q.minSortUs, ...(q.after ? keyAfter(q.after) : []), q.limit,
     ).map(toFeedRow)
   }
 
   globalSkeleton(q: Omit<SkeletonQuery, 'community'> & { exclude: string[] }): FeedRow[] {
-    const excluded = q.exclude.map(() => '?').join(', ') || "''"
+    const exclude = q.exclude.map((uri) => this.keyOf(uri)).filter((k) => k !== undefined)
+    const excluded = exclude.map(() => '?').join(', ') || '-1'
     // A post in several communities shares its sort time, so its rows are adjacent: drop repeats
     // here, and ask for a few extra rows so they rarely cost a short page.
     const rows = this.db.all<{ k: string; sortUs: number }>(
@@ -91,7 +161,7 @@ export class SqlPosts {
         WHERE hidden = 0 AND blocked = 0 AND sort_us >= ? AND community NOT IN (${excluded})
         ${q.after ? 'AND (sort_us, post_key) < (?, ?)' : ''}
         ORDER BY sort_us DESC, post_key DESC LIMIT ?`,
-      q.minSortUs, ...q.exclude, ...(q.after ? keyAfter(q.after) : []), q.limit * 2,
+      q.minSortUs, ...exclude, ...(q.after ? keyAfter(q.after) : []), q.limit * 2,
     )
     const out: FeedRow[] = []
     let last: string | undefined
@@ -105,27 +175,33 @@ export class SqlPosts {
   }
 
   moderatedPosts(q: SkeletonQuery): ModeratedPost[] {
+    const c = this.keyOf(q.community)
+    if (c === undefined) return []
     return this.db.all<StateRow>(
       `SELECT post_key AS k, sort_us AS sortUs, hidden, blocked FROM posts INDEXED BY posts_feed
         WHERE community = ? AND sort_us >= ? ${q.after ? 'AND (sort_us, post_key) < (?, ?)' : ''}
         ORDER BY sort_us DESC, post_key DESC LIMIT ?`,
-      q.community, q.minSortUs, ...(q.after ? keyAfter(q.after) : []), q.limit,
+      c, q.minSortUs, ...(q.after ? keyAfter(q.after) : []), q.limit,
     ).map(toState)
   }
 
   /** Uris of an author's posts in a community. */
   authorPostUris(community: string, author: string): string[] {
-    // The unary + keeps the planner on the key range, as in setAuthorBlocked.
-    return this.db.all<{ k: string }>('SELECT post_key AS k FROM posts WHERE post_key >= ? AND post_key < ? AND +community = ?', ...authorKeyRange(author), community)
+    const c = this.keyOf(community)
+    if (c === undefined) return []
+    // The unary + keeps the planner on the key range, as in setAuthorFlag.
+    return this.db.all<{ k: string }>('SELECT post_key AS k FROM posts WHERE post_key >= ? AND post_key < ? AND +community = ?', ...authorKeyRange(author), c)
       .map((r) => postUri(r.k))
   }
 
   /** Each given post's row in a community, with its flags; posts not there are left out. */
   postStates(community: string, uris: Iterable<string>): ModeratedPost[] {
+    const c = this.keyOf(community)
+    if (c === undefined) return []
     const out: ModeratedPost[] = []
     for (const uri of uris) {
       const key = postKey(uri)
-      const row = key === undefined ? undefined : first(this.db.all<StateRow>('SELECT post_key AS k, sort_us AS sortUs, hidden, blocked FROM posts WHERE post_key = ? AND community = ?', key, community))
+      const row = key === undefined ? undefined : first(this.db.all<StateRow>('SELECT post_key AS k, sort_us AS sortUs, hidden, blocked FROM posts WHERE post_key = ? AND community = ?', key, c))
       if (row) out.push(toState(row))
     }
     return out
@@ -133,12 +209,16 @@ export class SqlPosts {
 
   /** Every post of a community with its flags, whatever its age, in no particular order. */
   allPostStates(community: string): ModeratedPost[] {
-    return this.db.all<StateRow>('SELECT post_key AS k, sort_us AS sortUs, hidden, blocked FROM posts INDEXED BY posts_feed WHERE community = ?', community).map(toState)
+    const c = this.keyOf(community)
+    if (c === undefined) return []
+    return this.db.all<StateRow>('SELECT post_key AS k, sort_us AS sortUs, hidden, blocked FROM posts INDEXED BY posts_feed WHERE community = ?', c).map(toState)
   }
 
   postCounts(community: string, minSortUs: number): { indexed: number; hidden: number } {
+    const c = this.keyOf(community)
+    if (c === undefined) return { indexed: 0, hidden: 0 }
     const row = first(this.db.all<{ indexed: number; hidden: number | null }>(
-      'SELECT COUNT(*) AS indexed, SUM(hidden) AS hidden FROM posts INDEXED BY posts_feed WHERE community = ? AND sort_us >= ?', community, minSortUs,
+      'SELECT COUNT(*) AS indexed, SUM(hidden) AS hidden FROM posts INDEXED BY posts_feed WHERE community = ? AND sort_us >= ?', c, minSortUs,
     ))
     return { indexed: row?.indexed ?? 0, hidden: row?.hidden ?? 0 }
   }

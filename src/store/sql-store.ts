@@ -3,7 +3,7 @@ import type { MemberRow, PageQuery, Store, StoredAction, StoredConfig, StoredMem
 import { migrate } from './migrations.js'
 import { ReadCache } from './read-cache.js'
 import { first, type SqlDriver } from './sql-driver.js'
-import { SqlPosts } from './sql-posts.js'
+import { ACCOUNT_INACTIVE, BLOCKED_IN_COMMUNITY, SqlPosts } from './sql-posts.js'
 
 interface ConfigRow {
   uri: string
@@ -21,6 +21,7 @@ interface ActionRow {
   reason: string | null
   created_at: string
   created_us: number
+  seen_us: number
 }
 
 // Shared between callers, so nobody may change it.
@@ -42,8 +43,11 @@ const toAction = (r: ActionRow): StoredAction => ({
   target: r.target,
   ...(r.reason === null ? {} : { reason: r.reason }),
   createdAt: r.created_at,
-  createdUs: r.created_us,
+  effectiveUs: r.created_us,
+  seenUs: r.seen_us,
 })
+
+const list = (values: readonly unknown[]): string => values.map(() => '?').join(', ')
 
 /** The index on SQLite, for any driver (better-sqlite3 on Node, Durable Object SQL on Workers). */
 export class SqlStore extends SqlPosts implements Store {
@@ -63,6 +67,7 @@ export class SqlStore extends SqlPosts implements Store {
     } catch (e) {
       // Rolled back: what it wrote is undone, which is a change too.
       this.cache.clear()
+      this.forgetKeys()
       this.writes++
       throw e
     }
@@ -89,8 +94,8 @@ export class SqlStore extends SqlPosts implements Store {
     return this.cache.get(`config ${uri}`, () => this.loadConfig('SELECT * FROM configs WHERE uri = ?', uri))
   }
 
-  getCommunity(id: string): StoredConfig | undefined {
-    return this.cache.get(`community ${id}`, () => this.loadConfig('SELECT * FROM configs WHERE id = ?', id))
+  communitiesWithId(id: string): StoredConfig[] {
+    return this.cache.get(`community ${id}`, () => this.db.all<ConfigRow>('SELECT * FROM configs WHERE id = ? ORDER BY uri', id).map(toConfig))
   }
 
   private loadConfig(sql: string, key: string): StoredConfig | undefined {
@@ -98,20 +103,16 @@ export class SqlStore extends SqlPosts implements Store {
     return row && toConfig(row)
   }
 
-  listCommunities(): StoredConfig[] {
-    return this.db.all<ConfigRow>('SELECT * FROM configs ORDER BY id').map(toConfig)
-  }
-
-  communitiesPage(q: PageQuery<string> & { owner?: string }): StoredConfig[] {
-    const where = [...(q.owner !== undefined ? ['owner = ?'] : []), ...(q.after !== undefined ? ['id > ?'] : [])]
-    const params = [...(q.owner !== undefined ? [q.owner] : []), ...(q.after !== undefined ? [q.after] : [])]
+  communitiesPage(q: PageQuery<{ id: string; uri: string }> & { owner?: string }): StoredConfig[] {
+    const where = [...(q.owner !== undefined ? ['owner = ?'] : []), ...(q.after !== undefined ? ['(id, uri) > (?, ?)'] : [])]
+    const params = [...(q.owner !== undefined ? [q.owner] : []), ...(q.after !== undefined ? [q.after.id, q.after.uri] : [])]
     return this.db.all<ConfigRow>(
-      `SELECT * FROM configs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`, ...params, q.limit,
+      `SELECT * FROM configs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id, uri LIMIT ?`, ...params, q.limit,
     ).map(toConfig)
   }
 
   childCommunities(uri: string): StoredConfig[] {
-    return this.db.all<ConfigRow>("SELECT * FROM configs WHERE json_extract(record, '$.parentCommunity') = ? ORDER BY id", uri).map(toConfig)
+    return this.db.all<ConfigRow>("SELECT * FROM configs WHERE json_extract(record, '$.parentCommunity') = ? ORDER BY id, uri", uri).map(toConfig)
   }
 
   putConfig(c: StoredConfig): void {
@@ -125,14 +126,20 @@ export class SqlStore extends SqlPosts implements Store {
   deleteConfig(uri: string): void {
     this.cache.clear()
     this.wrote(this.db.run('DELETE FROM configs WHERE uri = ?', uri))
+    this.wrote(this.db.run('DELETE FROM blocked_authors WHERE community = ?', uri))
   }
 
   putMembership(m: StoredMembership): void {
     // An update may move a membership between communities: forget every community's members.
     this.cache.forget(MEMBERS)
+    // The first-seen time stays what it was: an update is not a new record (SPEC §6).
     this.wrote(this.db.run(
-      'INSERT OR REPLACE INTO memberships (uri, did, community, role, joined_at, active) VALUES (?, ?, ?, ?, ?, ?)',
-      m.uri, m.did, m.community, m.role, m.joinedAt, m.active ? 1 : 0,
+      `INSERT INTO memberships (uri, did, community, role, joined_at, active, seen_us) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (uri) DO UPDATE SET did = excluded.did, community = excluded.community, role = excluded.role,
+          joined_at = excluded.joined_at, active = excluded.active
+        WHERE did != excluded.did OR community != excluded.community OR role != excluded.role
+          OR joined_at != excluded.joined_at OR active != excluded.active`,
+      m.uri, m.did, m.community, m.role, m.joinedAt, m.active ? 1 : 0, m.seenUs,
     ))
   }
 
@@ -167,6 +174,10 @@ export class SqlStore extends SqlPosts implements Store {
     return (rows?.n ?? 0) + unique.length - held.length
   }
 
+  membershipsOf(did: string): string[] {
+    return this.db.all<{ uri: string }>('SELECT uri FROM memberships WHERE did = ?', did).map((r) => r.uri)
+  }
+
   getAction(uri: string): StoredAction | undefined {
     const row = first(this.db.all<ActionRow>('SELECT * FROM actions WHERE uri = ?', uri))
     return row && toAction(row)
@@ -175,8 +186,8 @@ export class SqlStore extends SqlPosts implements Store {
   putAction(a: StoredAction): void {
     this.cache.clear()
     this.wrote(this.db.run(
-      'INSERT OR REPLACE INTO actions (uri, actor, community, action, target, reason, created_at, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      a.uri, a.actor, a.community, a.action, a.target, a.reason ?? null, a.createdAt, a.createdUs,
+      'INSERT OR REPLACE INTO actions (uri, actor, community, action, target, reason, created_at, created_us, seen_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      a.uri, a.actor, a.community, a.action, a.target, a.reason ?? null, a.createdAt, a.effectiveUs, a.seenUs,
     ))
   }
 
@@ -185,24 +196,87 @@ export class SqlStore extends SqlPosts implements Store {
     this.wrote(this.db.run('DELETE FROM actions WHERE uri = ?', uri))
   }
 
-  actionsFor(community: string, ...targets: string[]): StoredAction[] {
+  actionsFor(community: string, targets: readonly string[], actors: readonly string[]): StoredAction[] {
     // Most communities have few actions or none: then no lookup per post.
     const any = this.cache.get(`actions ${community}`, () => this.db.all('SELECT 1 FROM actions WHERE community = ? LIMIT 1', community).length > 0)
-    if (!any) return []
-    const match = targets.length === 1 ? '= ?' : `IN (${targets.map(() => '?').join(', ')})`
-    return this.db.all<ActionRow>(`SELECT * FROM actions WHERE community = ? AND target ${match}`, community, ...targets).map(toAction)
+    if (!any || targets.length === 0 || actors.length === 0) return []
+    return this.db.all<ActionRow>(
+      `SELECT * FROM actions WHERE community = ? AND target IN (${list(targets)}) AND actor IN (${list(actors)})`, community, ...targets, ...actors,
+    ).map(toAction)
   }
 
-  actionTargets(community: string): string[] {
-    return this.db.all<{ target: string }>('SELECT DISTINCT target FROM actions WHERE community = ?', community).map((r) => r.target)
+  actionTargetsBy(community: string, actors: readonly string[]): string[] {
+    if (actors.length === 0) return []
+    return this.db.all<{ target: string }>(
+      `SELECT DISTINCT target FROM actions INDEXED BY actions_by_community_actor WHERE community = ? AND actor IN (${list(actors)})`, community, ...actors,
+    ).map((r) => r.target)
   }
 
-  actionsPage(community: string, q: PageQuery<{ createdUs: number; uri: string }>): StoredAction[] {
+  actionsOf(did: string): string[] {
+    return this.db.all<{ uri: string }>('SELECT uri FROM actions WHERE actor = ?', did).map((r) => r.uri)
+  }
+
+  actionsPage(community: string, q: PageQuery<{ effectiveUs: number; uri: string }>): StoredAction[] {
     const after = q.after
     return this.db.all<ActionRow>(
       `SELECT * FROM actions INDEXED BY actions_by_time WHERE community = ?
         ${after ? 'AND (created_us, uri) < (?, ?)' : ''} ORDER BY created_us DESC, uri DESC LIMIT ?`,
-      community, ...(after ? [after.createdUs, after.uri] : []), q.limit,
+      community, ...(after ? [after.effectiveUs, after.uri] : []), q.limit,
     ).map(toAction)
+  }
+
+  purgeOrphans(seenBeforeUs: number, limit: number): number {
+    let purged = 0
+    for (const table of ['memberships', 'actions']) {
+      const rows = this.db.all(
+        `DELETE FROM ${table} WHERE uri IN (SELECT uri FROM ${table} t WHERE seen_us < ?
+          AND NOT EXISTS (SELECT 1 FROM configs c WHERE c.uri = t.community) LIMIT ?) RETURNING 1`,
+        seenBeforeUs, limit - purged,
+      ).length
+      purged += rows
+      if (purged >= limit) break
+    }
+    if (purged > 0) {
+      this.cache.clear()
+      this.wrote(purged)
+    }
+    return purged
+  }
+
+  setAuthorBlocked(community: string, author: string, blocked: boolean): void {
+    this.wrote(blocked
+      ? this.db.run('INSERT OR IGNORE INTO blocked_authors (community, did) VALUES (?, ?)', community, author)
+      : this.db.run('DELETE FROM blocked_authors WHERE community = ? AND did = ?', community, author))
+    this.setAuthorFlag(author, BLOCKED_IN_COMMUNITY, blocked, community)
+  }
+
+  blockedCount(community: string): number {
+    return first(this.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM blocked_authors WHERE community = ?', community))?.n ?? 0
+  }
+
+  setAccountStatus(did: string, status: string | undefined, seenUs: number): void {
+    this.anyInactive = undefined
+    this.wrote(status === undefined
+      ? this.db.run('DELETE FROM accounts WHERE did = ?', did)
+      : this.db.run(
+        'INSERT INTO accounts (did, status, seen_us) VALUES (?, ?, ?) ON CONFLICT (did) DO UPDATE SET status = excluded.status WHERE status != excluded.status',
+        did, status, seenUs,
+      ))
+    this.setAuthorFlag(did, ACCOUNT_INACTIVE, status !== undefined)
+  }
+
+  accountStatus(did: string): string | undefined {
+    return first(this.db.all<{ status: string }>('SELECT status FROM accounts WHERE did = ?', did))?.status
+  }
+
+  purgeAccounts(seenBeforeUs: number, limit: number): number {
+    // An account with no post left has nothing its status could hide.
+    const purged = this.db.all(
+      `DELETE FROM accounts WHERE did IN (SELECT did FROM accounts a WHERE seen_us < ?
+        AND NOT EXISTS (SELECT 1 FROM posts WHERE post_key >= a.did || '/' AND post_key < a.did || '0') LIMIT ?) RETURNING 1`,
+      seenBeforeUs, limit,
+    ).length
+    if (purged > 0) this.anyInactive = undefined
+    return purged
   }
 }

@@ -52,17 +52,17 @@ describe('SQLite specifics', () => {
     const a = openFile(file)
     const b = openFile(file)
     const c = { uri: 'at://did:plc:o/net.atrarium.community.config/x', id: 'abcdef12', owner: 'did:plc:o', config: { name: 'one', hashtag: '#atrarium_abcdef12', stage: 'theme' as const, feedMix: { own: 100, parent: 0, global: 0 }, moderators: [], createdAt: '2026-01-01T00:00:00Z' } }
-    expect(a.store.getCommunity(c.id)).toBeUndefined()
+    expect(a.store.communitiesWithId(c.id)).toEqual([])
     b.store.putConfig(c)
-    expect(a.store.getCommunity(c.id)?.config.name).toBe('one')
+    expect(a.store.communitiesWithId(c.id)[0]?.config.name).toBe('one')
     b.store.putConfig({ ...c, config: { ...c.config, name: 'two' } })
-    expect(a.store.getCommunity(c.id)?.config.name).toBe('two')
-    expect(a.store.actionsFor(c.uri, 'at://p')).toEqual([])
-    const hide = { uri: 'at://did:plc:o/net.atrarium.moderation.action/1', actor: c.owner, community: c.uri, action: 'hide_post' as const, target: 'at://p', createdAt: '2026-01-01T00:00:00Z', createdUs: 1 }
+    expect(a.store.communitiesWithId(c.id)[0]?.config.name).toBe('two')
+    expect(a.store.actionsFor(c.uri, ['at://p'], [c.owner])).toEqual([])
+    const hide = { uri: 'at://did:plc:o/net.atrarium.moderation.action/1', actor: c.owner, community: c.uri, action: 'hide_post' as const, target: 'at://p', createdAt: '2026-01-01T00:00:00Z', effectiveUs: 1, seenUs: 1 }
     b.store.putAction(hide)
-    expect(a.store.actionsFor(c.uri, 'at://p')).toEqual([hide])
+    expect(a.store.actionsFor(c.uri, ['at://p'], [c.owner])).toEqual([hide])
     expect(a.store.hasActiveMembership(c.uri, 'did:plc:m')).toBe(false)
-    b.store.putMembership({ uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: c.uri, role: 'member', joinedAt: 'x', active: true })
+    b.store.putMembership({ uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: c.uri, role: 'member', joinedAt: 'x', active: true, seenUs: 1 })
     expect(a.store.hasActiveMembership(c.uri, 'did:plc:m')).toBe(true)
     b.driver.close()
   })
@@ -77,7 +77,7 @@ describe('SQLite specifics', () => {
     store.setAuthorBlocked('c', 'did:plc:ab', true)
     expect(store.authorPostUris('c', 'did:plc:a')).toEqual([uri('did:plc:a', 1), uri('did:plc:a', 2)])
     expect(store.postStates('c', [uri('did:plc:a', 2), uri('did:plc:a', 4), 'not a uri'])).toEqual([
-      { uri: uri('did:plc:a', 2), author: 'did:plc:a', sortUs: 2, hidden: true, blocked: false },
+      { uri: uri('did:plc:a', 2), author: 'did:plc:a', sortUs: 2, hidden: true, blocked: false, inactive: false },
     ])
     expect(store.allPostStates('c').map((p) => [p.uri, p.hidden, p.blocked]).sort()).toEqual([
       [uri('did:plc:a', 1), false, false], [uri('did:plc:a', 2), true, false], [uri('did:plc:ab', 3), false, true],
@@ -91,13 +91,13 @@ describe('SQLite specifics', () => {
     const c = { uri: 'at://did:plc:o/net.atrarium.community.config/t', id: 'abcdef13', owner: 'did:plc:o', config: { name: 'one', hashtag: '#atrarium_abcdef13', stage: 'theme' as const, feedMix: { own: 100, parent: 0, global: 0 }, moderators: [], createdAt: '2026-01-01T00:00:00Z' } }
     b.store.putConfig(c)
     const seen = a.store.transaction(() => {
-      const before = a.store.getCommunity(c.id)?.config.name
+      const before = a.store.communitiesWithId(c.id)[0]?.config.name
       // Another connection commits while this transaction reads from its snapshot.
       b.store.putConfig({ ...c, config: { ...c.config, name: 'two' } })
-      return [before, a.store.getCommunity(c.id)?.config.name]
+      return [before, a.store.communitiesWithId(c.id)[0]?.config.name]
     })
     expect(seen).toEqual(['one', 'one'])
-    expect(a.store.getCommunity(c.id)?.config.name).toBe('two')
+    expect(a.store.communitiesWithId(c.id)[0]?.config.name).toBe('two')
     b.driver.close()
   })
 
@@ -114,7 +114,7 @@ describe('SQLite specifics', () => {
     b.driver.close()
   })
 
-  it('upgrades a version-4 posts table to the version-5 layout, keeping rows and flags', () => {
+  it('upgrades a version-4 posts table through the version-5 layout to community keys, keeping rows and flags', () => {
     const file = join(dir, 'v4.sqlite')
     const old = new SqliteDriver(file)
     old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
@@ -123,16 +123,27 @@ describe('SQLite specifics', () => {
       old.run("INSERT INTO schema_migrations VALUES (?, 'then')", m.version)
     }
     const uri = (did: string, n: number) => `at://${did}/app.bsky.feed.post/${n}`
-    old.run('INSERT INTO posts (community, uri, author, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?, ?)', 'c', uri('did:plc:a', 1), 'did:plc:a', 10, 0, 0)
-    old.run('INSERT INTO posts (community, uri, author, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?, ?)', 'c', uri('did:plc:a', 2), 'did:plc:a', 20, 1, 0)
-    old.run('INSERT INTO posts (community, uri, author, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?, ?)', 'c', uri('did:plc:b', 3), 'did:plc:b', 30, 0, 1)
+    const config = 'at://did:plc:o/net.atrarium.community.config/c'
+    old.run('INSERT INTO configs (uri, id, owner, record) VALUES (?, ?, ?, ?)', config, 'cccccccc', 'did:plc:o', '{}')
+    old.run('INSERT INTO posts (community, uri, author, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?, ?)', 'cccccccc', uri('did:plc:a', 1), 'did:plc:a', 10, 0, 0)
+    old.run('INSERT INTO posts (community, uri, author, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?, ?)', 'cccccccc', uri('did:plc:a', 2), 'did:plc:a', 20, 1, 0)
+    old.run('INSERT INTO posts (community, uri, author, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?, ?)', 'cccccccc', uri('did:plc:b', 3), 'did:plc:b', 30, 0, 1)
+    // A post of a community with no config has nothing to be served by.
+    old.run('INSERT INTO posts (community, uri, author, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?, ?)', 'dddddddd', uri('did:plc:c', 4), 'did:plc:c', 40, 0, 0)
+    old.run("INSERT INTO actions (uri, actor, community, action, target, created_at, created_us) VALUES ('at://m/1', 'did:plc:o', ?, 'hide_post', 'x', '9999-01-01T00:00:00Z', 253370764800000000)", config)
     old.close()
     const { store } = openFile(file)
-    expect(store.skeleton({ community: 'c', minSortUs: 0, limit: 10 })).toEqual([{ uri: uri('did:plc:a', 1), sortUs: 10 }])
-    expect(store.moderatedPosts({ community: 'c', minSortUs: 0, limit: 10 }).map((p) => [p.author, p.hidden, p.blocked])).toEqual([
+    expect(store.skeleton({ community: config, minSortUs: 0, limit: 10 })).toEqual([{ uri: uri('did:plc:a', 1), sortUs: 10 }])
+    expect(store.moderatedPosts({ community: config, minSortUs: 0, limit: 10 }).map((p) => [p.author, p.hidden, p.blocked])).toEqual([
       ['did:plc:b', false, true], ['did:plc:a', true, false], ['did:plc:a', false, false],
     ])
+    expect(store.postCommunities(uri('did:plc:a', 1))).toEqual([config])
     expect(store.indexedAuthors()).toEqual(['did:plc:a', 'did:plc:b'])
+    expect(store.blockedCount(config)).toBe(1)
+    // A stored far-future time is clamped to the migration's now, so it stays a safe integer.
+    const action = store.getAction('at://m/1')!
+    expect(action.effectiveUs).toBeLessThanOrEqual(Date.now() * 1000)
+    expect(action.seenUs).toBe(action.effectiveUs)
   })
 
   it('hides, blocks, checks membership and deletes through indexes, never a post scan', () => {
@@ -143,6 +154,7 @@ describe('SQLite specifics', () => {
     driver.run = (sql, ...params) => (seen.push(sql), run(sql, ...params))
     driver.all = (sql, ...params) => (seen.push(sql), all(sql, ...params))
     const postAt = 'at://did:plc:a/app.bsky.feed.post/3l2a'
+    store.putPost({ community: 'c', uri: postAt, sortUs: 1, hidden: false })
     const planOf = (call: () => unknown) => {
       seen.length = 0
       call()
@@ -151,8 +163,11 @@ describe('SQLite specifics', () => {
     expect(planOf(() => store.setPostHidden('c', postAt, true))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key=\? AND community=\?\)/)
     expect(planOf(() => store.setAuthorBlocked('c', 'did:plc:a', true))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key>\? AND post_key<\?\)/)
     expect(planOf(() => store.hasActiveMembership('c', 'did:plc:a'))).toMatch(/SEARCH memberships USING COVERING INDEX memberships_active/)
-    store.putAction({ uri: 'at://did:plc:m/net.atrarium.moderation.action/1', actor: 'did:plc:m', community: 'c', action: 'hide_post', target: 'u', createdAt: '2026-01-01T00:00:00Z', createdUs: 1 })
-    expect(planOf(() => store.actionsFor('c', 't'))).toMatch(/SEARCH actions USING INDEX actions_by_target/)
+    store.putAction({ uri: 'at://did:plc:m/net.atrarium.moderation.action/1', actor: 'did:plc:m', community: 'c', action: 'hide_post', target: 'u', createdAt: '2026-01-01T00:00:00Z', effectiveUs: 1, seenUs: 1 })
+    expect(planOf(() => store.actionsFor('c', ['t'], ['did:plc:m', 'did:plc:o']))).toMatch(/SEARCH actions USING INDEX actions_by_target \(community=\? AND target=\? AND actor=\?\)/)
+    expect(planOf(() => store.actionTargetsBy('c', ['did:plc:m']))).toMatch(/SEARCH actions USING (COVERING )?INDEX actions_by_community_actor/)
+    expect(planOf(() => store.setAccountStatus('did:plc:a', 'takendown', 1))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key>\? AND post_key<\?\)/)
+    expect(planOf(() => store.deleteAuthorPosts('did:plc:zz'))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key>\? AND post_key<\?\)/)
     expect(planOf(() => store.deletePost(postAt))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key=\?\)/)
     expect(planOf(() => store.skeleton({ community: 'c', minSortUs: 0, limit: 5, after: { sortUs: 9, uri: postAt } }))).toMatch(/SEARCH posts USING (COVERING )?INDEX posts_feed/)
     expect(planOf(() => store.purgePosts(5, 10))).toMatch(/SEARCH posts USING COVERING INDEX posts_global \(sort_us<\?\)/)

@@ -18,8 +18,9 @@ export function describeStore(name: string, withStore: WithStore): void {
   })
   const action = (uri: string, target: string, createdUs: number): StoredAction => ({
     uri, actor: 'did:plc:mod', community: 'at://c', action: 'hide_post', target,
-    createdAt: new Date(createdUs / 1000).toISOString(), createdUs,
+    createdAt: new Date(createdUs / 1000).toISOString(), effectiveUs: createdUs, seenUs: createdUs,
   })
+  const MOD = ['did:plc:mod']
   const post = (community: string, n: number, sortUs = 1000 + n, author = 'did:plc:a') => ({
     community, uri: `at://${author}/app.bsky.feed.post/${String(n).padStart(4, '0')}`, sortUs, hidden: false,
   })
@@ -38,15 +39,15 @@ export function describeStore(name: string, withStore: WithStore): void {
       s.putConfig(a)
       s.putConfig({ ...a, config: { ...a.config, name: 'renamed' } })
       expect(s.getConfig(a.uri)?.config.name).toBe('renamed')
-      expect(s.getCommunity('aaaaaaaa')?.uri).toBe(a.uri)
+      expect(s.communitiesWithId('aaaaaaaa').map((c) => c.uri)).toEqual([a.uri])
       s.putConfig(config('bbbbbbbb'))
-      expect(s.listCommunities().map((c) => c.id)).toEqual(['aaaaaaaa', 'bbbbbbbb'])
+      expect(s.communitiesPage({ limit: 10 }).map((c) => c.id)).toEqual(['aaaaaaaa', 'bbbbbbbb'])
       s.deleteConfig(a.uri)
-      expect(s.getCommunity('aaaaaaaa')).toBeUndefined()
+      expect(s.communitiesWithId('aaaaaaaa')).toEqual([])
     }))
 
     it('answers active membership by community and did', () => withStore((s) => {
-      const m = { uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: 'at://c', role: 'member' as const, joinedAt: 'x', active: true }
+      const m = { uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: 'at://c', role: 'member' as const, joinedAt: 'x', active: true, seenUs: 1 }
       s.putMembership(m)
       expect(s.hasActiveMembership('at://c', 'did:plc:m')).toBe(true)
       expect(s.hasActiveMembership('at://other', 'did:plc:m')).toBe(false)
@@ -72,10 +73,15 @@ export function describeStore(name: string, withStore: WithStore): void {
       s.putAction(action('at://m/1', 'at://p/1', 1))
       s.putAction({ ...action('at://m/2', 'at://p/1', 2), reason: 'spam' })
       s.putAction(action('at://m/3', 'at://p/2', 3))
-      expect(s.actionsFor('at://c', 'at://p/1').map((a) => a.uri).sort()).toEqual(['at://m/1', 'at://m/2'])
+      expect(s.actionsFor('at://c', ['at://p/1'], MOD).map((a) => a.uri).sort()).toEqual(['at://m/1', 'at://m/2'])
+      expect(s.actionsFor('at://c', ['at://p/1', 'at://p/2'], MOD)).toHaveLength(3)
+      // Only the given actors' actions are read: anyone else's decide nothing (SPEC §3).
+      expect(s.actionsFor('at://c', ['at://p/1'], ['did:plc:someone'])).toEqual([])
       expect(s.getAction('at://m/2')?.reason).toBe('spam')
       expect(s.getAction('at://m/1')).not.toHaveProperty('reason')
-      expect(s.actionTargets('at://c').sort()).toEqual(['at://p/1', 'at://p/2'])
+      expect(s.actionTargetsBy('at://c', MOD).sort()).toEqual(['at://p/1', 'at://p/2'])
+      expect(s.actionTargetsBy('at://c', ['did:plc:someone'])).toEqual([])
+      expect(s.actionsOf('did:plc:mod').sort()).toEqual(['at://m/1', 'at://m/2', 'at://m/3'])
       s.deleteAction('at://m/1')
       expect(s.getAction('at://m/1')).toBeUndefined()
     }))
@@ -119,6 +125,7 @@ export function describeStore(name: string, withStore: WithStore): void {
       s.putPost({ ...p, sortUs: 999 })
       expect(s.postSortUs(p.uri)).toBe(777)
       expect(s.postCommunities(p.uri).sort()).toEqual(['c1', 'c2'])
+      expect(s.visibleCommunities(p.uri).sort()).toEqual(['c1', 'c2'])
       expect(s.indexedAuthors()).toEqual(['did:plc:a'])
       s.removePost('c1', p.uri)
       expect(s.postCommunities(p.uri)).toEqual(['c2'])
@@ -153,15 +160,15 @@ export function describeStore(name: string, withStore: WithStore): void {
       s.putConfig({ ...config('44444444', 'did:plc:other'), config: { ...config('44444444').config, parentCommunity: parent.uri } })
       const ids = (cs: StoredConfig[]) => cs.map((c) => c.id)
       expect(ids(s.communitiesPage({ limit: 2 }))).toEqual(['11111111', '22222222'])
-      expect(ids(s.communitiesPage({ limit: 2, after: '22222222' }))).toEqual(['33333333', '44444444'])
-      expect(ids(s.communitiesPage({ limit: 10, owner: 'did:plc:other', after: '33333333' }))).toEqual(['44444444'])
+      expect(ids(s.communitiesPage({ limit: 2, after: { id: '22222222', uri: config('22222222').uri } }))).toEqual(['33333333', '44444444'])
+      expect(ids(s.communitiesPage({ limit: 10, owner: 'did:plc:other', after: { id: '33333333', uri: config('33333333', 'did:plc:other').uri } }))).toEqual(['44444444'])
       expect(ids(s.childCommunities(parent.uri))).toEqual(['22222222', '44444444'])
       expect(s.childCommunities(config('22222222').uri)).toEqual([])
     }))
 
     it('lists active members once each, by did, with their earliest joinedAt, and counts them', () => withStore((s) => {
       const m = (did: string, rkey: string, joinedAt: string, active = true, community = 'at://c') =>
-        s.putMembership({ uri: `at://${did}/net.atrarium.community.membership/${rkey}`, did, community, role: 'member', joinedAt, active })
+        s.putMembership({ uri: `at://${did}/net.atrarium.community.membership/${rkey}`, did, community, role: 'member', joinedAt, active, seenUs: 1 })
       m('did:plc:b', '1', '2026-01-03T00:00:00Z')
       m('did:plc:b', '2', '2026-01-02T00:00:00Z')
       m('did:plc:a', '1', '2026-01-05T00:00:00Z')
@@ -184,7 +191,7 @@ export function describeStore(name: string, withStore: WithStore): void {
       s.putAction(action('at://m/2', 'at://p/1', 20))
       s.putAction({ ...action('at://m/9', 'at://p/1', 99), community: 'at://other' })
       expect(s.actionsPage('at://c', { limit: 2 }).map((a) => a.uri)).toEqual(['at://m/3', 'at://m/2'])
-      expect(s.actionsPage('at://c', { limit: 2, after: { createdUs: 20, uri: 'at://m/2' } }).map((a) => a.uri)).toEqual(['at://m/1'])
+      expect(s.actionsPage('at://c', { limit: 2, after: { effectiveUs: 20, uri: 'at://m/2' } }).map((a) => a.uri)).toEqual(['at://m/1'])
       expect(s.actionsPage('at://c', { limit: 10 })[0]).toEqual(action('at://m/3', 'at://p/2', 20))
     }))
 
@@ -197,8 +204,8 @@ export function describeStore(name: string, withStore: WithStore): void {
       s.setAuthorBlocked('c', 'did:plc:b', true)
       const page = s.moderatedPosts({ community: 'c', minSortUs: 100, limit: 2 })
       expect(page).toEqual([
-        { uri: post('c', 3).uri, author: 'did:plc:a', sortUs: 1003, hidden: true, blocked: false },
-        { uri: post('c', 2, 1002, 'did:plc:b').uri, author: 'did:plc:b', sortUs: 1002, hidden: false, blocked: true },
+        { uri: post('c', 3).uri, author: 'did:plc:a', sortUs: 1003, hidden: true, blocked: false, inactive: false },
+        { uri: post('c', 2, 1002, 'did:plc:b').uri, author: 'did:plc:b', sortUs: 1002, hidden: false, blocked: true, inactive: false },
       ])
       expect(s.moderatedPosts({ community: 'c', minSortUs: 100, limit: 5, after: page[1]! }).map((p) => p.uri)).toEqual([post('c', 1).uri])
       expect(s.postCounts('c', 100)).toEqual({ indexed: 3, hidden: 1 })
@@ -207,51 +214,57 @@ export function describeStore(name: string, withStore: WithStore): void {
 
     it('never serves a config lookup from before a write or a rolled-back one', () => withStore((s) => {
       const c = config('cccccccc')
-      expect(s.getCommunity(c.id)).toBeUndefined()
+      expect(s.communitiesWithId(c.id)).toEqual([])
       s.putConfig(c)
-      expect(s.getCommunity(c.id)?.config.name).toBe(c.id)
+      expect(s.communitiesWithId(c.id)[0]?.config.name).toBe(c.id)
       expect(() => s.transaction(() => {
         s.putConfig({ ...c, config: { ...c.config, name: 'doomed' } })
         expect(s.getConfig(c.uri)?.config.name).toBe('doomed')
         throw new Error('boom')
       })).toThrow('boom')
       expect(s.getConfig(c.uri)?.config.name).toBe(c.id)
-      expect(s.getCommunity(c.id)?.config.name).toBe(c.id)
+      expect(s.communitiesWithId(c.id)[0]?.config.name).toBe(c.id)
       s.deleteConfig(c.uri)
-      expect(s.getCommunity(c.id)).toBeUndefined()
+      expect(s.communitiesWithId(c.id)).toEqual([])
       expect(s.getConfig(c.uri)).toBeUndefined()
     }))
 
     it('finds actions written after a lookup found none, and forgets rolled-back ones', () => withStore((s) => {
-      expect(s.actionsFor('at://c', 'at://p/1')).toEqual([])
+      expect(s.actionsFor('at://c', ['at://p/1'], MOD)).toEqual([])
       s.putAction(action('at://m/1', 'at://p/1', 1))
-      expect(s.actionsFor('at://c', 'at://p/1').map((a) => a.uri)).toEqual(['at://m/1'])
+      expect(s.actionsFor('at://c', ['at://p/1'], MOD).map((a) => a.uri)).toEqual(['at://m/1'])
       s.deleteAction('at://m/1')
-      expect(s.actionsFor('at://c', 'at://p/1')).toEqual([])
+      expect(s.actionsFor('at://c', ['at://p/1'], MOD)).toEqual([])
       expect(() => s.transaction(() => {
         s.putAction(action('at://m/2', 'at://p/1', 2))
-        expect(s.actionsFor('at://c', 'at://p/1')).toHaveLength(1)
+        expect(s.actionsFor('at://c', ['at://p/1'], MOD)).toHaveLength(1)
         throw new Error('boom')
       })).toThrow('boom')
-      expect(s.actionsFor('at://c', 'at://p/1')).toEqual([])
+      expect(s.actionsFor('at://c', ['at://p/1'], MOD)).toEqual([])
     }))
 
     it('moves indexVersion on every write that changes the index, and only then', () => withStore((s) => {
       const c = config('vvvvvvvv')
-      const m = { uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: c.uri, role: 'member' as const, joinedAt: '2026-01-01T00:00:00Z', active: true }
+      const m = { uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: c.uri, role: 'member' as const, joinedAt: '2026-01-01T00:00:00Z', active: true, seenUs: 1 }
       const p = post('v', 1)
       const version = () => s.indexVersion!()
       const steps: [string, () => void, boolean][] = [
         ['putConfig', () => s.putConfig(c), true],
         ['putMembership', () => s.putMembership(m), true],
+        ['putMembership again (a replay)', () => s.putMembership({ ...m, seenUs: 2 }), false],
         ['putAction', () => s.putAction(action('at://m/v', p.uri, 1)), true],
         ['putPost', () => s.putPost(p), true],
         ['putPost again (a replay)', () => s.putPost(p), false],
         ['setPostHidden', () => s.setPostHidden('v', p.uri, true), true],
         ['setAuthorBlocked', () => s.setAuthorBlocked('v', 'did:plc:a', true), true],
-        ['setAuthorBlocked of an author with no posts', () => s.setAuthorBlocked('v', 'did:plc:nobody', true), false],
+        // No post changes, but the community's blocked count does.
+        ['setAuthorBlocked of an author with no posts', () => s.setAuthorBlocked('v', 'did:plc:nobody', true), true],
+        ['setAuthorBlocked again', () => s.setAuthorBlocked('v', 'did:plc:nobody', true), false],
         ['setCursor', () => s.setCursor('j', 1), false],
-        ['reads', () => { s.skeleton({ community: 'v', minSortUs: 0, limit: 5 }); s.getCommunity(c.id); s.hasActiveMembership(c.uri, m.did) }, false],
+        ['reads', () => { s.skeleton({ community: 'v', minSortUs: 0, limit: 5 }); s.communitiesWithId(c.id); s.hasActiveMembership(c.uri, m.did) }, false],
+        ['setAccountStatus', () => s.setAccountStatus('did:plc:a', 'takendown', 1), true],
+        ['setAccountStatus again', () => s.setAccountStatus('did:plc:a', 'takendown', 2), false],
+        ['setAccountStatus active', () => s.setAccountStatus('did:plc:a', undefined, 3), true],
         ['removePost', () => s.removePost('v', p.uri), true],
         ['removePost of a post not there', () => s.removePost('v', p.uri), false],
         ['putPost elsewhere', () => s.putPost(post('w', 2)), true],
@@ -277,6 +290,95 @@ export function describeStore(name: string, withStore: WithStore): void {
         throw new Error('boom')
       })).toThrow('boom')
       expect(version()).not.toBe(inside)
+    }))
+
+    it('keeps communities that share an id apart: configs, posts, flags (SPEC §1)', () => withStore((s) => {
+      const a = config('abababab', 'did:plc:alice')
+      const b = config('abababab', 'did:plc:mallory')
+      s.putConfig(a)
+      s.putConfig(b)
+      expect(s.communitiesWithId('abababab').map((c) => c.owner).sort()).toEqual(['did:plc:alice', 'did:plc:mallory'])
+      s.putPost(post(a.uri, 1))
+      s.putPost(post(b.uri, 2))
+      s.putPost(post(b.uri, 1))
+      const uris = (c: string) => s.skeleton({ community: c, minSortUs: 0, limit: 10 }).map((p) => p.uri)
+      expect(uris(a.uri)).toEqual([post(a.uri, 1).uri])
+      expect(uris(b.uri)).toEqual([post(b.uri, 2).uri, post(b.uri, 1).uri])
+      s.setPostHidden(b.uri, post(b.uri, 1).uri, true)
+      s.setAuthorBlocked(b.uri, 'did:plc:a', true)
+      expect(uris(a.uri)).toEqual([post(a.uri, 1).uri])
+      expect(s.blockedCount(a.uri)).toBe(0)
+      expect(s.blockedCount(b.uri)).toBe(1)
+      expect(s.globalSkeleton({ exclude: [b.uri], minSortUs: 0, limit: 10 }).map((p) => p.uri)).toEqual([post(a.uri, 1).uri])
+      s.deleteConfig(b.uri)
+      s.dropCommunityPosts(b.uri)
+      expect(uris(a.uri)).toEqual([post(a.uri, 1).uri])
+      expect(s.blockedCount(b.uri)).toBe(0)
+    }))
+
+    it('counts blocked authors per community, once each', () => withStore((s) => {
+      s.setAuthorBlocked('c', 'did:plc:x', true)
+      s.setAuthorBlocked('c', 'did:plc:x', true)
+      s.setAuthorBlocked('c', 'did:plc:y', true)
+      s.setAuthorBlocked('d', 'did:plc:x', true)
+      expect([s.blockedCount('c'), s.blockedCount('d'), s.blockedCount('e')]).toEqual([2, 1, 0])
+      s.setAuthorBlocked('c', 'did:plc:x', false)
+      expect(s.blockedCount('c')).toBe(1)
+    }))
+
+    it('takes an inactive account\'s posts out of every skeleton, and back (SPEC §4)', () => withStore((s) => {
+      s.putPost(post('c', 1, 1001, 'did:plc:a'))
+      s.putPost(post('d', 1, 1001, 'did:plc:a'))
+      s.putPost(post('c', 2, 1002, 'did:plc:b'))
+      s.setAuthorBlocked('c', 'did:plc:a', true)
+      const uris = (c: string) => s.skeleton({ community: c, minSortUs: 0, limit: 10 }).map((p) => p.uri)
+      s.setAccountStatus('did:plc:a', 'suspended', 5)
+      expect(s.accountStatus('did:plc:a')).toBe('suspended')
+      expect(uris('d')).toEqual([])
+      // Posts indexed while the account is inactive start out of the skeleton too.
+      s.putPost(post('d', 3, 1003, 'did:plc:a'))
+      expect(uris('d')).toEqual([])
+      expect(s.moderatedPosts({ community: 'd', minSortUs: 0, limit: 10 }).map((p) => p.inactive)).toEqual([true, true])
+      s.setAccountStatus('did:plc:a', undefined, 6)
+      expect(s.accountStatus('did:plc:a')).toBeUndefined()
+      expect(uris('d')).toEqual([post('d', 3, 1003, 'did:plc:a').uri, post('d', 1, 1001, 'did:plc:a').uri])
+      // The community block is a separate flag: an account coming back does not lift it.
+      expect(uris('c')).toEqual([post('c', 2, 1002, 'did:plc:b').uri])
+      s.deleteAuthorPosts('did:plc:a')
+      expect(s.indexedAuthors()).toEqual(['did:plc:b'])
+    }))
+
+    it('forgets the status of accounts with no posts once old, and orphaned records after the window (SPEC §6)', () => withStore((s) => {
+      s.putPost(post('c', 1, 1001, 'did:plc:a'))
+      s.setAccountStatus('did:plc:a', 'deactivated', 10)
+      s.setAccountStatus('did:plc:z', 'deactivated', 10)
+      s.setAccountStatus('did:plc:new', 'deactivated', 50)
+      expect(s.purgeAccounts(20, 100)).toBe(1)
+      expect([s.accountStatus('did:plc:a'), s.accountStatus('did:plc:z'), s.accountStatus('did:plc:new')]).toEqual(['deactivated', undefined, 'deactivated'])
+
+      const known = config('kkkkkkkk')
+      s.putConfig(known)
+      const m = (rkey: string, community: string, seenUs: number) =>
+        s.putMembership({ uri: `at://did:plc:m/net.atrarium.community.membership/${rkey}`, did: 'did:plc:m', community, role: 'member', joinedAt: 'x', active: true, seenUs })
+      m('old-orphan', 'at://did:plc:gone/net.atrarium.community.config/x', 10)
+      m('new-orphan', 'at://did:plc:gone/net.atrarium.community.config/x', 50)
+      m('old-known', known.uri, 10)
+      s.putAction({ ...action('at://m/orphan', 'at://p/1', 10), community: 'at://did:plc:gone/net.atrarium.community.config/x' })
+      s.putAction({ ...action('at://m/known', 'at://p/1', 10), community: known.uri })
+      expect(s.purgeOrphans(20, 1)).toBe(1)
+      expect(s.purgeOrphans(20, 100)).toBe(1)
+      expect(s.purgeOrphans(20, 100)).toBe(0)
+      expect(s.membershipsOf('did:plc:m').map((u) => u.split('/').pop()).sort()).toEqual(['new-orphan', 'old-known'])
+      expect(s.getAction('at://m/orphan')).toBeUndefined()
+      expect(s.getAction('at://m/known')).toBeDefined()
+    }))
+
+    it('keeps a membership\'s first-seen time across updates', () => withStore((s) => {
+      const m = { uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: 'at://gone', role: 'member' as const, joinedAt: 'x', active: true, seenUs: 10 }
+      s.putMembership(m)
+      s.putMembership({ ...m, active: false, seenUs: 99 })
+      expect(s.hasActiveMembership('at://gone', 'did:plc:m')).toBe(false)
+      expect(s.purgeOrphans(20, 10)).toBe(1)
     }))
 
     it('rolls back a failed transaction', () => withStore((s) => {

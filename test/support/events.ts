@@ -1,5 +1,5 @@
 import { communityIdOf, configUriOf, hashtagOf } from '../../src/core/community-id.js'
-import type { RepoEvent } from '../../src/core/events.js'
+import type { AccountEvent, RecordEvent, RepoDelete, RepoEvent, RepoWrite } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
 
 /** Builders for realistic repo events, shared by unit and end-to-end tests. */
@@ -18,11 +18,11 @@ export function community(owner: string, rkey: string) {
 }
 export type Community = ReturnType<typeof community>
 
-const write = (did: string, collection: string, rkey: string, record: object, op: 'create' | 'update' = 'create', timeUs = tick()): RepoEvent => ({
+const write = (did: string, collection: string, rkey: string, record: object, op: 'create' | 'update' = 'create', timeUs = tick()): RepoWrite => ({
   op, did, collection, rkey, record: { $type: collection, ...record }, timeUs, cursor: timeUs,
 })
 
-export const del = (did: string, collection: string, rkey: string, timeUs = tick()): RepoEvent => ({
+export const del = (did: string, collection: string, rkey: string, timeUs = tick()): RepoDelete => ({
   op: 'delete', did, collection, rkey, timeUs, cursor: timeUs,
 })
 
@@ -40,10 +40,18 @@ export const actionEvent = (did: string, rkey: string, c: Community, action: str
 export const postEvent = (did: string, rkey: string, text: string, fields: object = {}, op: 'create' | 'update' = 'create', timeUs = tick()) =>
   write(did, NSID.post, rkey, { text, createdAt: isoUs(timeUs), ...fields }, op, timeUs)
 
+/** An account status change; `status` undefined means active again. */
+export const accountEvent = (did: string, status: string | undefined, timeUs = tick()): AccountEvent => ({
+  op: 'account', did, active: status === undefined, ...(status !== undefined ? { status } : {}), timeUs, cursor: timeUs,
+})
+
 export const postUri = (did: string, rkey: string): string => `at://${did}/${NSID.post}/${rkey}`
 
 /** A repo event as Jetstream sends it on the wire. */
 export function toJetstream(e: RepoEvent): Record<string, unknown> {
+  if (e.op === 'account') {
+    return { did: e.did, time_us: e.timeUs, kind: 'account', account: { active: e.active, did: e.did, seq: e.cursor, time: isoUs(e.timeUs), ...(e.status ? { status: e.status } : {}) } }
+  }
   const commit: Record<string, unknown> = { rev: `3m${e.timeUs.toString(36)}`, operation: e.op, collection: e.collection, rkey: e.rkey }
   if (e.op !== 'delete') {
     commit.record = e.record

@@ -17,12 +17,12 @@ export function indexHarness(opts: { nowUs?: number; retentionDays?: number } = 
   const feeds = new FeedService({ store, serviceDid: 'did:web:feeds.test', minSortUs: () => indexer.minSortUs() })
   const apply = (...events: RepoEvent[]) => indexer.applyBatch(events)
 
-  /** Every post of a community's feed, following cursors to the end. */
-  function feed(id: string, limit = 100): string[] {
+  /** Every post of a community's feed as `publisher` publishes it, following cursors to the end. */
+  function feed(id: string, limit = 100, publisher = 'did:plc:publisher'): string[] {
     const uris: string[] = []
     let cursor: string | undefined
     for (let page = 0; page < 10_000; page++) {
-      const r = feeds.getFeedSkeleton({ feed: `at://did:plc:publisher/${NSID.feedGenerator}/${id}`, limit, ...(cursor ? { cursor } : {}) })
+      const r = feeds.getFeedSkeleton({ feed: `at://${publisher}/${NSID.feedGenerator}/${id}`, limit, ...(cursor ? { cursor } : {}) })
       if (!r.ok) throw new Error(`${r.error.error}: ${r.error.message}`)
       uris.push(...r.value.feed.map((f) => f.post))
       cursor = r.value.cursor

@@ -37,7 +37,7 @@ export const sourceOf = (uri: string): string => {
 export function expectedMix(events: RepoEvent[], pageSize: number): string[] {
   const lists: Record<'own' | 'parent' | 'global', FeedEntry[]> = { own: [], parent: [], global: [] }
   for (const e of events) {
-    if (e.collection !== NSID.post) continue
+    if (e.op === 'account' || e.collection !== NSID.post) continue
     const entry = { uri: recordUri(e), sortUs: Math.floor(e.timeUs / 1000) * 1000 }
     const s = sourceOf(entry.uri)
     if (s === 'both') lists.own.push(entry), lists.global.push(entry)

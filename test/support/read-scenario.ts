@@ -1,4 +1,4 @@
-import type { RepoEvent } from '../../src/core/events.js'
+import type { RecordEvent, RepoEvent } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
 import { DEFAULT_FEED_MIX } from '../../src/core/records.js'
 import { actionEvent, community, configEvent, del, isoUs, membershipEvent, postEvent, postUri, tick, type Community } from './events.js'
@@ -46,7 +46,7 @@ export function readScenario() {
     outsiderHide: actionEvent(outsider, 'ra4', R, 'hide_post', postUri(bob, 'r1'), at()),
     blockCarol: actionEvent(owner, 'ra5', R, 'block_user', carol, at()),
   }
-  const events: RepoEvent[] = [
+  const events: RecordEvent[] = [
     configEvent(P),
     configEvent(R, { parentCommunity: P.uri, moderators: [mod] }),
     configEvent(K, { parentCommunity: R.uri }),
@@ -67,12 +67,12 @@ export function readScenario() {
     ...Object.values(actions),
   ]
 
-  const sortAt = (e: RepoEvent) => isoUs(e.timeUs)
-  const actionView = (e: RepoEvent, status: string) => {
+  const sortAt = (e: RecordEvent) => isoUs(e.timeUs)
+  const actionView = (e: RecordEvent, status: string) => {
     const r = (e as { record: Record<string, unknown> }).record
     return { uri: `at://${e.did}/${NSID.action}/${e.rkey}`, actor: e.did, action: r.action, target: r.target, ...(r.reason ? { reason: r.reason } : {}), createdAt: r.createdAt, status }
   }
-  const postView = (e: RepoEvent, status: string) => ({ uri: postUri(e.did, e.rkey), author: e.did, sortAt: sortAt(e), status })
+  const postView = (e: RecordEvent, status: string) => ({ uri: postUri(e.did, e.rkey), author: e.did, sortAt: sortAt(e), status })
 
   const expected = {
     community: {

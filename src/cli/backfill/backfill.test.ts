@@ -34,22 +34,22 @@ describe('backfill apply order (SPEC §1)', () => {
   const [smaller, larger] = a < b ? [a, b] : [b, a]
 
   it.each([
-    ['earliest createdAt wins', [configRecord(smaller, '2026-02-01T00:00:00Z'), configRecord(larger, '2026-01-01T00:00:00Z')], larger],
-    ['equal createdAt: the smaller AT-URI wins', [configRecord(larger, '2026-01-01T00:00:00Z'), configRecord(smaller, '2026-01-01T00:00:00Z')], smaller],
-  ])('%s, whatever the input order', (_, records, winner) => {
+    ['the later one backdated', [configRecord(smaller, '2026-02-01T00:00:00Z'), configRecord(larger, '0001-01-01T00:00:00Z')]],
+    ['equal createdAt', [configRecord(larger, '2026-01-01T00:00:00Z'), configRecord(smaller, '2026-01-01T00:00:00Z')]],
+  ])('colliding configs (%s) are both communities, whatever the input order', (_, records) => {
     for (const input of [records, [...records].reverse()]) {
       const h = indexHarness()
       h.apply(...orderForApply(input).map((r) => toCreateEvent(r, 1)))
-      expect(h.store.listCommunities().map((c) => c.uri)).toEqual([winner])
+      expect(h.store.communitiesWithId(communityIdOf(a)).map((c) => c.uri)).toEqual([smaller, larger])
       h.close()
     }
   })
 
-  it('an id already claimed keeps its owner', () => {
+  it('a colliding config cannot displace one already in the index, nor be refused by it', () => {
     const h = indexHarness()
     h.apply(toCreateEvent(configRecord(larger, '2026-03-01T00:00:00Z'), 1))
-    h.apply(...orderForApply([configRecord(smaller, '2026-01-01T00:00:00Z')]).map((r) => toCreateEvent(r, 1)))
-    expect(h.store.listCommunities().map((c) => c.uri)).toEqual([larger])
+    h.apply(...orderForApply([configRecord(smaller, '0001-01-01T00:00:00Z')]).map((r) => toCreateEvent(r, 1)))
+    expect(h.store.communitiesWithId(communityIdOf(a)).map((c) => c.uri)).toEqual([smaller, larger])
     h.close()
   })
 
