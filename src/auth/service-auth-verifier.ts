@@ -1,10 +1,13 @@
 import { getVerificationMaterial } from '@atcute/identity'
-import { AtprotoWebDidDocumentResolver, CompositeDidDocumentResolver, DocumentNotFoundError, PlcDidDocumentResolver } from '@atcute/identity-resolver'
+import { CompositeDidDocumentResolver, PlcDidDocumentResolver } from '@atcute/identity-resolver'
 import { err, ok, type Result } from '../core/result.js'
 import { authFailure, type AuthFailure } from './auth-failure.js'
 import { DidDocumentCache, type CachedDidDocument } from './did-document-cache.js'
+import { SafeDidWebResolver, type HostLookup } from './did-web-resolver.js'
+import { didWebUrl } from './did-web-url.js'
 import { verifyJwtSignature, type JwtSignatureCheck } from './jwt-signature.js'
 import { parseServiceJwt, type ServiceJwt } from './service-jwt.js'
+import { TokenBucket } from './token-bucket.js'
 
 export interface ServiceAuthVerifierOptions {
   /** The `aud` every token must carry. */
@@ -14,7 +17,19 @@ export interface ServiceAuthVerifierOptions {
   fetch?: typeof fetch
   cacheTtlMs?: number
   cacheMaxEntries?: number
+  /** Bound on the cached documents' total JSON size (8 MiB). */
+  cacheMaxBytes?: number
+  /** How long a failed resolution is remembered (60 s), and how many are (10,000). */
+  failureTtlMs?: number
+  failureMaxEntries?: number
+  /** Network lookups per second allowed per DID method (20), and the burst (40). */
+  lookupsPerSec?: number
+  lookupBurst?: number
   resolveTimeoutMs?: number
+  /** Checks a did:web name's addresses before it is fetched; the Node host passes a DNS lookup. */
+  lookupHost?: HostLookup
+  /** Test only, never set in production: did:web on loopback and private hosts, with a port, over http. */
+  allowLocalDidWeb?: boolean
   /** Leeway for `exp` against our clock. */
   clockSkewSec?: number
   /** A failed signature re-resolves a cached document at most this often per DID. */
@@ -43,13 +58,17 @@ export class ServiceAuthVerifier {
   readonly #minRefreshMs: number
   readonly #now: () => number
   readonly #verifySignature: JwtSignatureCheck
+  readonly #allowLocalDidWeb: boolean
 
   constructor(opts: ServiceAuthVerifierOptions) {
     const fetchFn = opts.fetch ?? globalThis.fetch
-    const resolver = new CompositeDidDocumentResolver({
-      methods: { plc: new PlcDidDocumentResolver({ apiUrl: opts.plcUrl, fetch: fetchFn }), web: new AtprotoWebDidDocumentResolver({ fetch: fetchFn }) },
-    })
+    this.#allowLocalDidWeb = opts.allowLocalDidWeb ?? false
+    const web = new SafeDidWebResolver({ fetch: fetchFn, allowLocal: this.#allowLocalDidWeb, ...(opts.lookupHost ? { lookupHost: opts.lookupHost } : {}) })
+    const resolver = new CompositeDidDocumentResolver({ methods: { plc: new PlcDidDocumentResolver({ apiUrl: opts.plcUrl, fetch: fetchFn }), web } })
     this.#now = opts.now ?? Date.now
+    // One budget per method: a flood of did:web issuers must not starve did:plc lookups, nor the reverse.
+    const bucket = () => new TokenBucket({ perSec: opts.lookupsPerSec ?? 20, burst: opts.lookupBurst ?? 40, now: this.#now })
+    const budgets = { plc: bucket(), web: bucket() }
     this.#verifySignature = opts.verifySignature ?? verifyJwtSignature
     this.#serviceDid = opts.serviceDid
     this.#skewSec = opts.clockSkewSec ?? 5
@@ -58,10 +77,17 @@ export class ServiceAuthVerifier {
       resolver,
       ttlMs: opts.cacheTtlMs ?? 60 * 60_000,
       maxEntries: opts.cacheMaxEntries ?? 10_000,
+      maxBytes: opts.cacheMaxBytes ?? 8 * 1024 * 1024,
+      // @atcute's resolvers stop reading at 20 KiB already; this also bounds what a resolver returns.
+      maxDocumentBytes: 20 * 1024,
+      failureTtlMs: opts.failureTtlMs ?? 60_000,
+      maxFailures: opts.failureMaxEntries ?? 10_000,
       timeoutMs: opts.resolveTimeoutMs ?? 5_000,
+      mayLookUp: (did) => (did.startsWith('did:plc:') ? budgets.plc : budgets.web).take(),
       now: this.#now,
     })
   }
+
 
   async verify(token: string, lxm: string): Promise<Result<VerifiedRequester, AuthFailure>> {
     const parsed = parseServiceJwt(token)
@@ -74,12 +100,15 @@ export class ServiceAuthVerifier {
     const [did = '', serviceId] = jwt.iss.split('#')
     // As atproto's services do: a labeler signs with its #atproto_label key, everything else with #atproto.
     const keyId = serviceId === 'atproto_labeler' ? '#atproto_label' : '#atproto'
-    const first = await this.#resolve(did, (d) => this.#cache.get(d))
+    // Checked before the cache, so an issuer we would never resolve costs no lookup budget.
+    const refused = this.#refusedIssuer(did)
+    if (refused) return err(authFailure('AuthenticationRequired', refused))
+    const first = await this.#cache.get(did)
     if (!first.ok) return first
     let check = await checkKey(first.value, keyId, jwt, this.#verifySignature)
     // A cached key may be stale after a rotation: look once more, but not on every forged token.
     if (check !== 'valid' && first.value.fromCache && this.#now() - first.value.fetchedAtMs >= this.#minRefreshMs) {
-      const fresh = await this.#resolve(did, (d) => this.#cache.refresh(d))
+      const fresh = await this.#cache.refresh(did)
       if (!fresh.ok) return fresh
       check = await checkKey(fresh.value, keyId, jwt, this.#verifySignature)
     }
@@ -88,15 +117,19 @@ export class ServiceAuthVerifier {
     return ok({ iss: jwt.iss, did })
   }
 
-  async #resolve(did: string, load: (did: string) => Promise<CachedDidDocument>): Promise<Result<CachedDidDocument, AuthFailure>> {
-    try {
-      return ok(await load(did))
-    } catch (e) {
-      const message = e instanceof DocumentNotFoundError ? `unknown issuer ${did}` : `could not resolve issuer ${did}`
-      return err(authFailure('AuthenticationRequired', message))
+  #refusedIssuer(did: string): string | undefined {
+    if (did.startsWith('did:plc:')) return PLC_RE.test(did) ? undefined : `not a did:plc identifier: ${did}`
+    if (did.startsWith('did:web:')) {
+      const url = didWebUrl(did, { allowLocal: this.#allowLocalDidWeb })
+      return url.ok ? undefined : url.error
     }
+    return `unsupported DID method: ${did.split(':', 2).join(':')}`
   }
 }
+
+// Real did:plc identifiers are 24 base32 characters. Only the form is checked here (the directory
+// judges the rest), but it bounds what a forged issuer can make the failure cache hold.
+const PLC_RE = /^did:plc:[a-z0-9]{1,32}$/
 
 async function checkKey(cached: CachedDidDocument, keyId: `#${string}`, jwt: ServiceJwt, verify: JwtSignatureCheck): Promise<KeyCheck> {
   const material = getVerificationMaterial(cached.doc, keyId)

@@ -14,6 +14,7 @@ import { jetstreamSource } from '../ingest/jetstream-source.js'
 import { StreamIngest } from '../ingest/stream-ingest.js'
 import { SqlStore } from '../store/sql-store.js'
 import { SqliteDriver } from '../store/sqlite-driver.js'
+import { dnsHostLookup } from './host-lookup.js'
 import { localReads } from './local-reads.js'
 import { pooledJwtSignature } from './pooled-signature.js'
 import { RetentionJob } from './retention-job.js'
@@ -51,7 +52,8 @@ export function createContext(config: Config, log: Logger): AppContext {
     reads: localReads(store, minSortUs),
     hostname: config.hostname,
     log,
-    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature }),
+    // lookupHost: a did:web name is fetched only if every address DNS gives it is public.
+    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature, lookupHost: dnsHostLookup }),
     health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats }),
   })
   const checkpointer = new WalCheckpointer({ driver, log })

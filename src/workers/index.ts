@@ -11,7 +11,9 @@ export { Directory } from './directory.js'
 export { GlobalPosts } from './global-posts.js'
 export { FirehoseReceiver } from './firehose-receiver.js'
 
-// One verifier per isolate and settings, so its DID document cache outlives a request.
+// One verifier per isolate and settings, so its DID document cache outlives a request. No
+// lookupHost: workerd has no DNS API. The verifier still refuses did:web IP literals that are not
+// public, and a name is fetched through Cloudflare's network, which cannot reach private addresses.
 const verifiers = new Map<string, ServiceAuthVerifier>()
 
 function verifierFor(serviceDid: string, plcUrl: string): ServiceAuthVerifier {
