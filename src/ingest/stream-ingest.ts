@@ -23,6 +23,10 @@ export interface IngestOptions<Raw> {
   maxBatch?: number
   maxWaitMs?: number
   highWater?: number
+  /** Bytes of raw frames queued or in flight before the socket is paused. */
+  highWaterBytes?: number
+  /** Bytes of raw frames in one batch (one transaction's worth of decoding). */
+  maxBatchBytes?: number
   backoff?: { baseMs?: number; maxMs?: number }
 }
 
@@ -32,6 +36,13 @@ const MARK_EVERY_MS = 1000
 // In a flood of dropped frames the clock is read once per this many of them, not per frame; the
 // mark timer covers a trickle.
 export const MARK_CHECK_EVERY_FRAMES = 256
+// The count bound alone would let 20,000 firehose frames of megabytes each pile up.
+const HIGH_WATER_BYTES = 64 * 1024 * 1024
+const MAX_BATCH_BYTES = 16 * 1024 * 1024
+
+// Jetstream frames are strings, firehose frames Buffers; a string's length stands in for its UTF-8 bytes.
+const rawBytes = (raw: unknown): number =>
+  typeof raw === 'string' ? raw.length : ((raw as { byteLength?: number }).byteLength ?? 0)
 
 /** Stream → stage 1 → bounded batch queue → stage 2 → index, with the cursor in each batch's transaction. */
 export class StreamIngest<Raw> {
@@ -61,6 +72,9 @@ export class StreamIngest<Raw> {
       maxBatch: opts.maxBatch ?? 1000,
       maxWaitMs: opts.maxWaitMs ?? 25,
       highWater: opts.highWater ?? 20_000,
+      highWaterBytes: opts.highWaterBytes ?? HIGH_WATER_BYTES,
+      maxBatchBytes: opts.maxBatchBytes ?? MAX_BATCH_BYTES,
+      sizeOf: (item) => (item.raw === undefined ? 0 : rawBytes(item.raw)),
       process: async (batch) => this.process(batch),
       onPressure: (paused) => (paused ? this.socket.pause() : this.socket.resume()),
       onError: (e, batch) => opts.log.error({ err: e, size: batch.length }, 'batch failed; retrying'),
