@@ -27,6 +27,8 @@ export interface IngestOptions<Raw> {
   highWaterBytes?: number
   /** Bytes of raw frames in one batch (one transaction's worth of decoding). */
   maxBatchBytes?: number
+  /** Authors stage 1 may add between prunes of the author set before one is forced early. */
+  maxNewAuthors?: number
   backoff?: { baseMs?: number; maxMs?: number }
 }
 
@@ -39,6 +41,9 @@ export const MARK_CHECK_EVERY_FRAMES = 256
 // The count bound alone would let 20,000 firehose frames of megabytes each pile up.
 const HIGH_WATER_BYTES = 64 * 1024 * 1024
 const MAX_BATCH_BYTES = 16 * 1024 * 1024
+const PRUNE_AUTHORS_EVERY_MS = 3_600_000
+// A spammer rotating DIDs must not grow the author set without bound between hourly prunes.
+const MAX_NEW_AUTHORS = 1_000_000
 
 // Jetstream frames are strings, firehose frames Buffers; a string's length stands in for its UTF-8 bytes.
 const rawBytes = (raw: unknown): number =>
@@ -51,8 +56,14 @@ export class StreamIngest<Raw> {
   private readonly socket: StreamSocket<Raw>
   private readonly queue: BatchQueue<Item<Raw>>
   // Authors whose posts may be indexed: their deletes and updates must pass stage 1. Seeded
-  // from the index and grown at stage 1, so a delete that races its create is not lost.
-  private readonly authors: Set<string>
+  // from the index and grown at stage 1, so a delete that races its create is not lost; pruned
+  // back to the index plus the authors of frames not yet committed (see pruneAuthors).
+  private authors: Set<string>
+  // Authors stage 1 saw since the last prune, and those of earlier spans kept until the queue has
+  // committed every frame pushed before the span ended (`end`, in items pushed).
+  private newAuthors = new Set<string>()
+  private pendingAuthors: { dids: Set<string>; end: number }[] = []
+  private pruneTimer: ReturnType<typeof setInterval> | undefined
   private readonly watermark: Watermark<Raw>
   private marked: number | undefined
   private lastMark = 0
@@ -109,6 +120,27 @@ export class StreamIngest<Raw> {
       if (this.watermark.current() !== this.marked) this.mark()
     }, MARK_EVERY_MS)
     this.markTimer.unref?.()
+    this.pruneTimer = setInterval(() => this.pruneAuthors(), PRUNE_AUTHORS_EVERY_MS)
+    this.pruneTimer.unref?.()
+  }
+
+  /**
+   * Rebuilds the author set as the index's authors plus those of frames still queued or in flight,
+   * dropping authors whose posts were deleted or purged. Runs hourly, early when stage 1 has added
+   * `maxNewAuthors`, and after each retention purge on the Node host.
+   */
+  pruneAuthors(): void {
+    // Items are committed strictly in order, so a span whose end the queue has passed is in the index or nowhere.
+    const committed = this.queue.stats.items
+    this.pendingAuthors.push({ dids: this.newAuthors, end: committed + this.queue.size })
+    this.pendingAuthors = this.pendingAuthors.filter((span) => span.end > committed)
+    this.newAuthors = new Set()
+    const before = this.authors.size
+    // Synchronous: no batch commits between reading the index and swapping the set in.
+    const authors = new Set(this.opts.store.indexedAuthors())
+    for (const span of this.pendingAuthors) for (const did of span.dids) authors.add(did)
+    this.authors = authors
+    this.opts.log.info({ authors: authors.size, dropped: Math.max(0, before - authors.size) }, 'author set pruned')
   }
 
   /** Resolves once everything received so far is indexed: the processAll() of tests. */
@@ -122,9 +154,10 @@ export class StreamIngest<Raw> {
     if ('control' in verdict) return this.control(verdict.control)
     if (verdict.pass) {
       this.stats.passed++
-      if (verdict.postAuthor) this.authors.add(verdict.postAuthor)
       const cursor = this.watermark.through(raw)
       this.queue.push({ raw, cursor, epoch: this.epoch })
+      // After the push, so a prune this triggers counts the frame among those not yet committed.
+      if (verdict.postAuthor) this.addAuthor(verdict.postAuthor)
       this.marked = cursor
       this.lastMark = Date.now()
       return
@@ -134,6 +167,14 @@ export class StreamIngest<Raw> {
       this.droppedSinceCheck = 0
       if (Date.now() - this.lastMark >= MARK_EVERY_MS && this.watermark.current() !== undefined) this.mark()
     }
+  }
+
+  // Into both sets even when already known: an author known only from a span about to be retired
+  // may have just posted again.
+  private addAuthor(did: string): void {
+    this.authors.add(did)
+    this.newAuthors.add(did)
+    if (this.newAuthors.size >= (this.opts.maxNewAuthors ?? MAX_NEW_AUTHORS)) this.pruneAuthors()
   }
 
   private control(c: StreamControl): void {
@@ -188,6 +229,7 @@ export class StreamIngest<Raw> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.markTimer)
+      clearInterval(this.pruneTimer)
       await this.socket.close()
       if (this.watermark.current() !== this.marked) this.mark()
       await this.queue.close()
