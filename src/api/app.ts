@@ -31,7 +31,7 @@ export interface AppDeps {
 }
 
 const XRPC_PREFIX = '/xrpc/'
-// The verbs a client plausibly sends by mistake; rarer ones reach the notFound handler, which refuses them the same way.
+// Verbs a client plausibly sends by mistake; rarer ones reach notFound, which refuses them alike.
 const WRONG_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 // The header c.json sets.
 const JSON_CONTENT_TYPE = { 'Content-Type': 'application/json' }

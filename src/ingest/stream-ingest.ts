@@ -130,17 +130,24 @@ export class StreamIngest<Raw> {
    * `maxNewAuthors`, and after each retention purge on the Node host.
    */
   pruneAuthors(): void {
-    // Items are committed strictly in order, so a span whose end the queue has passed is in the index or nowhere.
+    // Items are committed strictly in order: the authors of a span whose end the queue has passed
+    // are in the index or needed nowhere.
     const committed = this.queue.stats.items
     this.pendingAuthors.push({ dids: this.newAuthors, end: committed + this.queue.size })
     this.pendingAuthors = this.pendingAuthors.filter((span) => span.end > committed)
     this.newAuthors = new Set()
     const before = this.authors.size
-    // Synchronous: no batch commits between reading the index and swapping the set in.
-    const authors = new Set(this.opts.store.indexedAuthors())
+    let authors: Set<string>
+    try {
+      // Synchronous: no batch commits between reading the index and swapping the set in.
+      authors = new Set(this.opts.store.indexedAuthors())
+    } catch (e) {
+      // Runs from a timer and from stage 1: keeping the bigger set is safe, throwing is not.
+      return this.opts.log.error({ err: e }, 'author set prune failed')
+    }
     for (const span of this.pendingAuthors) for (const did of span.dids) authors.add(did)
     this.authors = authors
-    this.opts.log.info({ authors: authors.size, dropped: Math.max(0, before - authors.size) }, 'author set pruned')
+    this.opts.log.info({ authors: authors.size, before }, 'author set pruned')
   }
 
   /** Resolves once everything received so far is indexed: the processAll() of tests. */
