@@ -7,6 +7,8 @@ import { community } from '../../test/support/events.js'
 import { SqlStore } from '../store/sql-store.js'
 import { SqliteDriver } from '../store/sqlite-driver.js'
 import { SkeletonCache } from '../core/skeleton-cache.js'
+import { localReads } from '../node/local-reads.js'
+import { ServiceAuthVerifier } from '../auth/service-auth-verifier.js'
 
 const A = community('did:plc:alice', '3jzfcijpj2z2a')
 const feedUri = `at://did:plc:publisher/app.bsky.feed.generator/${A.id}`
@@ -24,7 +26,13 @@ function setup(opts: { failing?: boolean; cache?: boolean } = {}) {
   const cache = opts.cache ? { cache: new SkeletonCache({ maxEntries: 10 }) } : {}
   const feeds = new FeedService({ store, serviceDid: 'did:web:feeds.example.com', minSortUs: () => 0, ...cache })
   if (opts.failing) feeds.getFeedSkeleton = () => { throw new Error('secret database path /var/db') }
-  return createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger })
+  // With the read routes and a verifier (never reached here: no request below carries a JWT), so
+  // getPosts has its auth middleware in front.
+  const reads = {
+    reads: localReads(store, () => 0),
+    auth: new ServiceAuthVerifier({ serviceDid: 'did:web:feeds.example.com', plcUrl: 'http://127.0.0.1:9' }),
+  }
+  return createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger, ...reads })
 }
 
 const get = async (app: ReturnType<typeof setup>, path: string) => {
@@ -97,19 +105,53 @@ describe('XRPC app', () => {
     expect(await get(app, '/nope')).toMatchObject({ status: 404, body: { error: 'NotFound' } })
   })
 
-  it('answers a known method asked with the wrong HTTP method as not implemented, and paths below a method as not found', async () => {
+  it('answers paths below a method, and the bare prefix, as not found', async () => {
     const app = setup()
-    const post = await app.request(skeleton(`feed=${encodeURIComponent(feedUri)}`), { method: 'POST' })
-    expect({ status: post.status, body: await post.json() }).toMatchObject({ status: 501, body: { error: 'MethodNotImplemented' } })
     expect(await get(app, '/xrpc/com.example.nothing/deeper')).toMatchObject({ status: 404, body: { error: 'NotFound' } })
     expect(await get(app, '/xrpc/')).toMatchObject({ status: 404, body: { error: 'NotFound' } })
   })
 
-  it('serves the same page to HEAD without a body', async () => {
-    const res = await setup().request(skeleton(`feed=${encodeURIComponent(feedUri)}`), { method: 'HEAD' })
-    expect(res.status).toBe(200)
-    expect(await res.text()).toBe('')
+  const send = async (method: string, path: string) => {
+    const res = await setup().request(path, { method })
+    return { status: res.status, allow: res.headers.get('allow'), body: (await res.json()) as unknown }
+  }
+  // getPosts requires a JWT: the wrong verb must be refused before its auth middleware asks for one.
+  it.each([
+    ['POST', skeleton(`feed=${encodeURIComponent(feedUri)}`)],
+    ['PUT', '/xrpc/_health'],
+    ['DELETE', '/xrpc/net.atrarium.community.getCommunity?community=x'],
+    ['PATCH', '/xrpc/app.bsky.feed.describeFeedGenerator'],
+    ['OPTIONS', '/xrpc/app.bsky.feed.getFeedSkeleton'],
+    ['POST', '/xrpc/net.atrarium.community.getPosts'],
+    ['PROPFIND', '/xrpc/net.atrarium.community.listCommunities'],
+  ])('405 with Allow for %s on the query %s', async (method, path) => {
+    expect(await send(method, path)).toEqual({
+      status: 405,
+      allow: 'GET, HEAD',
+      body: { error: 'InvalidRequest', message: `Incorrect HTTP method (${method}) expected GET` },
+    })
   })
+
+  it.each(['GET', 'POST', 'DELETE', 'PROPFIND'])('501 for an unknown method asked with %s', async (method) => {
+    expect(await send(method, '/xrpc/com.example.nothing')).toEqual({
+      status: 501,
+      allow: null,
+      body: { error: 'MethodNotImplemented', message: 'method not implemented: com.example.nothing' },
+    })
+  })
+
+  it('answers a wrong verb outside /xrpc/ as not found', async () => {
+    expect(await send('POST', '/.well-known/did.json')).toMatchObject({ status: 404, body: { error: 'NotFound' } })
+  })
+
+  it.each([skeleton(`feed=${encodeURIComponent(feedUri)}`), '/xrpc/_health', '/xrpc/net.atrarium.community.listCommunities'])(
+    'serves HEAD on %s with the GET status and no body',
+    async (path) => {
+      const res = await setup().request(path, { method: 'HEAD' })
+      expect(res.status).toBe(200)
+      expect(await res.text()).toBe('')
+    },
+  )
 
   it('a 500 does not leak internals', async () => {
     const r = await get(setup({ failing: true }), skeleton(`feed=${encodeURIComponent(feedUri)}`))

@@ -8,7 +8,9 @@ import { optional, parseLimit } from './params.js'
 import { registerReadRoutes, type Reads } from './read-routes.js'
 import { withServiceAuth, type AppEnv } from './service-auth.js'
 import { skeletonJson } from './skeleton-json.js'
-import { InternalServerError, InvalidRequestError, MethodNotImplementedError, XrpcError } from './xrpc-error.js'
+import {
+  InternalServerError, InvalidRequestError, MethodNotAllowedError, MethodNotImplementedError, XrpcError,
+} from './xrpc-error.js'
 
 /** The read side each host provides: in process on Node, by RPC to Durable Objects on Workers. */
 export interface Feeds {
@@ -29,6 +31,8 @@ export interface AppDeps {
 }
 
 const XRPC_PREFIX = '/xrpc/'
+// Verbs a client plausibly sends by mistake; rarer ones reach notFound, which refuses them alike.
+const WRONG_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 // The header c.json sets.
 const JSON_CONTENT_TYPE = { 'Content-Type': 'application/json' }
 
@@ -38,6 +42,20 @@ const isPromiseLike = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof 
 /** The Web-standard app both hosts serve: `fetch(Request) → Response`. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
+
+  // Every XRPC route is a GET query (Hono answers HEAD from it too). Read at request time, once all
+  // routes are registered.
+  let queryPaths: Set<string> | undefined
+  const isQuery = (path: string): boolean => {
+    queryPaths ??= new Set(app.routes.filter((r) => r.method === 'GET' && r.path.startsWith(XRPC_PREFIX)).map((r) => r.path))
+    return queryPaths.has(path)
+  }
+  // Registered first so a wrong verb is refused before a route's auth middleware asks for a JWT; it
+  // is bound to the other verbs only, so a GET never passes through it.
+  app.on(WRONG_VERBS, `${XRPC_PREFIX}*`, (c, next) => {
+    if (isQuery(c.req.path)) throw new MethodNotAllowedError(c.req.method)
+    return next()
+  })
 
   // A frozen skeleton is a cached page that many requests share: its body is written once.
   const bodies = new WeakMap<Skeleton, string>()
@@ -83,6 +101,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Unknown XRPC methods are told apart here rather than by an `/xrpc/:method` route: with only
   // static paths Hono can use its RegExpRouter (a map lookup per request) instead of the trie.
   app.notFound((c) => {
+    if (isQuery(c.req.path)) return new MethodNotAllowedError(c.req.method).toResponse()
     const method = c.req.path.startsWith(XRPC_PREFIX) ? c.req.path.slice(XRPC_PREFIX.length) : ''
     if (method !== '' && !method.includes('/')) return new MethodNotImplementedError(method).toResponse()
     return c.json({ error: 'NotFound', message: 'Not Found' }, 404)

@@ -26,6 +26,24 @@ export class MethodNotImplementedError extends XrpcError {
   }
 }
 
+/**
+ * 405 for a known query called with another HTTP method. The error name and message are the ones
+ * atproto's xrpc-server sends (it answers 400); the status and Allow header say what HTTP means.
+ */
+export class MethodNotAllowedError extends XrpcError {
+  static readonly ALLOW = 'GET, HEAD'
+
+  constructor(method: string) {
+    super(405, 'InvalidRequest', `Incorrect HTTP method (${method}) expected GET`)
+  }
+
+  override toResponse(): Response {
+    const res = super.toResponse()
+    res.headers.set('Allow', MethodNotAllowedError.ALLOW)
+    return res
+  }
+}
+
 /** Never carries the underlying error's text: a 500 must not leak internals. */
 export class InternalServerError extends XrpcError {
   constructor() {

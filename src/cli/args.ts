@@ -16,8 +16,10 @@ export const GLOBAL_OPTIONS = {
 
 export const GLOBAL_HELP = `Sign-in and output:
   --handle <handle>      your handle (or ATRARIUM_HANDLE)
-  --password <app pw>    an app password (or ATRARIUM_APP_PASSWORD)
-  --pds <url>            your PDS; otherwise found from the handle's DID document
+  --password <app pw>    an app password (or ATRARIUM_APP_PASSWORD); without either it is asked for
+                         on the terminal. Given here, it shows in \`ps\` and in your shell history
+  --pds <url>            your PDS; otherwise found from the handle's DID document. The password
+                         goes only to https, or plain http on localhost, 127.0.0.1 or [::1]
   --plc <url>            PLC directory (or ATRARIUM_PLC_URL; default https://plc.directory)
   --json                 machine-readable output on stdout
   -h, --help             this help`

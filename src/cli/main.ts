@@ -1,5 +1,6 @@
 import { parse } from './args.js'
 import { CliContext, type Env } from './context.js'
+import type { PromptInput } from './prompt.js'
 import { commandHelp, groupHelp, topHelp } from './help.js'
 import { COMMANDS, findCommand, groupCommands } from './registry.js'
 import { errorMessage } from './xrpc-error.js'
@@ -7,6 +8,8 @@ import { errorMessage } from './xrpc-error.js'
 export interface Streams {
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  /** Where the app password is asked for when not given; without a TTY it is never asked. */
+  stdin?: PromptInput
 }
 
 /** Exit codes: 0 done, 1 the command failed, 2 the command line was wrong. */
@@ -41,7 +44,7 @@ export async function runCli(argv: string[], env: Env, io: Streams): Promise<num
     const what = positionals.length < min ? 'missing argument' : `unexpected argument ${positionals[max]}`
     return fail(`${what}; usage: ${command.usage}`, 2)
   }
-  const ctx = CliContext.create(values, env, io.stderr)
+  const ctx = CliContext.create(values, env, io.stderr, io.stdin)
   if (!ctx.ok) return fail(ctx.error, 2)
 
   try {
@@ -55,5 +58,9 @@ export async function runCli(argv: string[], env: Env, io: Streams): Promise<num
 }
 
 export async function main(): Promise<void> {
-  process.exitCode = await runCli(process.argv.slice(2), process.env, { stdout: process.stdout, stderr: process.stderr })
+  process.exitCode = await runCli(process.argv.slice(2), process.env, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+  })
 }

@@ -119,6 +119,104 @@ describe('BatchQueue', () => {
     expect(pressure).toEqual([true, false])
   })
 
+  // Items are their own size in bytes.
+  const bytesQueue = (consumer: ReturnType<typeof gatedConsumer<number>>, pressure: boolean[]) =>
+    new BatchQueue<number>({
+      maxBatch: 100,
+      maxWaitMs: HOUR,
+      highWater: 10,
+      highWaterBytes: 1_000,
+      sizeOf: (n) => n,
+      process: consumer.process,
+      onPressure: (paused) => pressure.push(paused),
+    })
+
+  it.each([
+    ['big items, far under the count bound', [400, 400, 400], [false, false, true]],
+    ['one item over the byte bound', [5_000], [true]],
+    ['small items reach the count bound first', [1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [...Array(9).fill(false), true]],
+    ['exactly highWaterBytes', [999, 1], [false, true]],
+  ])('signals pressure on bytes or count, whichever comes first: %s', async (_name, sizes, expected) => {
+    const consumer = gatedConsumer<number>()
+    const pressure: boolean[] = []
+    const queue = bytesQueue(consumer, pressure)
+    const seen = sizes.map((n) => (queue.push(n), pressure.length > 0))
+    expect(seen).toEqual(expected)
+    expect(pressure).toEqual([true])
+  })
+
+  it('releases pressure only once both the bytes and the count are at or below low water', async () => {
+    const consumer = gatedConsumer<number>()
+    const pressure: boolean[] = []
+    const queue = new BatchQueue<number>({
+      maxBatch: 1,
+      maxWaitMs: HOUR,
+      highWater: 6,
+      lowWater: 2,
+      highWaterBytes: 1_000,
+      sizeOf: (n) => n,
+      process: consumer.process,
+      onPressure: (paused) => pressure.push(paused),
+    })
+    // 1000 bytes in two items trips the byte bound; then six small ones keep the count high.
+    for (const n of [600, 400, 1, 1, 1, 1]) queue.push(n)
+    expect(pressure).toEqual([true])
+    const done = [
+      // [after finishing call n: bytes, size, still paused]
+      [400 + 4, 5, true], // bytes are under 500, the count is not under 2
+      [4, 4, true],
+      [3, 3, true],
+      [2, 2, false],
+    ] as const
+    for (const [i, [bytes, size, paused]] of done.entries()) {
+      ;(await consumer.calls.atLeast(i + 1, `call ${i + 1}`))[i]!.gate.resolve()
+      await consumer.calls.atLeast(Math.min(i + 2, 6), `call ${i + 2}`)
+      expect({ bytes: queue.bytes, size: queue.size, paused: pressure.at(-1) }).toEqual({ bytes, size, paused })
+    }
+    expect(pressure).toEqual([true, false])
+  })
+
+  it.each([
+    ['cut at the byte cap', 100, [300, 300, 300, 300, 300], [3, 2]],
+    ['an item bigger than the cap goes alone', 100, [300, 2_000, 100], [1, 1, 1]],
+    ['the count cap still applies', 2, [1, 1, 1, 1, 1], [2, 2, 1]],
+    ['items exactly filling the cap', 100, [500, 500, 500], [2, 1]],
+  ])('bounds each batch in bytes: %s', async (_name, maxBatch, sizes, batchLengths) => {
+    const { queue, batches } = recordingQueue<number>({ maxBatch, maxBatchBytes: 1_000, sizeOf: (n) => n })
+    for (const n of sizes) queue.push(n)
+    await withTimeout(queue.close(), 'close')
+    expect(batches.items.map((b) => b.length)).toEqual(batchLengths)
+    expect(batches.items.flat()).toEqual(sizes)
+  })
+
+  it('cuts a batch once maxBatchBytes are waiting, without waiting for maxWaitMs', async () => {
+    const { queue, batches } = recordingQueue<number>({ maxBatch: 100, maxBatchBytes: 1_000, sizeOf: (n) => n })
+    for (const n of [600, 600]) queue.push(n)
+    expect(await batches.atLeast(1, 'batch cut by bytes')).toEqual([[600]])
+    await queue.close()
+  })
+
+  it('keeps order and delivers each item once under byte pressure, with every batch within the cap', async () => {
+    let seed = 7
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
+    const items = Array.from({ length: 2_000 }, (_, i) => ({ i, bytes: 1 + Math.floor(random() * 600) }))
+    const pressure: boolean[] = []
+    const { queue, batches } = recordingQueue<(typeof items)[number]>({
+      maxBatch: 50,
+      highWater: 1_000,
+      highWaterBytes: 5_000,
+      maxBatchBytes: 2_000,
+      sizeOf: (x) => x.bytes,
+      onPressure: (paused) => pressure.push(paused),
+    })
+    for (const item of items) queue.push(item)
+    await withTimeout(queue.close(), 'close')
+    expect(batches.items.flat().map((x) => x.i)).toEqual(items.map((x) => x.i))
+    for (const b of batches.items) expect(b.length === 1 || b.reduce((sum, x) => sum + x.bytes, 0) <= 2_000).toBe(true)
+    expect(pressure).toEqual([true, false])
+    expect(queue.bytes).toBe(0)
+  })
+
   it('retries a failing batch unchanged, in order, and loses nothing', async () => {
     const seen: number[][] = []
     const errors: { err: unknown; batch: number[] }[] = []
@@ -201,5 +299,9 @@ describe('BatchQueue', () => {
     const process = async () => {}
     expect(() => new BatchQueue({ maxBatch: 0, maxWaitMs: 1, highWater: 1, process })).toThrow(RangeError)
     expect(() => new BatchQueue({ maxBatch: 1, maxWaitMs: 1, highWater: 4, lowWater: 4, process })).toThrow(RangeError)
+    expect(() => new BatchQueue({ maxBatch: 1, maxWaitMs: 1, highWater: 4, highWaterBytes: 10, process })).toThrow(/sizeOf/)
+    expect(() => new BatchQueue({ maxBatch: 1, maxWaitMs: 1, highWater: 4, maxBatchBytes: 10, process })).toThrow(/sizeOf/)
+    const sizeOf = () => 1
+    expect(() => new BatchQueue({ maxBatch: 1, maxWaitMs: 1, highWater: 4, highWaterBytes: 0, sizeOf, process })).toThrow(RangeError)
   })
 })

@@ -1,7 +1,7 @@
 /**
  * Bounded batching queue feeding exactly one async consumer, strictly in order.
- * Memory is bounded by the caller reacting to onPressure (pausing its source);
- * the queue itself never drops or reorders items, even when `process` fails.
+ * Memory is bounded, in items and optionally in bytes, by the caller reacting to onPressure
+ * (pausing its source); the queue itself never drops or reorders items, even when `process` fails.
  */
 export interface BatchQueueOptions<T> {
   maxBatch: number
@@ -9,6 +9,15 @@ export interface BatchQueueOptions<T> {
   highWater: number
   /** Defaults to floor(highWater / 2). */
   lowWater?: number
+  /** An item's size in bytes (an estimate will do); the byte bounds below count nothing without it. */
+  sizeOf?: (item: T) => number
+  /**
+   * Pressure also turns on at this many bytes queued or in flight, and off once both the count and
+   * the bytes are at or below their low water (here floor(highWaterBytes / 2)). Default: no byte bound.
+   */
+  highWaterBytes?: number
+  /** A batch stops growing before it would pass this many bytes; one item alone may. Default: no bound. */
+  maxBatchBytes?: number
   process: (batch: T[]) => Promise<void>
   onPressure?: (paused: boolean) => void
   onError?: (err: unknown, batch: T[]) => void
@@ -26,11 +35,17 @@ export class BatchQueue<T> {
   readonly stats: BatchQueueStats = { batches: 0, items: 0, maxQueued: 0 }
   readonly #opts: BatchQueueOptions<T>
   readonly #lowWater: number
+  readonly #sizeOf: ((item: T) => number) | undefined
+  readonly #highWaterBytes: number
+  readonly #lowWaterBytes: number
+  readonly #maxBatchBytes: number
   readonly #retry: { baseMs: number; maxMs: number }
   // Arrival time per item so maxWaitMs is measured from the first item of each batch,
   // even when that item sat behind a slow in-flight batch.
-  #queue: { item: T; at: number }[] = []
+  #queue: { item: T; at: number; bytes: number }[] = []
   #current: T[] | undefined
+  #waitingBytes = 0
+  #currentBytes = 0
   #pushed = 0
   #cut = 0
   #done = 0
@@ -48,8 +63,16 @@ export class BatchQueue<T> {
     if (!(opts.maxWaitMs >= 0)) throw new RangeError('maxWaitMs must be >= 0')
     if (!(opts.highWater >= 1)) throw new RangeError('highWater must be >= 1')
     if (!(lowWater >= 0 && lowWater < opts.highWater)) throw new RangeError('lowWater must be in [0, highWater)')
+    if (!((opts.highWaterBytes ?? 1) >= 1)) throw new RangeError('highWaterBytes must be >= 1')
+    if (!((opts.maxBatchBytes ?? 1) >= 1)) throw new RangeError('maxBatchBytes must be >= 1')
+    const byteBound = opts.highWaterBytes !== undefined || opts.maxBatchBytes !== undefined
+    if (byteBound && !opts.sizeOf) throw new RangeError('a byte bound needs sizeOf')
     this.#opts = opts
     this.#lowWater = lowWater
+    this.#sizeOf = opts.sizeOf
+    this.#highWaterBytes = opts.highWaterBytes ?? Infinity
+    this.#lowWaterBytes = Math.floor(this.#highWaterBytes / 2)
+    this.#maxBatchBytes = opts.maxBatchBytes ?? Infinity
     this.#retry = { baseMs: opts.retry?.baseMs ?? 250, maxMs: opts.retry?.maxMs ?? 30_000 }
   }
 
@@ -58,12 +81,19 @@ export class BatchQueue<T> {
     return this.#pushed - this.#done
   }
 
+  /** Bytes (by sizeOf) of the items counted in `size`. */
+  get bytes(): number {
+    return this.#waitingBytes + this.#currentBytes
+  }
+
   push(item: T): void {
     if (this.#closed) throw new Error('BatchQueue is closed')
-    this.#queue.push({ item, at: performance.now() })
+    const bytes = this.#sizeOf?.(item) ?? 0
+    this.#queue.push({ item, at: performance.now(), bytes })
     this.#pushed++
+    this.#waitingBytes += bytes
     if (this.size > this.stats.maxQueued) this.stats.maxQueued = this.size
-    if (!this.#pressured && this.size >= this.#opts.highWater) {
+    if (!this.#pressured && (this.size >= this.#opts.highWater || this.bytes >= this.#highWaterBytes)) {
       this.#pressured = true
       this.#opts.onPressure?.(true)
     }
@@ -116,7 +146,10 @@ export class BatchQueue<T> {
     const head = this.#queue[0]!
     const waited = performance.now() - head.at
     const due =
-      this.#queue.length >= this.#opts.maxBatch || waited >= this.#opts.maxWaitMs || this.#flushUpTo > this.#cut
+      this.#queue.length >= this.#opts.maxBatch ||
+      this.#waitingBytes >= this.#maxBatchBytes ||
+      waited >= this.#opts.maxWaitMs ||
+      this.#flushUpTo > this.#cut
     if (!due) {
       this.#waitTimer ??= setTimeout(() => {
         this.#waitTimer = undefined
@@ -126,9 +159,16 @@ export class BatchQueue<T> {
     }
     clearTimeout(this.#waitTimer)
     this.#waitTimer = undefined
-    const batch = this.#queue.splice(0, this.#opts.maxBatch).map((e) => e.item)
+    // At least one item, so an item bigger than maxBatchBytes still goes through, alone.
+    let n = 1
+    let bytes = head.bytes
+    const most = Math.min(this.#opts.maxBatch, this.#queue.length)
+    while (n < most && bytes + this.#queue[n]!.bytes <= this.#maxBatchBytes) bytes += this.#queue[n++]!.bytes
+    const batch = this.#queue.splice(0, n).map((e) => e.item)
     this.#cut += batch.length
     this.#current = batch
+    this.#waitingBytes -= bytes
+    this.#currentBytes = bytes
     this.#run(batch)
   }
 
@@ -144,11 +184,12 @@ export class BatchQueue<T> {
 
   #succeeded(batch: T[]): void {
     this.#current = undefined
+    this.#currentBytes = 0
     this.#failures = 0
     this.#done += batch.length
     this.stats.batches++
     this.stats.items += batch.length
-    if (this.#pressured && this.size <= this.#lowWater) {
+    if (this.#pressured && this.size <= this.#lowWater && this.bytes <= this.#lowWaterBytes) {
       this.#pressured = false
       this.#opts.onPressure?.(false)
     }

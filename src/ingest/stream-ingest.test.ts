@@ -12,7 +12,7 @@ import { FakeJetstream } from '../../test/support/fake-jetstream.js'
 import { Inbox, until } from '../../test/support/async.js'
 import { postUri as uriOfKey } from '../store/post-key.js'
 import { jetstreamSource } from './jetstream-source.js'
-import { StreamIngest } from './stream-ingest.js'
+import { StreamIngest, type IngestOptions } from './stream-ingest.js'
 
 const samples = readFileSync(new URL('../../test/fixtures/samples.jsonl', import.meta.url), 'utf8').split('\n').filter(Boolean)
 const A = community('did:plc:alice', '3jzfcijpj2z2a')
@@ -21,7 +21,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function setup() {
+async function setup(opts: Partial<IngestOptions<string>> = {}) {
   const server = await FakeJetstream.start()
   const dir = mkdtempSync(join(tmpdir(), 'atrarium-ingest-'))
   const driver = new SqliteDriver(join(dir, 'index.sqlite'))
@@ -29,7 +29,7 @@ async function setup() {
   const errors = new Inbox<string>()
   const log: Logger = { debug() {}, info() {}, warn() {}, error: (_o, msg) => errors.push(msg ?? '') }
   const indexer = new Indexer({ store, log, retentionUs: 7 * US_PER_DAY })
-  const ingest = new StreamIngest({ source: jetstreamSource({ url: server.url }), store, indexer, log })
+  const ingest = new StreamIngest({ source: jetstreamSource({ url: server.url }), store, indexer, log, ...opts })
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => driver.close(), () => server.close(), () => ingest.close())
   ingest.start()
   await server.connected(1)
@@ -91,5 +91,69 @@ describe('StreamIngest from Jetstream', () => {
     await ingest.close()
     expect(ingest.stats.passed).toBe(4)
     expect(driver.all('SELECT post_key FROM posts')).toEqual([])
+  })
+
+  const postDelete = (did: string, rkey: string, timeUs: number) => ({
+    did, time_us: timeUs, kind: 'commit', commit: { rev: 'x', operation: 'delete', collection: 'app.bsky.feed.post', rkey },
+  })
+
+  it('forgets, at a prune, an author whose posts are all gone', async () => {
+    const { server, store, ingest } = await setup()
+    const events = [configEvent(A), membershipEvent('did:plc:bob', 'm1', A), postEvent('did:plc:bob', 'p1', A.hashtag)]
+    for (const e of events) server.publish(toJetstream(e))
+    server.publish(postDelete('did:plc:bob', 'p9', events[2]!.timeUs + 1))
+    await until(() => ingest.stats.frames === 4, 'four frames')
+    await ingest.idle()
+    expect(ingest.stats.passed).toBe(4)
+
+    // What the retention job does: purge, then prune.
+    store.purgePosts(Number.MAX_SAFE_INTEGER, 100)
+    ingest.pruneAuthors()
+    server.publish(postDelete('did:plc:bob', 'p8', events[2]!.timeUs + 2))
+    await until(() => ingest.stats.frames === 5, 'five frames')
+    expect(ingest.stats.passed).toBe(4)
+  })
+
+  it('keeps, across prunes, the author of a post that passed stage 1 but is not committed yet', async () => {
+    const { server, store, driver, ingest, errors } = await setup()
+    const setup1 = [configEvent(A), membershipEvent('did:plc:bob', 'm1', A)]
+    for (const e of setup1) server.publish(toJetstream(e))
+    await until(() => ingest.stats.frames === 2, 'two frames')
+    await ingest.idle()
+
+    let failing = true
+    const setCursor = store.setCursor.bind(store)
+    store.setCursor = (source, cursor) => {
+      if (failing) throw new Error('SQLITE_BUSY')
+      setCursor(source, cursor)
+    }
+    const post = postEvent('did:plc:bob', 'p1', A.hashtag)
+    server.publish(toJetstream(post))
+    await errors.atLeast(1, 'the post batch failing')
+    ingest.pruneAuthors()
+    ingest.pruneAuthors()
+    server.publish(postDelete('did:plc:bob', 'p1', post.timeUs + 1))
+    await until(() => ingest.stats.frames === 4, 'four frames')
+    expect(ingest.stats.passed).toBe(4)
+
+    failing = false
+    await ingest.idle()
+    expect(driver.all('SELECT post_key FROM posts')).toEqual([])
+  })
+
+  it('prunes early once stage 1 has added maxNewAuthors, keeping the authors of the latest span', async () => {
+    const { server, ingest } = await setup({ maxNewAuthors: 2 })
+    // Non-members: their posts pass stage 1 but are never indexed.
+    const first = [configEvent(A), postEvent('did:plc:x1', 'p1', A.hashtag), postEvent('did:plc:x2', 'p1', A.hashtag)]
+    for (const e of first) server.publish(toJetstream(e))
+    await until(() => ingest.stats.frames === 3, 'three frames')
+    await ingest.idle()
+    // The second pair forces a prune: x1 and x2 are committed and not indexed, so they go.
+    const second = [postEvent('did:plc:x3', 'p1', A.hashtag), postEvent('did:plc:x4', 'p1', A.hashtag)]
+    for (const e of second) server.publish(toJetstream(e))
+    server.publish(postDelete('did:plc:x1', 'p1', second[1]!.timeUs + 1))
+    server.publish(postDelete('did:plc:x3', 'p1', second[1]!.timeUs + 2))
+    await until(() => ingest.stats.frames === 7, 'seven frames')
+    expect(ingest.stats.passed).toBe(6)
   })
 })

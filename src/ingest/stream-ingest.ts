@@ -23,6 +23,12 @@ export interface IngestOptions<Raw> {
   maxBatch?: number
   maxWaitMs?: number
   highWater?: number
+  /** Bytes of raw frames queued or in flight before the socket is paused. */
+  highWaterBytes?: number
+  /** Bytes of raw frames in one batch (one transaction's worth of decoding). */
+  maxBatchBytes?: number
+  /** Authors stage 1 may add between prunes of the author set before one is forced early. */
+  maxNewAuthors?: number
   backoff?: { baseMs?: number; maxMs?: number }
 }
 
@@ -32,6 +38,16 @@ const MARK_EVERY_MS = 1000
 // In a flood of dropped frames the clock is read once per this many of them, not per frame; the
 // mark timer covers a trickle.
 export const MARK_CHECK_EVERY_FRAMES = 256
+// The count bound alone would let 20,000 firehose frames of megabytes each pile up.
+const HIGH_WATER_BYTES = 64 * 1024 * 1024
+const MAX_BATCH_BYTES = 16 * 1024 * 1024
+const PRUNE_AUTHORS_EVERY_MS = 3_600_000
+// A spammer rotating DIDs must not grow the author set without bound between hourly prunes.
+const MAX_NEW_AUTHORS = 1_000_000
+
+// Jetstream frames are strings, firehose frames Buffers; a string's length stands in for its UTF-8 bytes.
+const rawBytes = (raw: unknown): number =>
+  typeof raw === 'string' ? raw.length : ((raw as { byteLength?: number }).byteLength ?? 0)
 
 /** Stream → stage 1 → bounded batch queue → stage 2 → index, with the cursor in each batch's transaction. */
 export class StreamIngest<Raw> {
@@ -40,8 +56,14 @@ export class StreamIngest<Raw> {
   private readonly socket: StreamSocket<Raw>
   private readonly queue: BatchQueue<Item<Raw>>
   // Authors whose posts may be indexed: their deletes and updates must pass stage 1. Seeded
-  // from the index and grown at stage 1, so a delete that races its create is not lost.
-  private readonly authors: Set<string>
+  // from the index and grown at stage 1, so a delete that races its create is not lost; pruned
+  // back to the index plus the authors of frames not yet committed (see pruneAuthors).
+  private authors: Set<string>
+  // Authors stage 1 saw since the last prune, and those of earlier spans kept until the queue has
+  // committed every frame pushed before the span ended (`end`, in items pushed).
+  private newAuthors = new Set<string>()
+  private pendingAuthors: { dids: Set<string>; end: number }[] = []
+  private pruneTimer: ReturnType<typeof setInterval> | undefined
   private readonly watermark: Watermark<Raw>
   private marked: number | undefined
   private lastMark = 0
@@ -61,6 +83,9 @@ export class StreamIngest<Raw> {
       maxBatch: opts.maxBatch ?? 1000,
       maxWaitMs: opts.maxWaitMs ?? 25,
       highWater: opts.highWater ?? 20_000,
+      highWaterBytes: opts.highWaterBytes ?? HIGH_WATER_BYTES,
+      maxBatchBytes: opts.maxBatchBytes ?? MAX_BATCH_BYTES,
+      sizeOf: (item) => (item.raw === undefined ? 0 : rawBytes(item.raw)),
       process: async (batch) => this.process(batch),
       onPressure: (paused) => (paused ? this.socket.pause() : this.socket.resume()),
       onError: (e, batch) => opts.log.error({ err: e, size: batch.length }, 'batch failed; retrying'),
@@ -95,6 +120,34 @@ export class StreamIngest<Raw> {
       if (this.watermark.current() !== this.marked) this.mark()
     }, MARK_EVERY_MS)
     this.markTimer.unref?.()
+    this.pruneTimer = setInterval(() => this.pruneAuthors(), PRUNE_AUTHORS_EVERY_MS)
+    this.pruneTimer.unref?.()
+  }
+
+  /**
+   * Rebuilds the author set as the index's authors plus those of frames still queued or in flight,
+   * dropping authors whose posts were deleted or purged. Runs hourly, early when stage 1 has added
+   * `maxNewAuthors`, and after each retention purge on the Node host.
+   */
+  pruneAuthors(): void {
+    // Items are committed strictly in order: the authors of a span whose end the queue has passed
+    // are in the index or needed nowhere.
+    const committed = this.queue.stats.items
+    this.pendingAuthors.push({ dids: this.newAuthors, end: committed + this.queue.size })
+    this.pendingAuthors = this.pendingAuthors.filter((span) => span.end > committed)
+    this.newAuthors = new Set()
+    const before = this.authors.size
+    let authors: Set<string>
+    try {
+      // Synchronous: no batch commits between reading the index and swapping the set in.
+      authors = new Set(this.opts.store.indexedAuthors())
+    } catch (e) {
+      // Runs from a timer and from stage 1: keeping the bigger set is safe, throwing is not.
+      return this.opts.log.error({ err: e }, 'author set prune failed')
+    }
+    for (const span of this.pendingAuthors) for (const did of span.dids) authors.add(did)
+    this.authors = authors
+    this.opts.log.info({ authors: authors.size, before }, 'author set pruned')
   }
 
   /** Resolves once everything received so far is indexed: the processAll() of tests. */
@@ -108,9 +161,10 @@ export class StreamIngest<Raw> {
     if ('control' in verdict) return this.control(verdict.control)
     if (verdict.pass) {
       this.stats.passed++
-      if (verdict.postAuthor) this.authors.add(verdict.postAuthor)
       const cursor = this.watermark.through(raw)
       this.queue.push({ raw, cursor, epoch: this.epoch })
+      // After the push, so a prune this triggers counts the frame among those not yet committed.
+      if (verdict.postAuthor) this.addAuthor(verdict.postAuthor)
       this.marked = cursor
       this.lastMark = Date.now()
       return
@@ -120,6 +174,14 @@ export class StreamIngest<Raw> {
       this.droppedSinceCheck = 0
       if (Date.now() - this.lastMark >= MARK_EVERY_MS && this.watermark.current() !== undefined) this.mark()
     }
+  }
+
+  // Into both sets even when already known: an author known only from a span about to be retired
+  // may have just posted again.
+  private addAuthor(did: string): void {
+    this.authors.add(did)
+    this.newAuthors.add(did)
+    if (this.newAuthors.size >= (this.opts.maxNewAuthors ?? MAX_NEW_AUTHORS)) this.pruneAuthors()
   }
 
   private control(c: StreamControl): void {
@@ -174,6 +236,7 @@ export class StreamIngest<Raw> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.markTimer)
+      clearInterval(this.pruneTimer)
       await this.socket.close()
       if (this.watermark.current() !== this.marked) this.mark()
       await this.queue.close()

@@ -44,7 +44,7 @@ export function createContext(config: Config, log: Logger): AppContext {
   const ingest = config.firehoseUrl
     ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log })
     : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log })
-  const retention = new RetentionJob({ store, log, minSortUs })
+  const retention = new RetentionJob({ store, log, minSortUs, afterPurge: () => ingest.pruneAuthors() })
   const cache = config.feedCacheSize > 0 ? new SkeletonCache({ maxEntries: config.feedCacheSize }) : undefined
   const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs, log, ...(cache ? { cache } : {}) })
   const app = createApp({

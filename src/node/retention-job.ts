@@ -13,7 +13,16 @@ export class RetentionJob {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<number> | undefined
 
-  constructor(private readonly deps: { store: Store; log: Logger; minSortUs: () => number; intervalMs?: number }) {}
+  constructor(
+    private readonly deps: {
+      store: Store
+      log: Logger
+      minSortUs: () => number
+      intervalMs?: number
+      /** Runs after a pass that removed posts, e.g. to forget their authors at ingest's stage 1. */
+      afterPurge?: () => void
+    },
+  ) {}
 
   start(): void {
     const every = this.deps.intervalMs ?? HOUR_MS
@@ -36,7 +45,10 @@ export class RetentionJob {
         n = this.deps.store.purgePosts(minSortUs, CHUNK)
         await new Promise((r) => setImmediate(r))
       }
-      if (total > 0) this.deps.log.info({ purged: total }, 'retention purge')
+      if (total > 0) {
+        this.deps.log.info({ purged: total }, 'retention purge')
+        this.deps.afterPurge?.()
+      }
     } catch (e) {
       this.deps.log.error({ err: e }, 'retention purge failed')
     }
