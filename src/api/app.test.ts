@@ -22,7 +22,7 @@ function setup(opts: { failing?: boolean; cache?: boolean } = {}) {
   drivers.push(driver)
   store = new SqlStore(driver)
   store.putConfig({ uri: A.uri, id: A.id, owner: A.owner, config: { name: 'A', hashtag: A.hashtag, stage: 'theme', feedMix: DEFAULT_FEED_MIX, moderators: [], createdAt: '2026-01-01T00:00:00Z' } })
-  for (let i = 0; i < 5; i++) store.putPost({ community: A.id, uri: `at://did:plc:bob/app.bsky.feed.post/p${i}`, sortUs: 1000 + i, hidden: false })
+  for (let i = 0; i < 5; i++) store.putPost({ community: A.uri, uri: `at://did:plc:bob/app.bsky.feed.post/p${i}`, sortUs: 1000 + i, hidden: false })
   const cache = opts.cache ? { cache: new SkeletonCache({ maxEntries: 10 }) } : {}
   const feeds = new FeedService({ store, serviceDid: 'did:web:feeds.example.com', minSortUs: () => 0, ...cache })
   if (opts.failing) feeds.getFeedSkeleton = () => { throw new Error('secret database path /var/db') }
@@ -57,7 +57,7 @@ describe('XRPC app', () => {
     const text = async (app: ReturnType<typeof setup>) => (await app.request(path)).text()
     const expected = await text(plain)
     expect([await text(cached), await text(cached)]).toEqual([expected, expected])
-    store.putPost({ community: A.id, uri: 'at://did:plc:bob/app.bsky.feed.post/p9', sortUs: 2000, hidden: false })
+    store.putPost({ community: A.uri, uri: 'at://did:plc:bob/app.bsky.feed.post/p9', sortUs: 2000, hidden: false })
     expect(JSON.parse(await text(cached)).feed[0]).toEqual({ post: 'at://did:plc:bob/app.bsky.feed.post/p9' })
   })
 

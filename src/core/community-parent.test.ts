@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { resolveParent } from './community-parent.js'
 import { NSID } from './nsid.js'
+import type { RepoEvent } from './events.js'
 import { community, configEvent, del, membershipEvent, postEvent } from '../../test/support/events.js'
 import { indexHarness } from '../../test/support/index-harness.js'
 
@@ -13,7 +14,7 @@ let h = indexHarness()
 afterEach(() => h.close())
 
 describe('parent communities (SPEC §7)', () => {
-  it.each<[string, () => ReturnType<typeof configEvent>[], string, string | undefined, string | undefined]>([
+  it.each<[string, () => RepoEvent[], string, string | undefined, string | undefined]>([
     ['no parent', () => [configEvent(A)], 'A', undefined, undefined],
     ['a known parent', () => [configEvent(B), configEvent(A, { parentCommunity: B.uri })], 'A', 'B', undefined],
     ['an unknown parent', () => [configEvent(A, { parentCommunity: ghost.uri })], 'A', undefined, 'unknown'],

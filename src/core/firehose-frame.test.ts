@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { encodeFrame, expectedJetstream, relayFrames } from '../../test/support/firehose-frames.js'
-import type { RepoEvent } from './events.js'
+import type { RecordEvent } from './events.js'
 import { decodeFirehoseFrame } from './firehose-frame.js'
 import { NSID, WANTED_COLLECTIONS } from './nsid.js'
 import { datetimeToUs } from './time.js'
@@ -13,7 +13,7 @@ const key = (did: string, rev: string, e: { collection: string; rkey: string; op
 
 /** Every commit of the window, decoded with no collection filter, beside its rev. */
 function decodeAll(collections: ReadonlySet<string>) {
-  const out: { rev: string; event: RepoEvent }[] = []
+  const out: { rev: string; event: RecordEvent }[] = []
   for (const frame of frames) {
     const m = decodeFirehoseFrame(frame, collections)
     if (!m.ok) throw new Error(m.error)
@@ -110,5 +110,15 @@ describe('decodeFirehoseFrame on a real relay window', () => {
       { did: 'did:plc:alice', collection: NSID.post, rkey: '3mpost1', timeUs: datetimeToUs(time), cursor: 7, op: 'delete' },
     ])
     expect(m.ok && m.value.type === 'commit' && m.value.problems).toEqual([expect.stringMatching(/no block/)])
+  })
+})
+
+describe('firehose event times', () => {
+  it('caps a commit time in the future at the time the frame is read, so it cannot pin a post (SPEC §4)', () => {
+    const future = { seq: 9, repo: 'did:plc:alice', rev: '3mabc', time: '9999-12-31T23:59:59.999Z', ops: [], blocks: { $bytes: '' } }
+    const m = decodeFirehoseFrame(encodeFrame({ op: 1, t: '#commit' }, future), WANTED, 1_700_000_000_000_000)
+    expect(m.ok && m.value.type === 'commit').toBe(true)
+    const account = decodeFirehoseFrame(encodeFrame({ op: 1, t: '#account' }, { seq: 10, did: 'did:plc:alice', time: future.time, active: false, status: 'takendown' }), WANTED, 1_700_000_000_000_000)
+    expect(account.ok && account.value.type === 'account' && account.value.event).toEqual({ op: 'account', did: 'did:plc:alice', active: false, status: 'takendown', timeUs: 1_700_000_000_000_000, cursor: 10 })
   })
 })

@@ -3,14 +3,14 @@ import { BytesWrapper, CidLinkWrapper, decode, decodeFirst } from '@atcute/cbor'
 import { toString as cidToString } from '@atcute/cid'
 import { isValidDid, isValidNsid, isValidRecordKey } from '@atproto/syntax'
 import { accountEventOf } from './account-event.js'
-import type { AccountEvent, RepoEvent } from './events.js'
+import type { AccountEvent, RecordEvent } from './events.js'
 import { toAtprotoJson } from './record-json.js'
 import { err, ok, type Result } from './result.js'
-import { datetimeToUs } from './time.js'
+import { clampUs, datetimeToUs } from './time.js'
 
 /** One `com.atproto.sync.subscribeRepos` message, as far as the index cares. */
 export type FirehoseMessage =
-  | { type: 'commit'; seq: number; did: string; rev: string; events: RepoEvent[]; problems: string[] }
+  | { type: 'commit'; seq: number; did: string; rev: string; events: RecordEvent[]; problems: string[] }
   | { type: 'info'; name: string; message?: string }
   | { type: 'error'; error: string; message?: string }
   | { type: 'account'; event: AccountEvent }
@@ -20,8 +20,12 @@ export type FirehoseMessage =
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const optString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
-/** Stage 2: a DAG-CBOR header `{op, t}` then a DAG-CBOR body. Only commit bodies open their CAR. */
-export function decodeFirehoseFrame(frame: Uint8Array, collections: ReadonlySet<string>): Result<FirehoseMessage> {
+/**
+ * Stage 2: a DAG-CBOR header `{op, t}` then a DAG-CBOR body. Only commit bodies open their CAR.
+ * An event's time is the frame's `time`, a PDS's claim, capped at `nowUs` (when it is read): a
+ * future time would otherwise pin a post at the top of every feed (SPEC §4).
+ */
+export function decodeFirehoseFrame(frame: Uint8Array, collections: ReadonlySet<string>, nowUs = Date.now() * 1000): Result<FirehoseMessage> {
   let header: unknown
   let body: unknown
   try {
@@ -35,21 +39,26 @@ export function decodeFirehoseFrame(frame: Uint8Array, collections: ReadonlySet<
   if (header.op === -1) return ok({ type: 'error', error: optString(body.error) ?? 'unknown', message: optString(body.message) })
   if (header.op !== 1 || typeof header.t !== 'string') return err('frame header has no valid op and t')
   if (header.t === '#info') return ok({ type: 'info', name: optString(body.name) ?? 'unknown', message: optString(body.message) })
-  if (header.t === '#account') return decodeAccount(body)
+  if (header.t === '#account') return decodeAccount(body, nowUs)
   if (header.t !== '#commit') return ok({ type: 'other', t: header.t, ...(Number.isSafeInteger(body.seq) ? { seq: body.seq as number } : {}) })
-  return decodeCommit(body, collections)
+  return decodeCommit(body, collections, nowUs)
 }
 
-function decodeCommit(body: Record<string, unknown>, collections: ReadonlySet<string>): Result<FirehoseMessage> {
+function eventTime(time: unknown, nowUs: number): number | undefined {
+  const us = datetimeToUs(time)
+  return us === undefined ? undefined : clampUs(Math.min(us, nowUs))
+}
+
+function decodeCommit(body: Record<string, unknown>, collections: ReadonlySet<string>, nowUs: number): Result<FirehoseMessage> {
   const { seq, repo: did, rev, time, ops, blocks } = body
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return err('commit has no valid seq')
   if (typeof did !== 'string' || !isValidDid(did)) return err('commit has no valid repo')
   if (typeof rev !== 'string') return err('commit has no rev')
-  const timeUs = datetimeToUs(time)
+  const timeUs = eventTime(time, nowUs)
   if (timeUs === undefined) return err('commit has no valid time')
   if (!Array.isArray(ops)) return err('commit has no ops')
   let records: Map<string, Uint8Array> | undefined
-  const events: RepoEvent[] = []
+  const events: RecordEvent[] = []
   const problems: string[] = []
   for (const op of ops) {
     if (!isObject(op) || typeof op.path !== 'string') {
@@ -90,11 +99,11 @@ function decodeCommit(body: Record<string, unknown>, collections: ReadonlySet<st
   return ok({ type: 'commit', seq, did, rev, events, problems })
 }
 
-function decodeAccount(body: Record<string, unknown>): Result<FirehoseMessage> {
+function decodeAccount(body: Record<string, unknown>, nowUs: number): Result<FirehoseMessage> {
   const { seq, did, time } = body
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return err('account has no valid seq')
   if (typeof did !== 'string' || !isValidDid(did)) return err('account has no valid did')
-  const timeUs = datetimeToUs(time)
+  const timeUs = eventTime(time, nowUs)
   if (timeUs === undefined) return err('account has no valid time')
   const event = accountEventOf(body, did, timeUs, seq)
   return event.ok ? ok({ type: 'account', event: event.value }) : event

@@ -1,6 +1,6 @@
 import { communityIdsOfPost } from './hashtags.js'
 import { err, ok, type Result } from './result.js'
-import { datetimeToUs } from './time.js'
+import { clampUs, datetimeToUs } from './time.js'
 
 const MAX_TEXT_BYTES = 3000
 const MAX_TEXT_GRAPHEMES = 300
@@ -57,5 +57,5 @@ export const postCommunityIds = (post: PostFields): string[] => communityIdsOfPo
 /** The earlier of `createdAt` and the event time, so a future `createdAt` cannot pin a post (SPEC §4). */
 export function sortTimeOf(createdAt: unknown, eventTimeUs: number): number {
   const created = datetimeToUs(createdAt)
-  return created === undefined ? eventTimeUs : Math.min(created, eventTimeUs)
+  return clampUs(created === undefined ? eventTimeUs : Math.min(created, eventTimeUs))
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger.js'
+import { purgeChunk } from '../core/retention.js'
 import type { Store } from '../core/store.js'
 
 // A feed request that arrives mid-chunk waits for it: 500 rows keep that wait to a few milliseconds.
@@ -6,8 +7,9 @@ const CHUNK = 500
 const HOUR_MS = 3_600_000
 
 /**
- * Removes posts that left the retention window (SPEC §4). Deletes in small chunks and yields
- * between them, so feed requests keep being served during a large purge.
+ * Removes posts that left the retention window (SPEC §4), and the other expired rows (see
+ * purgeChunk). Deletes in small chunks and yields between them, so feed requests keep being served
+ * during a large purge.
  */
 export class RetentionJob {
   private timer: NodeJS.Timeout | undefined
@@ -18,6 +20,8 @@ export class RetentionJob {
       store: Store
       log: Logger
       minSortUs: () => number
+      /** Epoch microseconds. */
+      nowUs?: () => number
       intervalMs?: number
       /** Runs after a pass that removed posts, e.g. to forget their authors at ingest's stage 1. */
       afterPurge?: () => void
@@ -38,17 +42,19 @@ export class RetentionJob {
   }
 
   private async purge(): Promise<number> {
-    const minSortUs = this.deps.minSortUs()
+    const now = { nowUs: this.deps.nowUs?.() ?? Date.now() * 1000, minSortUs: this.deps.minSortUs() }
     let total = 0
+    let others = 0
     try {
-      for (let n = CHUNK; n === CHUNK; total += n) {
-        n = this.deps.store.purgePosts(minSortUs, CHUNK)
+      for (let more = true; more; ) {
+        const n = purgeChunk(this.deps.store, now, CHUNK)
+        total += n.posts
+        others += n.orphans + n.accounts
+        more = n.posts === CHUNK || n.orphans === CHUNK || n.accounts === CHUNK
         await new Promise((r) => setImmediate(r))
       }
-      if (total > 0) {
-        this.deps.log.info({ purged: total }, 'retention purge')
-        this.deps.afterPurge?.()
-      }
+      if (total > 0 || others > 0) this.deps.log.info({ purged: total, expired: others }, 'retention purge')
+      if (total > 0) this.deps.afterPurge?.()
     } catch (e) {
       this.deps.log.error({ err: e }, 'retention purge failed')
     }

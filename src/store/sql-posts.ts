@@ -64,13 +64,6 @@ export class SqlPosts {
     return key
   }
 
-  /** Community URIs of the given keys. */
-  private urisOf(keys: number[]): string[] {
-    if (keys.length === 0) return []
-    const rows = this.db.all<{ uri: string }>(`SELECT uri FROM community_keys WHERE key IN (${keys.map(() => '?').join(', ')})`, ...keys)
-    return rows.map((r) => r.uri)
-  }
-
   postSortUs(uri: string): number | undefined {
     const key = postKey(uri)
     return key === undefined ? undefined : first(this.db.all<{ sort_us: number }>('SELECT sort_us FROM posts WHERE post_key = ? LIMIT 1', key))?.sort_us
@@ -78,13 +71,16 @@ export class SqlPosts {
 
   postCommunities(uri: string): string[] {
     const key = postKey(uri)
-    return key === undefined ? [] : this.urisOf(this.db.all<{ c: number }>('SELECT community AS c FROM posts WHERE post_key = ?', key).map((r) => r.c))
+    if (key === undefined) return []
+    return this.db.all<{ uri: string }>('SELECT k.uri FROM posts p JOIN community_keys k ON k.key = p.community WHERE p.post_key = ?', key).map((r) => r.uri)
   }
 
   visibleCommunities(uri: string): string[] {
     const key = postKey(uri)
     if (key === undefined) return []
-    return this.urisOf(this.db.all<{ c: number }>('SELECT community AS c FROM posts WHERE post_key = ? AND hidden = 0 AND blocked = 0', key).map((r) => r.c))
+    return this.db.all<{ uri: string }>(
+      'SELECT k.uri FROM posts p JOIN community_keys k ON k.key = p.community WHERE p.post_key = ? AND p.hidden = 0 AND p.blocked = 0', key,
+    ).map((r) => r.uri)
   }
 
   putPost(p: IndexedPost): void {

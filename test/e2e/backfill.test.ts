@@ -39,8 +39,9 @@ function snapshot(file: string) {
   try {
     return {
       configs: db.prepare('SELECT uri, id, owner, record FROM configs ORDER BY uri').all(),
-      memberships: db.prepare('SELECT * FROM memberships ORDER BY uri').all(),
-      actions: db.prepare('SELECT * FROM actions ORDER BY uri').all(),
+      // seen_us is when this index first saw a record: a rebuild sees it later than the stream did.
+      memberships: db.prepare('SELECT uri, did, community, role, joined_at, active FROM memberships ORDER BY uri').all(),
+      actions: db.prepare('SELECT uri, actor, community, action, target, reason, created_at, created_us FROM actions ORDER BY uri').all(),
     }
   } finally {
     db.close()

@@ -30,7 +30,8 @@ describe('Node host end to end: npm start with ATRARIUM_FIREHOSE_URL', () => {
     expect(conn.cursor).toBeNull()
     for (const f of frames) conn.ws.send(f)
     await first.caughtUp(lastSeq)
-    expect((await first.health()).ingest).toMatchObject({ frames: frames.length, passed: 0, malformed: 0 })
+    // Only the window's #account frame passes stage 1 (SPEC §4): nothing else names a community.
+    expect((await first.health()).ingest).toMatchObject({ frames: frames.length, passed: 1, malformed: 0 })
     await first.stop('SIGTERM')
     expect(first.stoppedCleanly).toBe(true)
 

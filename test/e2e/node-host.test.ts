@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { NSID } from '../../src/core/nsid.js'
-import type { RepoEvent } from '../../src/core/events.js'
+import type { RepoEvent, RepoWrite } from '../../src/core/events.js'
 import { community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../support/events.js'
 import { A, alice, bob, expected, feedPath, MALFORMED_FRAMES, readFeed, scenario } from '../support/scenario.js'
 import { FakeJetstream } from '../support/fake-jetstream.js'
@@ -109,7 +109,7 @@ describe('Node host end to end: npm start against a local Jetstream', () => {
       await server.connected(1)
       const C = community(alice, '3jzfcijpj2z2d')
       send(server, [configEvent(C), membershipEvent(bob, 'm1', C)])
-      const sent: RepoEvent[] = []
+      const sent: RepoWrite[] = []
       let stop = false
       // Stream until killed, in bounded chunks, never more than 40k events.
       const streaming = (async () => {

@@ -489,7 +489,7 @@ class Reader {
     const { store } = this
     let configs: { id: string; owner: string }[] = []
     try {
-      configs = store.listCommunities()
+      configs = store.communitiesPage({ limit: 10_000 })
       store.indexedAuthors()
     } catch (e) {
       return this.find({ kind: 'invariant', stage: 'store', error: message(e) })

@@ -35,8 +35,9 @@ export function indexHarness(opts: { nowUs?: number; retentionDays?: number } = 
   function snapshot() {
     return {
       configs: driver.all('SELECT uri, id, owner, record FROM configs ORDER BY uri'),
-      memberships: driver.all('SELECT * FROM memberships ORDER BY uri'),
-      actions: driver.all('SELECT * FROM actions ORDER BY uri'),
+      // Without seen_us: when the index first saw a record is history, not state.
+      memberships: driver.all('SELECT uri, did, community, role, joined_at, active FROM memberships ORDER BY uri'),
+      actions: driver.all('SELECT uri, actor, community, action, target, reason, created_at, created_us FROM actions ORDER BY uri'),
       posts: driver.all('SELECT * FROM posts ORDER BY community, post_key'),
     }
   }
