@@ -17,7 +17,7 @@ import { SqlStore } from '../store/sql-store.js'
 import { consoleLogger } from './console-logger.js'
 import { DoSqlDriver } from './do-sql-driver.js'
 import { DeletedActionTargets, reportAfter, touchedBy, type GlobalReport } from './global-report.js'
-import { NeedMore, resolveParentRemote, workerSources } from './mixed-sources.js'
+import { NeedMore, resolveParentRemote, visibleAmongIn, visiblePostsIn, workerSources } from './mixed-sources.js'
 import { settingsOf } from './settings.js'
 
 const RETENTION_EVERY_MS = 3_600_000
@@ -161,13 +161,13 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
   /** A community's visible posts after a position: the parent source of its children. */
   visiblePosts(community: string, after: FeedEntry | undefined, n: number, minSortUs: number): FeedEntry[] {
     const index = this.existing()
-    return index ? index.store.skeleton({ community, minSortUs, limit: n, ...(after ? { after } : {}) }) : []
+    return index ? visiblePostsIn(index.store, community, after, n, minSortUs) : []
   }
 
   /** Which of these posts are visible in a community here, for the once-only rule of a child's mix. */
   visibleAmong(community: string, uris: string[]): string[] {
     const index = this.existing()
-    return index ? uris.filter((uri) => index.store.visibleCommunities(uri).includes(community)) : []
+    return index ? visibleAmongIn(index.store, community, uris) : []
   }
 
   /** The read queries, over the config, members, actions and posts of the community the reference selects. */

@@ -15,6 +15,20 @@ export async function resolveParentRemote(env: Env, community: StoredConfig): Pr
   return resolveParentIn({ get: (uri) => chain.get(uri), uriOf: (e) => e.uri, parentOf: (e) => e.parent }, entryOf(community))
 }
 
+/** A community's visible posts after a position: what a child's parent source reads. */
+export const visiblePostsIn = (store: Store, community: string, after: FeedEntry | undefined, n: number, minSortUs: number): FeedEntry[] =>
+  store.skeleton({ community, minSortUs, limit: n, ...(after ? { after } : {}) })
+
+/** Which of these posts are visible in a community, for the once-only rule of a child's mix. */
+export const visibleAmongIn = (store: Store, community: string, uris: string[]): string[] =>
+  uris.filter((uri) => store.visibleCommunities(uri).includes(community))
+
+/** A parent that shares the child's id lives in the child's own object: read here, not by RPC to itself. */
+const localReader = (store: Store) => ({
+  visiblePosts: (community: string, after: FeedEntry | undefined, n: number, minSortUs: number) => visiblePostsIn(store, community, after, n, minSortUs),
+  visibleAmong: (community: string, uris: string[]) => visibleAmongIn(store, community, uris),
+})
+
 /** Thrown when a prefetched source runs dry before its end: read again with more. */
 export class NeedMore extends Error {}
 
@@ -40,8 +54,8 @@ export async function workerSources(
 ): Promise<Partial<Record<SourceName, FeedSource>>> {
   const exclude = parent ? [community.uri, parent.uri] : [community.uri]
   const own = store.skeleton({ community: community.uri, minSortUs, limit: n, ...(state.pos.own ? { after: state.pos.own } : {}) })
-  const parentStub = parent && communityStub(env, parent.id)
-  const parentPosts = parent && parentStub ? await parentStub.visiblePosts(parent.uri, state.pos.parent, n, minSortUs) : []
+  const parentReader = parent && (store.getConfig(parent.uri) ? localReader(store) : communityStub(env, parent.id))
+  const parentPosts = parent && parentReader ? await parentReader.visiblePosts(parent.uri, state.pos.parent, n, minSortUs) : []
   // A source with share 0 is never taken (SPEC §7), so its posts need not be read at all.
   const withGlobal = community.config.feedMix.global > 0
   let global: FeedEntry[] = []
@@ -50,7 +64,7 @@ export async function workerSources(
     global = shards.flat().sort(compareFeedOrder).filter((e, i, all) => i === 0 || all[i - 1]!.uri !== e.uri).slice(0, n)
   }
   const candidates = [...new Set([...own, ...parentPosts, ...global].map((e) => e.uri))]
-  const inParent = new Set(parent && parentStub ? await parentStub.visibleAmong(parent.uri, candidates) : [])
+  const inParent = new Set(parent && parentReader ? await parentReader.visibleAmong(parent.uri, candidates) : [])
   const elsewhere = new Set(withGlobal ? (await Promise.all(allGlobalShards(env).map((s) => s.visibleElsewhere(candidates, exclude)))).flat() : [])
   return {
     own: prefetched(own, own.length < n, (uri) => store.visibleCommunities(uri).includes(community.uri)),
