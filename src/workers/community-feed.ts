@@ -1,124 +1,199 @@
 import { DurableObject } from 'cloudflare:workers'
-import type { RepoEvent } from '../core/events.js'
-import { recordUri } from '../core/events.js'
-import type { FeedEntry } from '../core/feed-mix.js'
-import { FeedService, skeletonPage, stateOf, type FeedError, type Skeleton, type SkeletonParams } from '../core/feed-service.js'
+import { selectFeedCommunity } from '../core/community-select.js'
+import type { ParentResolution } from '../core/community-parent.js'
+import { entryOf, type CommunityEntry } from '../core/community-tree.js'
+import { recordUri, type RepoEvent } from '../core/events.js'
+import { MAX_ROWS_PER_ENTRY, type FeedEntry } from '../core/feed-mix.js'
+import { parseFeedUri, skeletonPage, stateOf, type FeedError, type Skeleton, type SkeletonParams } from '../core/feed-service.js'
 import { Indexer } from '../core/indexer.js'
+import type { Logger } from '../core/logger.js'
 import { NSID } from '../core/nsid.js'
 import { ReadService } from '../core/read-service.js'
 import type { ActionView, CommunityCore, CommunityPageParams, CommunityParams, MemberView, Paged, PostView, ReadResult } from '../core/read-views.js'
-import { ok, type Result } from '../core/result.js'
-import type { StoredConfig } from '../core/store.js'
+import { err, ok, type Result } from '../core/result.js'
+import type { Store, StoredConfig } from '../core/store.js'
 import { US_PER_DAY } from '../core/time.js'
 import { SqlStore } from '../store/sql-store.js'
+import { consoleLogger } from './console-logger.js'
 import { DoSqlDriver } from './do-sql-driver.js'
 import { DeletedActionTargets, reportAfter, touchedBy, type GlobalReport } from './global-report.js'
-import { NeedMore, workerSources } from './mixed-sources.js'
-import { consoleLogger } from './console-logger.js'
+import { NeedMore, resolveParentRemote, visibleAmongIn, visiblePostsIn, workerSources } from './mixed-sources.js'
 import { settingsOf } from './settings.js'
 
 const RETENTION_EVERY_MS = 3_600_000
 const PURGE_CHUNK = 2000
+const CONFIG_PAGE = 100
 
 export interface ApplyResult {
-  /** The community this object holds after the batch, if any. */
-  community: StoredConfig | undefined
-  /** For each post URI in the batch: whether this community now indexes it. */
+  /** Each community the batch wrote or removed, by config URI: as the tree knows it now, or null when gone. */
+  configs: Record<string, CommunityEntry | null>
+  /** For each post URI in the batch: whether a community here now indexes it. */
   posts: Record<string, boolean>
-  /** What the global recent-posts index must learn from this batch. */
-  global: GlobalReport
+  /** By config URI: what the global recent-posts index must learn from this batch. */
+  global: Record<string, GlobalReport>
 }
 
-/** One community's index: the core Indexer and FeedService over this object's SQLite. */
+/** The index of one object: created on the first write that can need it, never by a read. */
+interface Index {
+  store: SqlStore
+  indexer: Indexer
+  reads: ReadService
+  deletedActions: DeletedActionTargets
+}
+
+/** Every community this object holds: usually one, several when their ids collide. */
+function allCommunities(store: SqlStore): StoredConfig[] {
+  const all: StoredConfig[] = []
+  for (let page = store.communitiesPage({ limit: CONFIG_PAGE }); ; ) {
+    all.push(...page)
+    const last = page[page.length - 1]
+    if (page.length < CONFIG_PAGE || !last) return all
+    page = store.communitiesPage({ limit: CONFIG_PAGE, after: { id: last.id, uri: last.uri } })
+  }
+}
+
+const unknownFeed = (feed: string): Result<never, FeedError> => err({ error: 'UnknownFeed', message: `unknown feed ${feed}` })
+/**
+ * The read queries of an object that holds nothing: the core ReadService over a store with no
+ * community, which checks parameters and then finds none before it reads anything else.
+ */
+const noCommunityReads = new ReadService({ store: { getConfig: () => undefined, communitiesWithId: () => [] } as Partial<Store> as Store, minSortUs: () => 0 })
+
+/**
+ * The communities with one id: the core Indexer, feed mix and read queries over this object's
+ * SQLite. The store keeps communities that share the id apart by config URI (SPEC §1).
+ */
 export class CommunityFeedGenerator extends DurableObject<Env> {
-  private readonly store: SqlStore
-  private readonly indexer: Indexer
-  private readonly feeds: FeedService
-  private readonly reads: ReadService
-  private readonly deletedActions: DeletedActionTargets
+  #index: Index | undefined
+  private readonly log: Logger
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    const settings = settingsOf(env)
-    const db = new DoSqlDriver(ctx.storage)
-    this.store = new SqlStore(db)
-    this.deletedActions = new DeletedActionTargets(db)
-    this.indexer = new Indexer({ store: this.store, log: consoleLogger(settings.logLevel, { do: 'community' }), retentionUs: settings.retentionDays * US_PER_DAY })
-    this.feeds = new FeedService({ store: this.store, serviceDid: settings.serviceDid, minSortUs: () => this.indexer.minSortUs() })
-    this.reads = new ReadService({ store: this.store, minSortUs: () => this.indexer.minSortUs() })
+    this.log = consoleLogger(settingsOf(env).logLevel, { do: 'community' })
+  }
+
+  private open(): Index {
+    if (this.#index) return this.#index
+    const settings = settingsOf(this.env)
+    const db = new DoSqlDriver(this.ctx.storage)
+    const store = new SqlStore(db)
+    const indexer = new Indexer({ store, log: this.log, retentionUs: settings.retentionDays * US_PER_DAY })
+    this.#index = { store, indexer, reads: new ReadService({ store, minSortUs: () => indexer.minSortUs() }), deletedActions: new DeletedActionTargets(db) }
+    return this.#index
+  }
+
+  /**
+   * The index if this object has one. Anyone can ask for any id, so a read of an object that was
+   * never written answers "unknown" without creating the schema.
+   */
+  private existing(): Index | undefined {
+    if (this.#index) return this.#index
+    const schema = this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'configs'").toArray()
+    return schema.length > 0 ? this.open() : undefined
   }
 
   async apply(events: RepoEvent[]): Promise<ApplyResult> {
-    const before = this.store.listCommunities()[0]?.id
-    const touched = touchedBy(events, this.store, before, this.deletedActions, Date.now() * 1000)
-    this.indexer.applyBatch(events)
+    // A post or an account status adds no community: where there is none, it has nothing to do.
+    const writes = events.some((e) => e.op !== 'account' && e.collection !== NSID.post)
+    const index = writes ? this.open() : this.existing()
+    if (!index) return { configs: {}, posts: {}, global: {} }
+    const { store, indexer, deletedActions } = index
+    const before = allCommunities(store)
+    const touched = touchedBy(events, store, before.map((c) => c.uri), deletedActions, Date.now() * 1000)
+    indexer.applyBatch(events)
     // Armed on the first write, then re-armed by the alarm itself.
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + RETENTION_EVERY_MS)
     const posts: Record<string, boolean> = {}
+    const configs: Record<string, CommunityEntry | null> = {}
+    const after = new Map(allCommunities(store).map((c) => [c.uri, c]))
     for (const e of events) {
-      if (e.collection === NSID.post) posts[recordUri(e)] = this.store.postCommunities(recordUri(e)).length > 0
+      if (e.op === 'account') continue
+      const uri = recordUri(e)
+      if (e.collection === NSID.post) posts[uri] = store.postCommunities(uri).length > 0
+      else if (e.collection === NSID.config) configs[uri] = after.has(uri) ? entryOf(after.get(uri)!) : null
     }
-    const community = this.store.listCommunities()[0]
-    // A deleted config takes every post with it; a new one starts from whatever it indexes.
-    const global = community ? reportAfter(touched, this.store, community.id) : { rows: [], removed: [], replace: before !== undefined }
-    return { community, posts, global }
+    for (const c of before) if (!after.has(c.uri)) configs[c.uri] = null
+    const global: Record<string, GlobalReport> = {}
+    const sole = before.length === 1 ? before[0] : undefined
+    for (const uri of new Set([...before.map((c) => c.uri), ...after.keys()])) {
+      const report = reportAfter(touched, store, uri, after.has(uri))
+      if (report.rows.length === 0 && report.removed.length === 0 && !report.replace) continue
+      global[uri] = sole?.uri === uri ? { ...report, legacyId: sole.id } : report
+    }
+    return { configs, posts, global }
   }
 
   /** getFeedSkeleton with the feed mix: own posts here, parent by RPC, global from the shards. */
   async skeleton(params: SkeletonParams): Promise<Result<Skeleton, FeedError>> {
-    const community = this.store.listCommunities()[0]
-    if (!community) return this.feeds.getFeedSkeleton(params)
+    const parsed = parseFeedUri(params.feed)
+    if (!parsed.ok) return err({ error: 'InvalidRequest', message: parsed.error })
+    const index = this.existing()
+    if (!index) return unknownFeed(params.feed)
+    const { store, indexer } = index
+    // The publisher picks among communities that share the id, as in the core FeedService (SPEC §1).
+    const selected = selectFeedCommunity(store.communitiesWithId(parsed.value.rkey), parsed.value.publisher)
+    if (!selected.ok) {
+      if (selected.error.reason === 'ambiguous') this.log.warn({ feed: params.feed, candidates: selected.error.candidates }, 'ambiguous feed: several communities share its id')
+      return unknownFeed(params.feed)
+    }
+    const community = selected.value
     const state = stateOf(params.cursor)
     if (!state.ok) return state
-    for (let n = params.limit * 2 + 16, attempt = 0; ; n *= 4, attempt++) {
-      const sources = await workerSources(this.env, this.store, community, state.value, n, this.indexer.minSortUs())
+    const resolved: ParentResolution<CommunityEntry> = community.config.feedMix.parent > 0 ? await resolveParentRemote(this.env, community) : { parent: undefined }
+    if (resolved.parent === undefined && resolved.reason) {
+      this.log.warn({ community: community.uri, parent: community.config.parentCommunity, reason: resolved.reason }, 'parent community ignored')
+    }
+    // The core mix gives a page at most MAX_ROWS_PER_ENTRY × limit entries of a source, read in
+    // chunks of at most limit + 16 (SPEC §7, bounded work): prefetching that much can never run
+    // dry, whatever the cursor. Most pages need far less, so a small read comes first.
+    const bound = MAX_ROWS_PER_ENTRY * params.limit + params.limit + 16
+    for (const n of [Math.min(params.limit * 2 + 16, bound), bound]) {
+      const sources = await workerSources(this.env, store, community, state.value, n, indexer.minSortUs(), resolved.parent)
       try {
         return ok(skeletonPage(community, sources, state.value, params.limit))
       } catch (e) {
-        // Many repeats between sources can outrun the prefetch; read more, a bounded few times.
-        if (!(e instanceof NeedMore) || attempt >= 4) throw e
+        if (!(e instanceof NeedMore) || n === bound) throw e
       }
     }
+    throw new Error('unreachable')
   }
 
-  /** This community's visible posts after a position: the parent source of its children. */
-  visiblePosts(after: FeedEntry | undefined, n: number, minSortUs: number): FeedEntry[] {
-    const id = this.store.listCommunities()[0]?.id
-    return id ? this.store.skeleton({ community: id, minSortUs, limit: n, ...(after ? { after } : {}) }) : []
+  /** A community's visible posts after a position: the parent source of its children. */
+  visiblePosts(community: string, after: FeedEntry | undefined, n: number, minSortUs: number): FeedEntry[] {
+    const index = this.existing()
+    return index ? visiblePostsIn(index.store, community, after, n, minSortUs) : []
   }
 
-  /** Which of these posts are visible here, for the once-only rule of a child's mix. */
-  visibleAmong(uris: string[]): string[] {
-    const id = this.store.listCommunities()[0]?.id
-    return id ? uris.filter((uri) => this.store.visibleCommunities(uri).includes(id)) : []
+  /** Which of these posts are visible in a community here, for the once-only rule of a child's mix. */
+  visibleAmong(community: string, uris: string[]): string[] {
+    const index = this.existing()
+    return index ? visibleAmongIn(index.store, community, uris) : []
   }
 
-  /** The read queries, over this community's own config, members, actions and posts. */
+  /** The read queries, over the config, members, actions and posts of the community the reference selects. */
   readCommunity(params: CommunityParams): ReadResult<CommunityCore> {
-    return this.reads.community(params)
+    return (this.existing()?.reads ?? noCommunityReads).community(params)
   }
 
   members(params: CommunityPageParams): ReadResult<Paged<'members', MemberView>> {
-    return this.reads.getMembers(params)
+    return (this.existing()?.reads ?? noCommunityReads).getMembers(params)
   }
 
   actions(params: CommunityPageParams): ReadResult<Paged<'actions', ActionView>> {
-    return this.reads.getActions(params)
+    return (this.existing()?.reads ?? noCommunityReads).getActions(params)
   }
 
   posts(params: CommunityPageParams, viewer: string): ReadResult<Paged<'posts', PostView>> {
-    return this.reads.getPosts(params, viewer)
-  }
-
-  community(): StoredConfig | undefined {
-    return this.store.listCommunities()[0]
+    return (this.existing()?.reads ?? noCommunityReads).getPosts(params, viewer)
   }
 
   /** Retention (SPEC §4): purge in chunks, then come back in an hour. */
   override async alarm(): Promise<void> {
-    const minSortUs = this.indexer.minSortUs()
-    for (let i = 0; i < 10_000 && this.store.purgePosts(minSortUs, PURGE_CHUNK) === PURGE_CHUNK; i++);
-    this.deletedActions.purge(Date.now() * 1000 - US_PER_DAY)
+    const index = this.existing()
+    if (!index) return
+    const minSortUs = index.indexer.minSortUs()
+    for (let i = 0; i < 10_000 && index.store.purgePosts(minSortUs, PURGE_CHUNK) === PURGE_CHUNK; i++);
+    index.deletedActions.purge(Date.now() * 1000 - US_PER_DAY)
     await this.ctx.storage.setAlarm(Date.now() + RETENTION_EVERY_MS)
   }
 }

@@ -16,12 +16,18 @@ interface TreeRow {
 
 const toEntry = ({ parent, ...r }: TreeRow): CommunityEntry => ({ ...r, ...(parent !== null ? { parent } : {}) })
 
+/** How far up a parent chain the core walk looks (SPEC §7); one more entry shows a chain goes on. */
+const MAX_CHAIN = 65
+
+/** A repo's record URIs: `at://<did>/` up to `at://<did>0`, as '0' follows '/'. */
+const repoRange = (did: string): [string, string] => [`at://${did}/`, `at://${did}0`]
+
 /**
  * Routing that a record alone cannot give. A post delete names only the post, and a membership
- * or action delete names only itself, so each shard remembers which communities hold a record.
- * The "communities" instance holds the community tree (name, stage, parent of each) for
- * describeFeedGenerator, listCommunities and parents/children; it changes only when a config
- * does, so it is never on the per-post path.
+ * or action delete names only itself, so each shard remembers which community ids hold a record.
+ * The "communities" instance holds the community tree (name, stage, parent of each, by config URI:
+ * several may share an id) for describeFeedGenerator, listCommunities, parents/children and which
+ * communities an account owns; it changes only when a config does, so it is never on the per-post path.
  */
 export class Directory extends DurableObject<Env> {
   private readonly sql: DoSqlDriver
@@ -30,19 +36,28 @@ export class Directory extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.sql = new DoSqlDriver(ctx.storage)
-    // community_tree supersedes the first version's `communities (id, owner)` table, left unused.
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS routes (uri TEXT PRIMARY KEY, communities TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS community_tree (uri TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, owner TEXT NOT NULL, name TEXT NOT NULL, stage TEXT NOT NULL, parent TEXT);
-      CREATE INDEX IF NOT EXISTS community_tree_by_owner ON community_tree (owner, id);
-      CREATE INDEX IF NOT EXISTS community_tree_by_parent ON community_tree (parent)`)
+    // community_tree (first-claimant era) had `id UNIQUE`, which a ground collision breaks and
+    // SQLite cannot drop: its rows move to communities_by_uri once. The older `communities (id,
+    // owner)` table is left unused.
+    this.sql.transaction(() => {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS routes (uri TEXT PRIMARY KEY, communities TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS communities_by_uri (uri TEXT PRIMARY KEY, id TEXT NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL, stage TEXT NOT NULL, parent TEXT);
+        CREATE INDEX IF NOT EXISTS communities_by_id ON communities_by_uri (id, uri);
+        CREATE INDEX IF NOT EXISTS communities_by_owner ON communities_by_uri (owner, id, uri);
+        CREATE INDEX IF NOT EXISTS communities_by_parent ON communities_by_uri (parent)`)
+      if (this.sql.all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'community_tree'").length > 0) {
+        this.sql.exec(`INSERT OR IGNORE INTO communities_by_uri (uri, id, owner, name, stage, parent)
+          SELECT uri, id, owner, name, stage, parent FROM community_tree; DROP TABLE community_tree`)
+      }
+    })
     const rows = (sql: string, ...params: (string | number)[]) => this.sql.all<TreeRow>(sql, ...params).map(toEntry)
     this.tree = {
-      entry: (uri) => rows('SELECT * FROM community_tree WHERE uri = ?', uri)[0],
-      children: (uri) => rows('SELECT * FROM community_tree WHERE parent = ? ORDER BY id', uri),
+      entry: (uri) => rows('SELECT * FROM communities_by_uri WHERE uri = ?', uri)[0],
+      children: (uri) => rows('SELECT * FROM communities_by_uri WHERE parent = ? ORDER BY id, uri', uri),
       page: (q) => {
-        const where = [...(q.owner !== undefined ? ['owner = ?'] : []), ...(q.after !== undefined ? ['id > ?'] : [])]
-        return rows(`SELECT * FROM community_tree ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`,
-          ...(q.owner !== undefined ? [q.owner] : []), ...(q.after !== undefined ? [q.after] : []), q.limit)
+        const where = [...(q.owner !== undefined ? ['owner = ?'] : []), ...(q.after !== undefined ? ['(id, uri) > (?, ?)'] : [])]
+        const params = [...(q.owner !== undefined ? [q.owner] : []), ...(q.after !== undefined ? [q.after.id, q.after.uri] : [])]
+        return rows(`SELECT * FROM communities_by_uri ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id, uri LIMIT ?`, ...params, q.limit)
       },
     }
   }
@@ -57,17 +72,51 @@ export class Directory extends DurableObject<Env> {
     else this.sql.run('INSERT OR REPLACE INTO routes (uri, communities) VALUES (?, ?)', uri, communities.join(','))
   }
 
-  /** The community that holds id `id` now, or none. */
-  setCommunity(id: string, entry: CommunityEntry | undefined): void {
-    this.sql.run('DELETE FROM community_tree WHERE id = ?', id)
-    if (entry) {
-      this.sql.run('INSERT OR REPLACE INTO community_tree (uri, id, owner, name, stage, parent) VALUES (?, ?, ?, ?, ?, ?)',
+  /** The community ids that hold any record of `did`'s repo: where its account status must go. */
+  repoCommunities(did: string): string[] {
+    const rows = this.sql.all<{ communities: string }>('SELECT DISTINCT communities FROM routes WHERE uri >= ? AND uri < ?', ...repoRange(did))
+    return [...new Set(rows.flatMap((r) => r.communities.split(',')))]
+  }
+
+  /** A deleted account's records are gone from every community: nothing is left to route. */
+  forgetRepo(did: string): void {
+    this.sql.run('DELETE FROM routes WHERE uri >= ? AND uri < ?', ...repoRange(did))
+  }
+
+  /** The community at config URI `uri` now, or none. */
+  setCommunity(uri: string, entry: CommunityEntry | undefined): void {
+    if (!entry) this.sql.run('DELETE FROM communities_by_uri WHERE uri = ?', uri)
+    else {
+      this.sql.run('INSERT OR REPLACE INTO communities_by_uri (uri, id, owner, name, stage, parent) VALUES (?, ?, ?, ?, ?, ?)',
         entry.uri, entry.id, entry.owner, entry.name, entry.stage, entry.parent ?? null)
     }
   }
 
-  listCommunities(): { id: string; owner: string }[] {
-    return this.sql.all<{ id: string; owner: string }>('SELECT id, owner FROM community_tree ORDER BY id')
+  /** The first `limit` communities in (id, uri) order: what describeFeedGenerator lists. */
+  communityPage(limit: number): { id: string; owner: string }[] {
+    return this.sql.all<{ id: string; owner: string }>('SELECT id, owner FROM communities_by_uri ORDER BY id, uri LIMIT ?', limit)
+  }
+
+  /** Ids of the communities `did` owns. */
+  ownedBy(did: string): string[] {
+    return this.sql.all<{ id: string }>('SELECT DISTINCT id FROM communities_by_uri WHERE owner = ?', did).map((r) => r.id)
+  }
+
+  /**
+   * The entries up a parent chain from `uri`, for the core walk: at most as many as it looks at,
+   * stopping at an unknown config or a repeat.
+   */
+  chainFrom(uri: string | undefined): CommunityEntry[] {
+    const chain: CommunityEntry[] = []
+    const seen = new Set<string>()
+    for (let at = uri; at !== undefined && !seen.has(at) && chain.length < MAX_CHAIN; ) {
+      seen.add(at)
+      const entry = this.tree.entry(at)
+      if (!entry) break
+      chain.push(entry)
+      at = entry.parent
+    }
+    return chain
   }
 
   listCommunityPage(params: ListCommunitiesParams): ReadResult<Paged<'communities', CommunitySummary>> {

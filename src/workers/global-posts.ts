@@ -15,7 +15,8 @@ const PURGE_EVERY_MS = 3_600_000
 /**
  * One shard of the recent-posts index behind the feed mix's global source (SPEC §7). The
  * processor fills it from what each community object reports, so a feed request reads a few
- * shards instead of every community. A community's posts all live in one shard.
+ * shards instead of every community. A community's posts all live in one shard (the shard of its
+ * id), and its rows are keyed by its config URI, so communities that share an id stay apart.
  */
 export class GlobalPosts extends DurableObject<Env> {
   private readonly sql: DoSqlDriver
@@ -28,9 +29,15 @@ export class GlobalPosts extends DurableObject<Env> {
       CREATE INDEX IF NOT EXISTS rows_uri ON rows (uri)`)
   }
 
-  /** Applies a community's report; `replace` swaps in its whole set (after a config change). */
-  async sync(community: string, rows: GlobalRow[], removed: string[], replace: boolean): Promise<void> {
+  /**
+   * Applies the report of the community at config URI `community`; `replace` swaps in its whole set
+   * (after a config change). `legacyId` is given by the sole community of its id.
+   */
+  async sync(community: string, rows: GlobalRow[], removed: string[], replace: boolean, legacyId?: string): Promise<void> {
     this.sql.transaction(() => {
+      // Rows written before communities were keyed by URI carry the id, which then named one
+      // community: its sole holder claims them on its first report; otherwise they age out.
+      if (legacyId !== undefined) this.sql.run('UPDATE OR REPLACE rows SET community = ? WHERE community = ?', community, legacyId)
       if (replace) this.sql.run('DELETE FROM rows WHERE community = ?', community)
       for (const uri of removed) this.sql.run('DELETE FROM rows WHERE community = ? AND uri = ?', community, uri)
       for (const r of rows) {
@@ -55,9 +62,13 @@ export class GlobalPosts extends DurableObject<Env> {
 
   /** Which of `uris` are visible in some community other than `exclude`. */
   visibleElsewhere(uris: string[], exclude: string[]): string[] {
-    return uris.filter(
-      (uri) => this.sql.all('SELECT 1 FROM rows WHERE uri = ? AND visible = 1 AND community NOT IN (?, ?) LIMIT 1', uri, exclude[0] ?? '', exclude[1] ?? '').length > 0,
-    )
+    // One statement for the whole list: DO SQL binds at most 100 parameters, and a page's
+    // candidates can be many more.
+    return this.sql.all<{ uri: string }>(
+      `SELECT DISTINCT uri FROM rows INDEXED BY rows_uri WHERE uri IN (SELECT value FROM json_each(?)) AND visible = 1
+        AND community NOT IN (${exclude.map(() => '?').join(', ') || "''"})`,
+      JSON.stringify(uris), ...exclude,
+    ).map((r) => r.uri)
   }
 
   override async alarm(): Promise<void> {

@@ -1,4 +1,4 @@
-import { recordUri, type RepoEvent } from '../core/events.js'
+import { DELETED_STATUS, recordUri, type RepoEvent } from '../core/events.js'
 import { NSID } from '../core/nsid.js'
 import type { ModeratedPost } from '../core/store.js'
 import type { SqlDriver } from '../store/sql-driver.js'
@@ -9,8 +9,10 @@ import type { GlobalRow } from './global-posts.js'
 export interface GlobalReport {
   rows: GlobalRow[]
   removed: string[]
-  /** A config changed: authority, and with it every post's visibility, may have moved. */
+  /** A config changed or went: authority, and with it every post's visibility, may have moved. */
   replace: boolean
+  /** The community's id, when it was the only one with it: it may claim rows written by id (see GlobalPosts). */
+  legacyId?: string
 }
 
 /**
@@ -37,20 +39,36 @@ export class DeletedActionTargets {
   }
 }
 
-/** The posts a batch may touch, noted before it is applied (a deleted action's target is gone after). */
+/** What a batch may touch: posts, and communities whose whole set must be replaced. */
+export interface Touched {
+  uris: Set<string>
+  replace: Set<string>
+}
+
+/**
+ * The posts a batch may touch in any of `communities` (config URIs), noted before it is applied: a
+ * deleted action's target, or a deleted account's posts, are gone after.
+ */
 export function touchedBy(
-  events: readonly RepoEvent[], store: SqlStore, community: string | undefined, deleted: DeletedActionTargets, nowUs: number,
-): { uris: Set<string>; replace: boolean } {
+  events: readonly RepoEvent[], store: SqlStore, communities: readonly string[], deleted: DeletedActionTargets, nowUs: number,
+): Touched {
   const uris = new Set<string>()
-  let replace = false
+  const replace = new Set<string>()
+  const authorPosts = (did: string) => {
+    for (const c of communities) for (const uri of store.authorPostUris(c, did)) uris.add(uri)
+  }
   const target = (t: string | undefined) => {
     if (!t) return
     if (!t.startsWith('did:')) uris.add(t)
-    else if (community) for (const uri of store.authorPostUris(community, t)) uris.add(uri)
+    else authorPosts(t)
   }
   for (const e of events) {
-    if (e.collection === NSID.post) uris.add(recordUri(e))
-    else if (e.collection === NSID.config) replace = true
+    if (e.op === 'account') {
+      // Its status flags every post it has here; deleted, it takes its posts and configs too.
+      authorPosts(e.did)
+      if (e.status === DELETED_STATUS) for (const c of communities) if (c.startsWith(`at://${e.did}/`)) replace.add(c)
+    } else if (e.collection === NSID.post) uris.add(recordUri(e))
+    else if (e.collection === NSID.config) replace.add(recordUri(e))
     else if (e.collection === NSID.action) {
       const uri = recordUri(e)
       const prior = store.getAction(uri)?.target
@@ -62,12 +80,11 @@ export function touchedBy(
   return { uris, replace }
 }
 
-const toRow = (p: ModeratedPost): GlobalRow => ({ uri: p.uri, sortUs: p.sortUs, visible: !p.hidden && !p.blocked })
+const toRow = (p: ModeratedPost): GlobalRow => ({ uri: p.uri, sortUs: p.sortUs, visible: !p.hidden && !p.blocked && !p.inactive })
 
-/** The rows to send after the batch: current state of every touched post, or all posts on replace. */
-export function reportAfter(touched: { uris: Set<string>; replace: boolean }, store: SqlStore, community: string | undefined): GlobalReport {
-  if (!community) return { rows: [], removed: [...touched.uris], replace: touched.replace }
-  if (touched.replace) return { rows: store.allPostStates(community).map(toRow), removed: [], replace: true }
+/** The rows to send for one community after the batch: every touched post's state, or all its posts on replace. */
+export function reportAfter(touched: Touched, store: SqlStore, community: string, exists: boolean): GlobalReport {
+  if (touched.replace.has(community)) return { rows: exists ? store.allPostStates(community).map(toRow) : [], removed: [], replace: true }
   const rows = store.postStates(community, touched.uris).map(toRow)
   const kept = new Set(rows.map((r) => r.uri))
   return { rows, removed: [...touched.uris].filter((uri) => !kept.has(uri)), replace: false }

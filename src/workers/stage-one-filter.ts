@@ -8,6 +8,7 @@ const POST_COLLECTION = `"${NSID.post}"`
  * passes only for an author whose posts may be indexed. The set grows when a passing post frame is
  * seen, before the consumer has indexed it, so a delete racing its create is not lost.
  * `onPostAuthor` is told of every passing post frame so the owner can persist (and date) the author.
+ * Account status frames always pass (the core prefilter lets them through, SPEC §4).
  */
 export class StageOneFilter {
   readonly #authors: Set<string>

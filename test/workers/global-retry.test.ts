@@ -1,5 +1,6 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
 import { expect, it } from 'vitest'
+import type { RepoEvent } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
 import worker from '../../src/workers/index.js'
 import { actionEvent, community, configEvent, del, isoUs, membershipEvent, postEvent, postUri, T0, toJetstream } from '../support/events.js'
@@ -17,7 +18,7 @@ let seq = 0
 const flakyGlobal = (failing: { on: boolean }): Env['GLOBAL_POSTS'] =>
   wrapNamespace(env.GLOBAL_POSTS, (method, call) => (method === 'sync' && failing.on ? () => Promise.reject(new Error('shard overloaded')) : call))
 
-async function deliver(events: ReturnType<typeof postEvent>[], queueEnv: Env) {
+async function deliver(events: RepoEvent[], queueEnv: Env) {
   const batch = createMessageBatch<string>('atrarium-firehose', events.map((e) => ({ id: `g${seq++}`, timestamp: new Date(), attempts: 1, body: JSON.stringify(toJetstream(e)) })))
   const ctx = createExecutionContext()
   await worker.queue(batch as MessageBatch<unknown>, queueEnv)

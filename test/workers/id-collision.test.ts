@@ -1,0 +1,89 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import { communityIdOf, configUriOf } from '../../src/core/community-id.js'
+import type { RepoEvent } from '../../src/core/events.js'
+import { NSID } from '../../src/core/nsid.js'
+import worker from '../../src/workers/index.js'
+import { actionEvent, community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../support/events.js'
+import { queryPath } from '../support/read-scenario.js'
+
+const testEnv = { ...env, ATRARIUM_HOSTNAME: 'feeds.example.com' }
+let seq = 0
+
+/** Two config rkeys, one of each owner's, whose AT-URIs derive one id (birthday search, as in the core test). */
+function findCollision(owner: string, grinder: string): [string, string] {
+  const seen = new Map<string, [string, string]>()
+  for (let i = 0; i < 2_000_000; i++) {
+    const by = i % 2 === 0 ? owner : grinder
+    const rkey = `c${i.toString(36)}`
+    const id = communityIdOf(configUriOf(by, rkey))
+    const other = seen.get(id)
+    if (other && other[0] !== by) return other[0] === owner ? [other[1], rkey] : [rkey, other[1]]
+    if (!other) seen.set(id, [by, rkey])
+  }
+  throw new Error('no collision found')
+}
+
+async function deliver(events: RepoEvent[]) {
+  const batch = createMessageBatch<string>('atrarium-firehose', events.map((e) => ({ id: `x${seq++}`, timestamp: new Date(), attempts: 1, body: JSON.stringify(toJetstream(e)) })))
+  const ctx = createExecutionContext()
+  await worker.queue(batch as MessageBatch<unknown>, testEnv)
+  const result = await getQueueResult(batch, ctx)
+  expect(result.retryMessages).toEqual([])
+}
+
+const get = async (path: string) => {
+  const res = await worker.fetch(new Request(`https://feeds.example.com${path}`), testEnv)
+  return { status: res.status, body: (await res.json()) as any }
+}
+const feedOf = async (publisher: string, id: string) =>
+  get(`/xrpc/${NSID.getFeedSkeleton}?feed=${encodeURIComponent(`at://${publisher}/${NSID.feedGenerator}/${id}`)}&limit=50`)
+
+// Each order gets its own owners, so its communities start empty.
+describe.each([
+  ['victim first', 'one'],
+  ['attacker first', 'two'],
+])('a ground id collision on the Workers host (%s)', (order, n) => {
+  const alice = `did:plc:alice-${n}` // owns the community
+  const bob = `did:plc:bob-${n}` // alice's member
+  const mallory = `did:plc:mallory-${n}` // grinds a colliding config
+  const eve = `did:plc:eve-${n}` // mallory's member
+  const [aliceKey, malloryKey] = findCollision(alice, mallory)
+  const victim = community(alice, aliceKey)
+  const attacker = community(mallory, malloryKey)
+
+  it('keeps each community apart: feeds by publisher, reads by URI, an ambiguous id is a 400', async () => {
+    expect(victim.id).toBe(attacker.id)
+    // Backdated: an earlier createdAt buys nothing.
+    const configs = [configEvent(victim), configEvent(attacker, { createdAt: '0001-01-01T00:00:00.000Z' })]
+    await deliver([
+      ...(order === 'victim first' ? configs : configs.reverse()),
+      membershipEvent(bob, 'm1', victim),
+      membershipEvent(eve, 'm2', attacker),
+      postEvent(bob, 'b1', `birds ${victim.hashtag}`),
+      postEvent(alice, 'a1', `welcome ${victim.hashtag}`),
+      postEvent(eve, 'e1', `spam ${attacker.hashtag}`),
+      postEvent(mallory, 'x1', `more spam ${attacker.hashtag}`),
+      actionEvent(mallory, 'h1', attacker, 'hide_post', postUri(bob, 'b1'), '2026-01-01T00:00:00.000Z'),
+    ])
+    const posts = async (publisher: string) => (await feedOf(publisher, victim.id)).body.feed.map((f: { post: string }) => f.post)
+    expect(await posts(alice)).toEqual([postUri(alice, 'a1'), postUri(bob, 'b1')])
+    expect(await posts(mallory)).toEqual([postUri(mallory, 'x1'), postUri(eve, 'e1')])
+    // A third party's feed URI cannot tell them apart: unknown, never the other community.
+    expect(await feedOf('did:plc:publisher', victim.id)).toMatchObject({ status: 400, body: { error: 'UnknownFeed' } })
+
+    const byId = await get(queryPath(NSID.getCommunity, { community: victim.id }))
+    expect(byId).toMatchObject({ status: 400, body: { error: 'InvalidRequest' } })
+    expect(byId.body.message).toContain(victim.uri)
+    expect(byId.body.message).toContain(attacker.uri)
+    const mine = await get(queryPath(NSID.getCommunity, { community: victim.uri }))
+    expect(mine).toMatchObject({ status: 200, body: { uri: victim.uri, owner: alice, counts: { members: 2, postsIndexed: 2, postsHidden: 0 } } })
+    const theirs = await get(queryPath(NSID.getCommunity, { community: attacker.uri }))
+    expect(theirs).toMatchObject({ status: 200, body: { uri: attacker.uri, owner: mallory, counts: { members: 2, postsIndexed: 2, postsHidden: 0 } } })
+    // Both are listed, each under its own owner's feed URI.
+    const listed = (await get(queryPath(NSID.listCommunities, { limit: '100' }))).body.communities.map((c: { uri: string }) => c.uri)
+    expect(listed).toEqual(expect.arrayContaining([victim.uri, attacker.uri]))
+    const described = (await get('/xrpc/app.bsky.feed.describeFeedGenerator')).body.feeds.map((f: { uri: string }) => f.uri)
+    expect(described).toEqual(expect.arrayContaining([alice, mallory].map((o) => `at://${o}/${NSID.feedGenerator}/${victim.id}`)))
+  })
+})
