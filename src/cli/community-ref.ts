@@ -6,21 +6,28 @@ import { err, ok, type Result } from '../core/result.js'
 import type { CliContext } from './context.js'
 import { getRecord, listAllRecords, parseRecordUri } from './repo.js'
 
+/** The signed-in user's own config URIs whose id is `id`: usually one, several only by a collision. */
+export async function ownConfigsWithId(ctx: CliContext, id: string): Promise<Result<string[]>> {
+  const session = await ctx.signIn()
+  if (!session.ok) return session
+  const configs = await listAllRecords(session.value.agent, session.value.did, NSID.config)
+  return configs.ok ? ok(configs.value.map((r) => r.uri).filter((uri) => communityIdOf(uri) === id)) : configs
+}
+
 /**
- * `<community>`: a config AT-URI, or the 8-hex id of one of the signed-in user's own configs
- * (an id alone cannot be resolved without a directory, except among one's own records).
+ * `<community>`: a config AT-URI, or the 8-hex id of one of the signed-in user's own configs (an id
+ * alone cannot be resolved without a directory, except among one's own records). The URI is the
+ * community's identity; an id is only a routing key that two configs may share (SPEC §1).
  */
 export async function resolveCommunityRef(ctx: CliContext, ref: string): Promise<Result<string>> {
   if (isConfigUri(ref)) return ok(ref)
   if (!isCommunityId(ref)) {
     return err(`unknown community ${ref}: give a config AT-URI at://<did>/${NSID.config}/<rkey>, or the 8-hex id of a community you own`)
   }
-  const session = await ctx.signIn()
-  if (!session.ok) return session
-  const configs = await listAllRecords(session.value.agent, session.value.did, NSID.config)
-  if (!configs.ok) return configs
-  const mine = configs.value.find((r) => communityIdOf(r.uri) === ref)
-  return mine ? ok(mine.uri) : err(`unknown community ${ref}: none of your configs has that id`)
+  const mine = await ownConfigsWithId(ctx, ref)
+  if (!mine.ok) return mine
+  if (mine.value.length > 1) return err(`community id ${ref} names several of your configs; give one of their AT-URIs: ${mine.value.join(', ')}`)
+  return mine.value[0] ? ok(mine.value[0]) : err(`unknown community ${ref}: none of your configs has that id`)
 }
 
 export interface FetchedConfig {

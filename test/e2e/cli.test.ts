@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { communityIdOf, hashtagOf } from '../../src/core/community-id.js'
+import { communityIdOf, configUriOf, hashtagOf } from '../../src/core/community-id.js'
 import { NSID } from '../../src/core/nsid.js'
 import { COMMANDS } from '../../src/cli/registry.js'
 import { atrarium } from '../support/cli-process.js'
@@ -173,5 +173,32 @@ describe('atrarium CLI against a real PDS', () => {
     const unpub = await cli('alice', 'feed', 'unpublish', c.uri)
     expect(unpub.code).toBe(0)
     await expect(alice.agent.com.atproto.repo.getRecord({ repo: alice.did, collection: NSID.feedGenerator, rkey: c.id })).rejects.toThrow(/Could not locate record/)
+  }, 60_000)
+
+  it('refuses an id that names two of your communities, and a feed record that could not tell them apart (SPEC §1)', async () => {
+    const alice = dev.users.alice!
+    // Two rkeys of alice's whose config URIs derive one id: a birthday search, bounded.
+    const seen = new Map<string, string>()
+    let pair: [string, string] | undefined
+    for (let i = 0; i < 2_000_000 && !pair; i++) {
+      const rkey = `k${i.toString(36)}`
+      const id = communityIdOf(configUriOf(alice.did, rkey))
+      const other = seen.get(id)
+      if (other) pair = [other, rkey]
+      else seen.set(id, rkey)
+    }
+    const [r1, r2] = pair!
+    const id = communityIdOf(configUriOf(alice.did, r1))
+    for (const rkey of [r1, r2]) {
+      const record = { $type: NSID.config, name: `Twin ${rkey}`, hashtag: hashtagOf(id), stage: 'theme', moderators: [], createdAt: new Date().toISOString() }
+      await alice.agent.com.atproto.repo.putRecord({ repo: alice.did, collection: NSID.config, rkey, record })
+    }
+    const byId = await cli('alice', 'feed', 'publish', id, '--service-did', 'did:web:feeds.example.com')
+    expect(byId.code).toBe(1)
+    expect(byId.stderr).toContain('names several of your configs')
+    expect(byId.stderr).toContain(configUriOf(alice.did, r2))
+    const byUri = await cli('alice', 'feed', 'publish', configUriOf(alice.did, r1), '--service-did', 'did:web:feeds.example.com')
+    expect(byUri.code).toBe(1)
+    expect(byUri.stderr).toContain('could not tell them apart')
   }, 60_000)
 })

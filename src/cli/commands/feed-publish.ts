@@ -3,7 +3,7 @@ import { NSID } from '../../core/nsid.js'
 import { err, ok } from '../../core/result.js'
 import { str } from '../args.js'
 import type { Command } from '../command.js'
-import { loadCommunity, resolveCommunityRef } from '../community-ref.js'
+import { loadCommunity, ownConfigsWithId, resolveCommunityRef } from '../community-ref.js'
 import { buildFeedGeneratorRecord } from '../records/feed-generator-record.js'
 import { write } from '../repo.js'
 import { communityIdOf } from '../../core/community-id.js'
@@ -26,7 +26,17 @@ export const feedPublish: Command = {
     if (!session.ok) return session
     const community = await loadCommunity(ctx, positionals[0]!)
     if (!community.ok) return community
-    const { id, uri, config } = community.value
+    const { id, uri, owner, config } = community.value
+    // A feed URI names its community by id; the service picks the publisher's own community with
+    // that id first (SPEC §1). Two of the owner's own with one id would leave it ambiguous.
+    let note = ''
+    if (owner === session.value.did) {
+      const same = await ownConfigsWithId(ctx, id)
+      if (!same.ok) return same
+      if (same.value.length > 1) return err(`refusing to publish: your configs ${same.value.join(', ')} share the id ${id}, so a feed URI could not tell them apart`)
+    } else {
+      note = `\n  note: you do not own this community; should another community ever share its id ${id}, this feed would answer UnknownFeed until the owner publishes their own`
+    }
     const description = str(values, 'description') ?? config.description
     const record = buildFeedGeneratorRecord({
       serviceDid,
@@ -40,7 +50,7 @@ export const feedPublish: Command = {
       agent.com.atproto.repo.putRecord({ repo: did, collection: NSID.feedGenerator, rkey: id, record: record.value }),
     )
     if (!res.ok) return res
-    return ok({ text: `published feed ${res.value.data.uri}\n  community: ${uri}`, json: { feed: res.value.data.uri, community: uri, id, record: record.value } })
+    return ok({ text: `published feed ${res.value.data.uri}\n  community: ${uri}${note}`, json: { feed: res.value.data.uri, community: uri, id, owner, record: record.value } })
   },
 }
 
