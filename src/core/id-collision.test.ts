@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { actionEvent, community, configEvent, del, membershipEvent, postEvent, postUri } from '../../test/support/events.js'
+import { collidingRkeys } from '../../test/support/collision.js'
 import { indexHarness } from '../../test/support/index-harness.js'
-import { communityIdOf, configUriOf } from './community-id.js'
 import type { RepoEvent } from './events.js'
 import { NSID } from './nsid.js'
 import { ReadService } from './read-service.js'
@@ -11,21 +11,7 @@ const bob = 'did:plc:bob' // alice's member
 const mallory = 'did:plc:mallory' // grinds a colliding config
 const eve = 'did:plc:eve' // mallory's member
 
-/** Two config rkeys, one of alice's and one of mallory's, whose AT-URIs derive one id (birthday search). */
-function findCollision(): [string, string] {
-  const seen = new Map<string, [string, string]>()
-  for (let i = 0; i < 2_000_000; i++) {
-    const owner = i % 2 === 0 ? alice : mallory
-    const rkey = `c${i.toString(36)}`
-    const id = communityIdOf(configUriOf(owner, rkey))
-    const other = seen.get(id)
-    if (other && other[0] !== owner) return other[0] === alice ? [other[1], rkey] : [rkey, other[1]]
-    if (!other) seen.set(id, [owner, rkey])
-  }
-  throw new Error('no collision found')
-}
-
-const [aliceKey, malloryKey] = findCollision()
+const [aliceKey, malloryKey] = collidingRkeys(alice, mallory)
 const victim = community(alice, aliceKey)
 const attacker = community(mallory, malloryKey)
 

@@ -5,7 +5,11 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RepoEvent } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
+import { SqlStore } from '../../src/store/sql-store.js'
+import { SqliteDriver } from '../../src/store/sqlite-driver.js'
+import { communityIdOf, configUriOf, hashtagOf } from '../../src/core/community-id.js'
 import { atrarium } from '../support/cli-process.js'
+import { collidingRkeys } from '../support/collision.js'
 import { devNetwork } from '../support/dev-network.js'
 import { indexHarness } from '../support/index-harness.js'
 import { RelayListing } from '../support/relay-listing.js'
@@ -104,7 +108,7 @@ describe('atrarium backfill --pds', () => {
     expect(partial.code).toBe(0)
     expect(partial.stdout).toContain('stopped after 2/4 repos (--limit-repos); run again to resume')
     const file = join(dir, 'atrarium.sqlite')
-    // Nothing is applied until every repo has been read: configs need the global (createdAt, uri) order.
+    // Nothing is applied until every repo has been read.
     expect(snapshot(file).configs).toEqual([])
 
     const rest = await backfill(dir)
@@ -176,6 +180,47 @@ describe('atrarium backfill --relay', () => {
       expect(snapshot(join(dir, 'atrarium.sqlite'))).toEqual(expected)
     } finally {
       await relay.close()
+    }
+  }, 60_000)
+})
+
+// Last in the file: it adds configs to the PDS that the snapshots above do not expect.
+describe('atrarium backfill and a ground id collision (SPEC §1)', () => {
+  it('rebuilds both communities, whatever createdAt claims and whichever is indexed first', async () => {
+    const { alice, bob } = dev.users
+    const [aliceKey, bobKey] = collidingRkeys(alice!.did, bob!.did, 'g')
+    const id = communityIdOf(configUriOf(alice!.did, aliceKey))
+    const write = (user: typeof alice, rkey: string, createdAt: string) =>
+      user!.agent.com.atproto.repo.putRecord({
+        repo: user!.did, collection: NSID.config, rkey,
+        record: { $type: NSID.config, name: `Twin ${rkey}`, hashtag: hashtagOf(id), stage: 'theme', moderators: [], createdAt },
+      })
+    await write(alice, aliceKey, new Date().toISOString())
+    // The collider backdates its config: in the old rule, the earliest createdAt took the id.
+    await write(bob, bobKey, '0001-01-01T00:00:00.000Z')
+    const both = [configUriOf(alice!.did, aliceKey), configUriOf(bob!.did, bobKey)].sort()
+    const owners = (dir: string) => {
+      const driver = new SqliteDriver(join(dir, 'atrarium.sqlite'))
+      try {
+        return new SqlStore(driver).communitiesWithId(id).map((c) => c.uri)
+      } finally {
+        driver.close()
+      }
+    }
+    const empty = dataDir()
+    await backfill(empty)
+    expect(owners(empty)).toEqual(both)
+    // An index that already holds one of them, as a live service would: the other still joins it.
+    for (const first of both) {
+      const dir = dataDir()
+      const driver = new SqliteDriver(join(dir, 'atrarium.sqlite'))
+      const store = new SqlStore(driver)
+      const other = both.find((u) => u !== first)!
+      store.putConfig({ uri: first, id, owner: first.split('/')[2]!, config: { name: 'seen first', hashtag: hashtagOf(id), stage: 'theme', feedMix: { own: 100, parent: 0, global: 0 }, moderators: [], createdAt: '2026-01-01T00:00:00.000Z' } })
+      driver.close()
+      await backfill(dir)
+      expect(owners(dir)).toEqual(both)
+      expect(owners(dir)).toContain(other)
     }
   }, 60_000)
 })

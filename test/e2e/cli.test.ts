@@ -3,6 +3,7 @@ import { communityIdOf, configUriOf, hashtagOf } from '../../src/core/community-
 import { NSID } from '../../src/core/nsid.js'
 import { COMMANDS } from '../../src/cli/registry.js'
 import { atrarium } from '../support/cli-process.js'
+import { collidingRkeys } from '../support/collision.js'
 import { devNetwork } from '../support/dev-network.js'
 
 let dev: Awaited<ReturnType<typeof devNetwork>>
@@ -177,17 +178,7 @@ describe('atrarium CLI against a real PDS', () => {
 
   it('refuses an id that names two of your communities, and a feed record that could not tell them apart (SPEC §1)', async () => {
     const alice = dev.users.alice!
-    // Two rkeys of alice's whose config URIs derive one id: a birthday search, bounded.
-    const seen = new Map<string, string>()
-    let pair: [string, string] | undefined
-    for (let i = 0; i < 2_000_000 && !pair; i++) {
-      const rkey = `k${i.toString(36)}`
-      const id = communityIdOf(configUriOf(alice.did, rkey))
-      const other = seen.get(id)
-      if (other) pair = [other, rkey]
-      else seen.set(id, rkey)
-    }
-    const [r1, r2] = pair!
+    const [r1, r2] = collidingRkeys(alice.did, alice.did, 'k')
     const id = communityIdOf(configUriOf(alice.did, r1))
     for (const rkey of [r1, r2]) {
       const record = { $type: NSID.config, name: `Twin ${rkey}`, hashtag: hashtagOf(id), stage: 'theme', moderators: [], createdAt: new Date().toISOString() }

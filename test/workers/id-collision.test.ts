@@ -1,28 +1,14 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { communityIdOf, configUriOf } from '../../src/core/community-id.js'
 import type { RepoEvent } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
 import worker from '../../src/workers/index.js'
 import { actionEvent, community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../support/events.js'
+import { collidingRkeys } from '../support/collision.js'
 import { queryPath } from '../support/read-scenario.js'
 
 const testEnv = { ...env, ATRARIUM_HOSTNAME: 'feeds.example.com' }
 let seq = 0
-
-/** Two config rkeys, one of each owner's, whose AT-URIs derive one id (birthday search, as in the core test). */
-function findCollision(owner: string, grinder: string): [string, string] {
-  const seen = new Map<string, [string, string]>()
-  for (let i = 0; i < 2_000_000; i++) {
-    const by = i % 2 === 0 ? owner : grinder
-    const rkey = `c${i.toString(36)}`
-    const id = communityIdOf(configUriOf(by, rkey))
-    const other = seen.get(id)
-    if (other && other[0] !== by) return other[0] === owner ? [other[1], rkey] : [rkey, other[1]]
-    if (!other) seen.set(id, [by, rkey])
-  }
-  throw new Error('no collision found')
-}
 
 async function deliver(events: RepoEvent[]) {
   const batch = createMessageBatch<string>('atrarium-firehose', events.map((e) => ({ id: `x${seq++}`, timestamp: new Date(), attempts: 1, body: JSON.stringify(toJetstream(e)) })))
@@ -48,7 +34,7 @@ describe.each([
   const bob = `did:plc:bob-${n}` // alice's member
   const mallory = `did:plc:mallory-${n}` // grinds a colliding config
   const eve = `did:plc:eve-${n}` // mallory's member
-  const [aliceKey, malloryKey] = findCollision(alice, mallory)
+  const [aliceKey, malloryKey] = collidingRkeys(alice, mallory)
   const victim = community(alice, aliceKey)
   const attacker = community(mallory, malloryKey)
 
