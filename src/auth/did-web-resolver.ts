@@ -7,11 +7,18 @@ import { isPublicAddress } from './public-address.js'
 export type HostLookup = (hostname: string) => Promise<string[]>
 
 export interface SafeDidWebResolverOptions {
+  /**
+   * Fetches the document. What it may connect to is the host's concern: the Node host passes a fetch
+   * that resolves the name itself, refuses it unless every address is public, and connects only to
+   * those addresses (src/node/pinned-fetch.ts); Workers pass Cloudflare's, which cannot reach private
+   * addresses.
+   */
   fetch: typeof fetch
   /**
-   * Where a did:web name's addresses come from, so that a name pointing at 127.0.0.1 or the
-   * metadata service is refused before any connection. Without it only IP-literal hosts are
-   * checked, which is right on Workers, whose fetch cannot reach private addresses.
+   * Where a did:web name's addresses come from, so that a name pointing at 127.0.0.1 or the metadata
+   * service is refused before any fetch. Only a pre-check: a fetch that resolves the name again when
+   * it connects can be answered differently (DNS rebinding), so it closes nothing that a fetch which
+   * checks its own connection leaves open. Without it only IP-literal hosts are checked here.
    */
   lookupHost?: HostLookup
   /** Test only: see {@link didWebUrl}. Production never sets it. */
@@ -25,15 +32,15 @@ export class RefusedDidWebError extends Error {
 
 /**
  * did:web resolution that cannot be aimed: an issuer is any string a client puts in a token, and its
- * document is fetched before the token's signature can be checked. Only bare public host names, the
- * default https port, and (with `lookupHost`) names whose every address is public. The fetch itself
- * is @atcute's: no redirects, JSON only, the body read as a stream and cut off past 20 KiB whatever
- * Content-Length says.
+ * document is fetched before the token's signature can be checked. Only bare public host names on the
+ * default https port (no IP literal that is not public, on every host), and (with `lookupHost`) names
+ * whose every address is public. The fetch itself is @atcute's: no redirects, JSON only, the body read
+ * as a stream and cut off past 20 KiB whatever Content-Length says.
  *
- * The name is looked up again by fetch when it connects, so a DNS server that answers a public
- * address to us and a private one a moment later could still win that race (DNS rebinding); the
- * resolver's cache usually answers both the same. Pinning the checked address would need a
- * Node-only HTTP client, which this shared code cannot use.
+ * Which address a name reaches is decided when the fetch connects, so that is where it is checked:
+ * the Node host's `fetch` looks the name up once and connects only to the addresses it approved, so a
+ * DNS server answering a public address first and 127.0.0.1 a moment later has no second answer to
+ * give. This shared code cannot pin a connection itself (it may use only fetch).
  */
 export class SafeDidWebResolver implements DidDocumentResolver<'web'> {
   readonly #opts: SafeDidWebResolverOptions

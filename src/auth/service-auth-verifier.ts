@@ -15,6 +15,11 @@ export interface ServiceAuthVerifierOptions {
   /** did:plc documents come from here; did:web ones from https://<host>/.well-known/did.json. */
   plcUrl: string
   fetch?: typeof fetch
+  /**
+   * did:web documents are fetched with this instead of `fetch`: the Node host passes one that connects
+   * only to the addresses it checked (src/node/pinned-fetch.ts). `fetch` still serves the PLC.
+   */
+  webFetch?: typeof fetch
   cacheTtlMs?: number
   cacheMaxEntries?: number
   /** Bound on the cached documents' total JSON size (8 MiB). */
@@ -26,7 +31,7 @@ export interface ServiceAuthVerifierOptions {
   lookupsPerSec?: number
   lookupBurst?: number
   resolveTimeoutMs?: number
-  /** Checks a did:web name's addresses before it is fetched; the Node host passes a DNS lookup. */
+  /** Checks a did:web name's addresses before it is fetched (see SafeDidWebResolver). */
   lookupHost?: HostLookup
   /** Test only, never set in production: did:web on loopback and private hosts, with a port, over http. */
   allowLocalDidWeb?: boolean
@@ -63,7 +68,7 @@ export class ServiceAuthVerifier {
   constructor(opts: ServiceAuthVerifierOptions) {
     const fetchFn = opts.fetch ?? globalThis.fetch
     this.#allowLocalDidWeb = opts.allowLocalDidWeb ?? false
-    const web = new SafeDidWebResolver({ fetch: fetchFn, allowLocal: this.#allowLocalDidWeb, ...(opts.lookupHost ? { lookupHost: opts.lookupHost } : {}) })
+    const web = new SafeDidWebResolver({ fetch: opts.webFetch ?? fetchFn, allowLocal: this.#allowLocalDidWeb, ...(opts.lookupHost ? { lookupHost: opts.lookupHost } : {}) })
     const resolver = new CompositeDidDocumentResolver({ methods: { plc: new PlcDidDocumentResolver({ apiUrl: opts.plcUrl, fetch: fetchFn }), web } })
     this.#now = opts.now ?? Date.now
     // One budget per method: a flood of did:web issuers must not starve did:plc lookups, nor the reverse.

@@ -14,8 +14,8 @@ import { jetstreamSource } from '../ingest/jetstream-source.js'
 import { StreamIngest } from '../ingest/stream-ingest.js'
 import { SqlStore } from '../store/sql-store.js'
 import { SqliteDriver } from '../store/sqlite-driver.js'
-import { dnsHostLookup } from './host-lookup.js'
 import { localReads } from './local-reads.js'
+import { pinnedFetch } from './pinned-fetch.js'
 import { pooledJwtSignature } from './pooled-signature.js'
 import { RetentionJob } from './retention-job.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
@@ -52,8 +52,9 @@ export function createContext(config: Config, log: Logger): AppContext {
     reads: localReads(store, minSortUs),
     hostname: config.hostname,
     log,
-    // lookupHost: a did:web name is fetched only if every address DNS gives it is public.
-    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature, lookupHost: dnsHostLookup }),
+    // webFetch: a did:web name is fetched only if every address DNS gives it is public, and only from
+    // those addresses, checked as the socket connects (no lookupHost pre-check: it would ask DNS twice).
+    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature, webFetch: pinnedFetch() }),
     health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats }),
   })
   const checkpointer = new WalCheckpointer({ driver, log })
