@@ -45,6 +45,17 @@ export function parseFeedUri(feed: string): Result<{ publisher: string; rkey: st
   return ok({ publisher, rkey })
 }
 
+/** The community a feed URI selects in `store` (SPEC §1): the publisher's own with that id, else the only one. */
+export function feedCommunity(store: Pick<Store, 'communitiesWithId'>, feed: string, log?: Logger): Result<StoredConfig, FeedError> {
+  const parsed = parseFeedUri(feed)
+  if (!parsed.ok) return err({ error: 'InvalidRequest', message: parsed.error })
+  const { publisher, rkey } = parsed.value
+  const selected = selectFeedCommunity(isCommunityId(rkey) ? store.communitiesWithId(rkey) : [], publisher)
+  if (selected.ok) return selected
+  if (selected.error.reason === 'ambiguous') log?.warn({ feed, candidates: selected.error.candidates }, 'ambiguous feed: several communities share its id')
+  return err({ error: 'UnknownFeed', message: `unknown feed ${feed}` })
+}
+
 /** The mix state a request continues from: the start, or what its cursor carries. */
 export function stateOf(cursor: string | undefined): Result<MixState, FeedError> {
   if (cursor === undefined) return ok(initialMixState())
@@ -88,20 +99,11 @@ export class FeedService {
   }
 
   private page(params: SkeletonParams, minSortUs: number): Result<Skeleton, FeedError> {
-    const parsed = parseFeedUri(params.feed)
-    if (!parsed.ok) return err({ error: 'InvalidRequest', message: parsed.error })
-    const community = this.feedCommunity(params.feed, parsed.value)
+    const community = feedCommunity(this.deps.store, params.feed, this.deps.log)
     if (!community.ok) return community
     const state = stateOf(params.cursor)
     if (!state.ok) return state
     return ok(skeletonPage(community.value, this.sources(community.value, minSortUs), state.value, params.limit))
-  }
-
-  private feedCommunity(feed: string, { publisher, rkey }: { publisher: string; rkey: string }): Result<StoredConfig, FeedError> {
-    const selected = selectFeedCommunity(isCommunityId(rkey) ? this.deps.store.communitiesWithId(rkey) : [], publisher)
-    if (selected.ok) return selected
-    if (selected.error.reason === 'ambiguous') this.deps.log?.warn({ feed, candidates: selected.error.candidates }, 'ambiguous feed: several communities share its id')
-    return err({ error: 'UnknownFeed', message: `unknown feed ${feed}` })
   }
 
   /** The own, parent and global sources of a community, over the index (SPEC §7). */

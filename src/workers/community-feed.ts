@@ -1,16 +1,16 @@
 import { DurableObject } from 'cloudflare:workers'
-import { selectFeedCommunity } from '../core/community-select.js'
 import type { ParentResolution } from '../core/community-parent.js'
 import { entryOf, type CommunityEntry } from '../core/community-tree.js'
 import { recordUri, type RepoEvent } from '../core/events.js'
 import { MAX_ROWS_PER_ENTRY, type FeedEntry } from '../core/feed-mix.js'
-import { parseFeedUri, skeletonPage, stateOf, type FeedError, type Skeleton, type SkeletonParams } from '../core/feed-service.js'
+import { feedCommunity, skeletonPage, stateOf, type FeedError, type Skeleton, type SkeletonParams } from '../core/feed-service.js'
 import { Indexer } from '../core/indexer.js'
 import type { Logger } from '../core/logger.js'
 import { NSID } from '../core/nsid.js'
 import { ReadService } from '../core/read-service.js'
+import { purgeChunk } from '../core/retention.js'
 import type { ActionView, CommunityCore, CommunityPageParams, CommunityParams, MemberView, Paged, PostView, ReadResult } from '../core/read-views.js'
-import { err, ok, type Result } from '../core/result.js'
+import { ok, type Result } from '../core/result.js'
 import type { Store, StoredConfig } from '../core/store.js'
 import { US_PER_DAY } from '../core/time.js'
 import { SqlStore } from '../store/sql-store.js'
@@ -52,12 +52,12 @@ function allCommunities(store: SqlStore): StoredConfig[] {
   }
 }
 
-const unknownFeed = (feed: string): Result<never, FeedError> => err({ error: 'UnknownFeed', message: `unknown feed ${feed}` })
 /**
- * The read queries of an object that holds nothing: the core ReadService over a store with no
- * community, which checks parameters and then finds none before it reads anything else.
+ * An object that holds nothing answers as a store with no community: the core ReadService checks
+ * parameters and then finds none before it reads anything else.
  */
-const noCommunityReads = new ReadService({ store: { getConfig: () => undefined, communitiesWithId: () => [] } as Partial<Store> as Store, minSortUs: () => 0 })
+const noCommunities = { getConfig: () => undefined, communitiesWithId: () => [] }
+const noCommunityReads = new ReadService({ store: noCommunities as Partial<Store> as Store, minSortUs: () => 0 })
 
 /**
  * The communities with one id: the core Indexer, feed mix and read queries over this object's
@@ -125,17 +125,11 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
 
   /** getFeedSkeleton with the feed mix: own posts here, parent by RPC, global from the shards. */
   async skeleton(params: SkeletonParams): Promise<Result<Skeleton, FeedError>> {
-    const parsed = parseFeedUri(params.feed)
-    if (!parsed.ok) return err({ error: 'InvalidRequest', message: parsed.error })
     const index = this.existing()
-    if (!index) return unknownFeed(params.feed)
-    const { store, indexer } = index
     // The publisher picks among communities that share the id, as in the core FeedService (SPEC §1).
-    const selected = selectFeedCommunity(store.communitiesWithId(parsed.value.rkey), parsed.value.publisher)
-    if (!selected.ok) {
-      if (selected.error.reason === 'ambiguous') this.log.warn({ feed: params.feed, candidates: selected.error.candidates }, 'ambiguous feed: several communities share its id')
-      return unknownFeed(params.feed)
-    }
+    const selected = feedCommunity(index?.store ?? noCommunities, params.feed, this.log)
+    if (!selected.ok) return selected
+    const { store, indexer } = index!
     const community = selected.value
     const state = stateOf(params.cursor)
     if (!state.ok) return state
@@ -187,13 +181,16 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     return (this.existing()?.reads ?? noCommunityReads).getPosts(params, viewer)
   }
 
-  /** Retention (SPEC §4): purge in chunks, then come back in an hour. */
+  /** Retention (SPEC §4, §6): purge in chunks, then come back in an hour. */
   override async alarm(): Promise<void> {
     const index = this.existing()
     if (!index) return
-    const minSortUs = index.indexer.minSortUs()
-    for (let i = 0; i < 10_000 && index.store.purgePosts(minSortUs, PURGE_CHUNK) === PURGE_CHUNK; i++);
-    index.deletedActions.purge(Date.now() * 1000 - US_PER_DAY)
+    const now = { nowUs: Date.now() * 1000, minSortUs: index.indexer.minSortUs() }
+    for (let i = 0; i < 10_000; i++) {
+      const n = purgeChunk(index.store, now, PURGE_CHUNK)
+      if (n.posts < PURGE_CHUNK && n.orphans < PURGE_CHUNK && n.accounts < PURGE_CHUNK) break
+    }
+    index.deletedActions.purge(now.nowUs - US_PER_DAY)
     await this.ctx.storage.setAlarm(Date.now() + RETENTION_EVERY_MS)
   }
 }
