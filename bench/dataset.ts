@@ -87,11 +87,11 @@ export function buildDataset(opts: { smallCommunities?: number; smallPosts?: num
       })
     }
   }
-  fill(big.id, bigPosts, 8 * US_PER_DAY, 1)
+  fill(big.uri, bigPosts, 8 * US_PER_DAY, 1)
   log(`dataset: big community ${bigPosts} posts in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-  fill(child.id, smallPosts, 7 * US_PER_DAY - 60_000_000, 2)
+  fill(child.uri, smallPosts, 7 * US_PER_DAY - 60_000_000, 2)
   smalls.forEach((c, i) => {
-    fill(c.id, smallPosts, 7 * US_PER_DAY - 60_000_000, 3 + i)
+    fill(c.uri, smallPosts, 7 * US_PER_DAY - 60_000_000, 3 + i)
     if ((i + 1) % 100 === 0) log(`dataset: ${i + 1}/${smallN} small communities, ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   })
   driver.db.pragma('wal_checkpoint(TRUNCATE)')

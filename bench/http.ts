@@ -182,7 +182,7 @@ export async function benchHttp(ds: Dataset, opts: { seconds?: number; runs?: nu
   let n = 0
   const writer = setInterval(() => {
     const rkey = `3zz${(n++).toString(36).padStart(10, '2')}`
-    ds.store.putPost({ community: ds.big.id, uri: `at://did:plc:benchwriter/${NSID.post}/${rkey}`, sortUs: ds.nowUs + n, hidden: false })
+    ds.store.putPost({ community: ds.big.uri, uri: `at://did:plc:benchwriter/${NSID.post}/${rkey}`, sortUs: ds.nowUs + n, hidden: false })
   }, WRITE_EVERY_MS)
   let written: LoadResult[]
   try {

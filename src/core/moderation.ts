@@ -4,8 +4,17 @@ import type { StoredAction, StoredConfig } from './store.js'
 export const canModerate = (community: StoredConfig, did: string): boolean =>
   did === community.owner || community.config.moderators.includes(did)
 
-/** The DIDs whose actions can be in force: the owner and the moderators (SPEC §3). */
-export const authorities = (community: StoredConfig): string[] => [community.owner, ...community.config.moderators]
+const authoritiesOf = new WeakMap<StoredConfig, readonly string[]>()
+
+/**
+ * The DIDs whose actions can be in force: the owner and the moderators (SPEC §3). Asked for every
+ * post indexed; stored configs are frozen and shared, so the list is built once per config.
+ */
+export function authorities(community: StoredConfig): readonly string[] {
+  let dids = authoritiesOf.get(community)
+  if (!dids) authoritiesOf.set(community, (dids = [community.owner, ...community.config.moderators]))
+  return dids
+}
 
 /** Latest first: largest effective time, then AT-URI descending (SPEC §5). */
 export function compareActions(a: StoredAction, b: StoredAction): number {

@@ -86,16 +86,17 @@ export class SqlPosts {
   putPost(p: IndexedPost): void {
     const key = postKey(p.uri)
     if (key === undefined) throw new Error(`not a post uri: ${p.uri}`)
-    const blocked = this.isInactive(authorOfKey(key)) ? ACCOUNT_INACTIVE : 0
+    const blocked = this.isInactive(key) ? ACCOUNT_INACTIVE : 0
     this.wrote(this.db.run(
       'INSERT OR IGNORE INTO posts (post_key, community, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?)',
       key, this.keyOf(p.community, true), p.sortUs, p.hidden ? 1 : 0, blocked,
     ))
   }
 
-  protected isInactive(author: string): boolean {
+  /** Whether the author of the post `key` has an account that is not active. */
+  private isInactive(key: string): boolean {
     this.anyInactive ??= this.db.all('SELECT 1 FROM accounts LIMIT 1').length > 0
-    return this.anyInactive && this.db.all('SELECT 1 FROM accounts WHERE did = ?', author).length > 0
+    return this.anyInactive && this.db.all('SELECT 1 FROM accounts WHERE did = ?', authorOfKey(key)).length > 0
   }
 
   removePost(community: string, uri: string): void {
