@@ -20,12 +20,8 @@ export type FirehoseMessage =
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const optString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
-/**
- * Stage 2: a DAG-CBOR header `{op, t}` then a DAG-CBOR body. Only commit bodies open their CAR.
- * An event's time is the frame's `time`, a PDS's claim, capped at `nowUs` (when it is read): a
- * future time would otherwise pin a post at the top of every feed (SPEC §4).
- */
-export function decodeFirehoseFrame(frame: Uint8Array, collections: ReadonlySet<string>, nowUs = Date.now() * 1000): Result<FirehoseMessage> {
+/** A frame's two DAG-CBOR maps, the header `{op, t}` and the body, decoded. */
+export function splitFrame(frame: Uint8Array): Result<{ header: Record<string, unknown>; body: Record<string, unknown> }> {
   let header: unknown
   let body: unknown
   try {
@@ -35,7 +31,18 @@ export function decodeFirehoseFrame(frame: Uint8Array, collections: ReadonlySet<
   } catch (e) {
     return err(`frame is not DAG-CBOR: ${(e as Error).message}`)
   }
-  if (!isObject(header) || !isObject(body)) return err('frame header or body is not a map')
+  return isObject(header) && isObject(body) ? ok({ header, body }) : err('frame header or body is not a map')
+}
+
+/**
+ * Stage 2: a DAG-CBOR header `{op, t}` then a DAG-CBOR body. Only commit bodies open their CAR.
+ * An event's time is the frame's `time`, a PDS's claim, capped at `nowUs` (when it is read): a
+ * future time would otherwise pin a post at the top of every feed (SPEC §4).
+ */
+export function decodeFirehoseFrame(frame: Uint8Array, collections: ReadonlySet<string>, nowUs = Date.now() * 1000): Result<FirehoseMessage> {
+  const split = splitFrame(frame)
+  if (!split.ok) return split
+  const { header, body } = split.value
   if (header.op === -1) return ok({ type: 'error', error: optString(body.error) ?? 'unknown', message: optString(body.message) })
   if (header.op !== 1 || typeof header.t !== 'string') return err('frame header has no valid op and t')
   if (header.t === '#info') return ok({ type: 'info', name: optString(body.name) ?? 'unknown', message: optString(body.message) })

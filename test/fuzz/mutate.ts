@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { decode, decodeFirst, encode } from '@atcute/cbor'
+import { decode, encode } from '@atcute/cbor'
+import { splitFrame } from '../../src/core/firehose-frame.js'
 
 /**
  * Deterministic mutators for stream frames: byte-level damage for both wire formats, JSON-aware
@@ -538,16 +539,10 @@ export function mutateFirehose(
 ): Uint8Array {
   const r = rand()
   if (r < 0.3) return mutateBytes(rand, frame, other)
-  let header: unknown
-  let body: unknown
-  try {
-    const [h, rest] = decodeFirst(frame)
-    header = h
-    body = decode(rest)
-  } catch {
-    return mutateBytes(rand, frame, other)
-  }
-  if (!isObject(header) || !isObject(body)) return mutateBytes(rand, frame, other)
+  const split = splitFrame(frame)
+  if (!split.ok) return mutateBytes(rand, frame, other)
+  const { header } = split.value
+  let body: Record<string, unknown> = split.value.body
   try {
     const kind = int(rand, 10)
     if (kind === 0) {
@@ -606,7 +601,7 @@ export function mutateFirehose(
           ? pick(rand, DATETIMES)
           : interestingValue(rand, true)
     } else {
-      body = mutateValue(rand, body, known, true)
+      body = mutateValue(rand, body, known, true) as Record<string, unknown>
     }
     return concat(encodeWithRaw(rand, header), encodeWithRaw(rand, body))
   } catch {
