@@ -63,6 +63,18 @@ describe('bounded work per request (SPEC §7)', () => {
     expect(honest.ok && honest.value.feed).toHaveLength(limit)
   })
 
+  it('counting a big community\'s posts and members is paid once per change of the index, not per request', () => {
+    h.apply(configEvent(P), membershipEvent(bob, 'm', P))
+    for (let i = 0; i < 20_000; i += 1000) h.apply(...Array.from({ length: 1000 }, (_, j) => postEvent(bob, `y${i + j}`, `hi ${P.hashtag}`)))
+    const reads = new ReadService({ store: h.store, minSortUs: () => 0 })
+    const first = cost(() => reads.community({ community: P.uri }))
+    expect(first.rows).toBeGreaterThan(0)
+    expect(cost(() => reads.community({ community: P.uri })).rows).toBe(0)
+    h.apply(postEvent(bob, 'one-more', `hi ${P.hashtag}`))
+    const after = reads.community({ community: P.uri })
+    expect(after.ok && after.value.counts.postsIndexed).toBe(20_001)
+  })
+
   it('getCommunity and a config update cost the same whatever unauthorized actions exist', () => {
     h.apply(configEvent(P), membershipEvent(bob, 'm', P))
     const reads = new ReadService({ store: h.store, minSortUs: () => 0 })

@@ -3,11 +3,13 @@ import { selectById } from './community-select.js'
 import { authorities, canModerate } from './moderation.js'
 import { decodePageCursor, encodePageCursor, type PageKind } from './page-cursor.js'
 import { actionStatus, postStatus } from './read-status.js'
-import type { ActionView, CommunityCore, CommunityPageParams, CommunityParams, MemberView, Paged, PostView, ReadError, ReadResult } from './read-views.js'
+import type { ActionView, CommunityCore, CommunityCounts, CommunityPageParams, CommunityParams, MemberView, Paged, PostView, ReadError, ReadResult } from './read-views.js'
 import type { Role } from './records.js'
 import { err, ok, type Result } from './result.js'
 import type { Store, StoredAction, StoredConfig } from './store.js'
 
+const US_PER_SECOND = 1_000_000
+const MAX_KEPT_COUNTS = 10_000
 const invalid = (message: string): ReadError => ({ error: 'InvalidRequest', message })
 const isoOfUs = (us: number): string => new Date(Math.floor(us / 1000)).toISOString()
 
@@ -23,18 +25,38 @@ function paged<K extends string, R, T>(key: K, rows: R[], limit: number, view: (
  * index; Workers runs it inside the community's Durable Object, over that community's store.
  */
 export class ReadService {
+  readonly #counts = new Map<string, { version: number; minSortUs: number; value: CommunityCounts }>()
+
   constructor(private readonly deps: { store: Store; minSortUs: () => number }) {}
 
   community(params: CommunityParams): ReadResult<CommunityCore> {
     const found = this.find(params.community)
     if (!found.ok) return found
     const c = found.value
-    const { store } = this.deps
-    const posts = store.postCounts(c.uri, this.deps.minSortUs())
     return ok({
       uri: c.uri, id: c.id, owner: c.owner, config: c.config, moderators: c.config.moderators, stage: c.config.stage,
-      counts: { members: store.countMembers(c.uri, authorities(c)), postsIndexed: posts.indexed, postsHidden: posts.hidden, blockedUsers: store.blockedCount(c.uri) },
+      counts: this.counts(c),
     })
+  }
+
+  /**
+   * Counting a community's posts and members reads every one of them, so anyone asking in a loop
+   * would make each request cost the community's size. The counts are kept until the index changes
+   * (or, for the retention horizon, for a second), so that cost is paid at most once per write.
+   */
+  private counts(c: StoredConfig): CommunityCounts {
+    const { store } = this.deps
+    const minSortUs = this.deps.minSortUs()
+    const version = store.indexVersion?.()
+    const kept = this.#counts.get(c.uri)
+    if (kept && version !== undefined && kept.version === version && minSortUs - kept.minSortUs < US_PER_SECOND) return kept.value
+    const posts = store.postCounts(c.uri, minSortUs)
+    const value = { members: store.countMembers(c.uri, authorities(c)), postsIndexed: posts.indexed, postsHidden: posts.hidden, blockedUsers: store.blockedCount(c.uri) }
+    if (version !== undefined) {
+      if (this.#counts.size >= MAX_KEPT_COUNTS) this.#counts.clear()
+      this.#counts.set(c.uri, { version, minSortUs, value })
+    }
+    return value
   }
 
   /** Effective members (SPEC §3): owner and moderators by the config, the rest by active membership. */
