@@ -4,6 +4,7 @@ import { indexHarness } from '../../test/support/index-harness.js'
 import { encodeFeedCursor } from './feed-cursor.js'
 import { MAX_DESCRIBED_FEEDS } from './feed-service.js'
 import { NSID } from './nsid.js'
+import { hierarchyOf, MAX_CHILDREN, storeTree } from './community-tree.js'
 import { ReadService } from './read-service.js'
 
 const alice = 'did:plc:alice'
@@ -95,6 +96,13 @@ describe('bounded work per request (SPEC §7)', () => {
     h.apply(configEvent(P, { moderators: [] }, 'update'))
     const again = reads.community({ community: P.uri })
     expect(again.ok && again.value.counts.blockedUsers).toBe(0)
+  })
+
+  it('getCommunity lists a bounded number of children, however many configs name it as parent', () => {
+    h.apply(configEvent(P))
+    const children = Array.from({ length: MAX_CHILDREN + 50 }, (_, i) => configEvent(community(mallory, `3k${String(i).padStart(11, 'b')}`), { parentCommunity: P.uri }))
+    h.apply(...children)
+    expect(hierarchyOf(storeTree(h.store), P.uri).children).toHaveLength(MAX_CHILDREN)
   })
 
   it('describeFeedGenerator lists a bounded number of feeds, however many configs one account writes', () => {

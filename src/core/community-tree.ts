@@ -13,8 +13,8 @@ export interface CommunityEntry extends CommunitySummary {
 /** Every community: the index on Node, the "communities" directory on Workers. */
 export interface CommunityTree {
   entry(uri: string): CommunityEntry | undefined
-  /** Entries naming `uri` as parent, in id order. */
-  children(uri: string): CommunityEntry[]
+  /** Up to `limit` entries naming `uri` as parent, in (id, uri) order. */
+  children(uri: string, limit: number): CommunityEntry[]
   page(q: PageQuery<{ id: string; uri: string }> & { owner?: string }): CommunityEntry[]
 }
 
@@ -28,19 +28,25 @@ const summaryOf = ({ uri, id, owner, name, stage }: CommunityEntry): CommunitySu
 export function storeTree(store: Store): CommunityTree {
   return {
     entry: (uri) => { const c = store.getConfig(uri); return c && entryOf(c) },
-    children: (uri) => store.childCommunities(uri).map(entryOf),
+    children: (uri, limit) => store.childCommunities(uri, limit).map(entryOf),
     page: (q) => store.communitiesPage(q).map(entryOf),
   }
 }
 
 const lookupIn = (tree: CommunityTree): ParentLookup<CommunityEntry> => ({ get: (uri) => tree.entry(uri), uriOf: (e) => e.uri, parentOf: (e) => e.parent })
 
+/**
+ * getCommunity lists at most this many children: anyone can write configs naming any community as
+ * their parent, and each listed child costs a walk up its parent chain.
+ */
+export const MAX_CHILDREN = 100
+
 /** The parent when it resolves (unknown, deleted, cycle: none), and the children that resolve to `uri`. */
 export function hierarchyOf(tree: CommunityTree, uri: string): CommunityHierarchy {
   const lookup = lookupIn(tree)
   const self = tree.entry(uri)
   const parent = self ? resolveParentIn(lookup, self).parent : undefined
-  const children = tree.children(uri).filter((c) => resolveParentIn(lookup, c).parent?.uri === uri)
+  const children = tree.children(uri, MAX_CHILDREN).filter((c) => resolveParentIn(lookup, c).parent?.uri === uri)
   return { ...(parent ? { parent: parent.uri } : {}), children: children.map(summaryOf) }
 }
 

@@ -92,8 +92,8 @@ export interface Store {
   communitiesWithId(id: string): StoredConfig[]
   /** Communities in (id, uri) order, after `after`, optionally of one owner only. */
   communitiesPage(q: PageQuery<{ id: string; uri: string }> & { owner?: string }): StoredConfig[]
-  /** Configs whose `parentCommunity` is `uri`, in id order. */
-  childCommunities(uri: string): StoredConfig[]
+  /** Up to `limit` configs whose `parentCommunity` is `uri`, in (id, uri) order. */
+  childCommunities(uri: string, limit: number): StoredConfig[]
   putConfig(config: StoredConfig): void
   deleteConfig(uri: string): void
 

@@ -111,8 +111,8 @@ export class SqlStore extends SqlPosts implements Store {
     ).map(toConfig)
   }
 
-  childCommunities(uri: string): StoredConfig[] {
-    return this.db.all<ConfigRow>("SELECT * FROM configs WHERE json_extract(record, '$.parentCommunity') = ? ORDER BY id, uri", uri).map(toConfig)
+  childCommunities(uri: string, limit: number): StoredConfig[] {
+    return this.db.all<ConfigRow>("SELECT * FROM configs WHERE json_extract(record, '$.parentCommunity') = ? ORDER BY id, uri LIMIT ?", uri, limit).map(toConfig)
   }
 
   putConfig(c: StoredConfig): void {

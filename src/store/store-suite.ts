@@ -162,8 +162,9 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(ids(s.communitiesPage({ limit: 2 }))).toEqual(['11111111', '22222222'])
       expect(ids(s.communitiesPage({ limit: 2, after: { id: '22222222', uri: config('22222222').uri } }))).toEqual(['33333333', '44444444'])
       expect(ids(s.communitiesPage({ limit: 10, owner: 'did:plc:other', after: { id: '33333333', uri: config('33333333', 'did:plc:other').uri } }))).toEqual(['44444444'])
-      expect(ids(s.childCommunities(parent.uri))).toEqual(['22222222', '44444444'])
-      expect(s.childCommunities(config('22222222').uri)).toEqual([])
+      expect(ids(s.childCommunities(parent.uri, 10))).toEqual(['22222222', '44444444'])
+      expect(ids(s.childCommunities(parent.uri, 1))).toEqual(['22222222'])
+      expect(s.childCommunities(config('22222222').uri, 10)).toEqual([])
     }))
 
     it('lists active members once each, by did, with their earliest joinedAt, and counts them', () => withStore((s) => {

@@ -53,7 +53,7 @@ export class Directory extends DurableObject<Env> {
     const rows = (sql: string, ...params: (string | number)[]) => this.sql.all<TreeRow>(sql, ...params).map(toEntry)
     this.tree = {
       entry: (uri) => rows('SELECT * FROM communities_by_uri WHERE uri = ?', uri)[0],
-      children: (uri) => rows('SELECT * FROM communities_by_uri WHERE parent = ? ORDER BY id, uri', uri),
+      children: (uri, limit) => rows('SELECT * FROM communities_by_uri WHERE parent = ? ORDER BY id, uri LIMIT ?', uri, limit),
       page: (q) => {
         const where = [...(q.owner !== undefined ? ['owner = ?'] : []), ...(q.after !== undefined ? ['(id, uri) > (?, ?)'] : [])]
         const params = [...(q.owner !== undefined ? [q.owner] : []), ...(q.after !== undefined ? [q.after.id, q.after.uri] : [])]
