@@ -40,6 +40,22 @@ describe('DID resolution cannot be amplified', () => {
     expect(plc.count(did(1))).toBe(2)
   })
 
+  it('remembers a failure that may pass (the PLC unreachable) for seconds, not a minute', async () => {
+    let calls = 0
+    const down = new PlcDidDocumentResolver({ apiUrl: 'http://127.0.0.1:1' })
+    const c = new DidDocumentCache({
+      resolver: { resolve: (d, o) => (calls++, down.resolve(d as `did:plc:${string}`, o)) },
+      ttlMs: 3_600_000, maxEntries: 100, maxBytes: 64 * 1024, maxDocumentBytes: 20 * 1024, failureTtlMs: 60_000, maxFailures: 100, timeoutMs: 5_000,
+      now: () => clockMs,
+    })
+    expect((await c.get(did(7))).ok).toBe(false)
+    expect((await c.get(did(7))).ok).toBe(false)
+    expect(calls).toBe(1)
+    clockMs += 5_000
+    expect((await c.get(did(7))).ok).toBe(false)
+    expect(calls).toBe(2)
+  })
+
   it('caps lookups of distinct unknown DIDs at the burst, then at the rate, without a request past it', async () => {
     const v = verifier()
     const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => unsignedToken(did(i))))

@@ -21,6 +21,11 @@ export interface DidDocumentCacheOptions {
   maxDocumentBytes: number
   /** How long a failed resolution is answered from memory, so one unknown DID costs one lookup. */
   failureTtlMs: number
+  /**
+   * The same for a failure that may pass (a timeout, a PLC error): shorter, so an outage of the PLC
+   * shuts new issuers out for seconds, not a minute. Single flight and the lookup budget still bound it.
+   */
+  transientFailureTtlMs?: number
   maxFailures: number
   /** Upper bound for one resolution, so a slow PLC or did:web host cannot hold a request open. */
   timeoutMs: number
@@ -30,6 +35,7 @@ export interface DidDocumentCacheOptions {
 }
 
 type Did = `did:${string}:${string}`
+const TRANSIENT_FAILURE_TTL_MS = 5_000
 type Entry = { doc: DidDocument; fetchedAtMs: number; bytes: number }
 export type DidDocumentResult = Result<CachedDidDocument, AuthFailure>
 
@@ -44,7 +50,7 @@ export class DidDocumentCache {
   readonly #opts: DidDocumentCacheOptions
   readonly #now: () => number
   readonly #entries = new Map<string, Entry>()
-  readonly #failures = new Map<string, { failure: AuthFailure; atMs: number }>()
+  readonly #failures = new Map<string, { failure: AuthFailure; untilMs: number }>()
   readonly #inflight = new Map<string, Promise<DidDocumentResult>>()
   #bytes = 0
 
@@ -75,7 +81,7 @@ export class DidDocumentCache {
   /** Fetches the document again, whatever the cache holds (joins a fetch already under way). */
   refresh(did: string): Promise<DidDocumentResult> {
     const failed = this.#failures.get(did)
-    if (failed && this.#now() - failed.atMs < this.#opts.failureTtlMs) return Promise.resolve(err(failed.failure))
+    if (failed && this.#now() < failed.untilMs) return Promise.resolve(err(failed.failure))
     const pending = this.#inflight.get(did)
     if (pending) return pending
     if (this.#opts.mayLookUp && !this.#opts.mayLookUp(did)) {
@@ -93,7 +99,8 @@ export class DidDocumentCache {
     } catch (e) {
       // A DID that is gone must stop verifying tokens now, not when its cached document expires.
       if (e instanceof DocumentNotFoundError) this.#forget(did)
-      return this.#fail(did, failureOf(did, e))
+      const lasting = e instanceof DocumentNotFoundError || e instanceof RefusedDidWebError
+      return this.#fail(did, failureOf(did, e), lasting ? undefined : (this.#opts.transientFailureTtlMs ?? TRANSIENT_FAILURE_TTL_MS))
     }
     // The resolvers return whatever the host serves; a document for another DID proves nothing.
     if (doc.id !== did) return this.#fail(did, `DID document id does not match ${did}`)
@@ -118,11 +125,11 @@ export class DidDocumentCache {
     this.#bytes -= entry.bytes
   }
 
-  #fail(did: string, message: string): DidDocumentResult {
+  #fail(did: string, message: string, ttlMs = this.#opts.failureTtlMs): DidDocumentResult {
     const failure = authFailure('AuthenticationRequired', message)
     this.#failures.delete(did)
     if (this.#failures.size >= this.#opts.maxFailures) this.#failures.delete(this.#failures.keys().next().value!)
-    this.#failures.set(did, { failure, atMs: this.#now() })
+    this.#failures.set(did, { failure, untilMs: this.#now() + Math.min(ttlMs, this.#opts.failureTtlMs) })
     return err(failure)
   }
 }
