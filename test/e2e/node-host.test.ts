@@ -5,12 +5,12 @@ import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { NSID } from '../../src/core/nsid.js'
 import type { RepoEvent, RepoWrite } from '../../src/core/events.js'
-import { accountEvent, actionEvent, community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../support/events.js'
+import { accountEvent, community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../support/events.js'
 import { A, alice, bob, expected, feedPath, MALFORMED_FRAMES, readFeed, scenario } from '../support/scenario.js'
 import { FakeJetstream } from '../support/fake-jetstream.js'
 import { NodeHost } from '../support/node-process.js'
 import { queryPath } from '../support/read-scenario.js'
-import { collidingRkeys } from '../support/collision.js'
+import { collisionAttack } from '../support/collision.js'
 import { postUri as uriOfKey } from '../../src/store/post-key.js'
 
 
@@ -146,10 +146,8 @@ describe('Node host end to end: npm start against a local Jetstream', () => {
 
 const mallory = 'did:plc:mallory' // grinds a colliding config
 const eve = 'did:plc:eve' // mallory's member
-const [aliceKey, malloryKey] = collidingRkeys(alice, mallory)
-const victim = community(alice, aliceKey)
-const attacker = community(mallory, malloryKey)
-
+const attack = collisionAttack({ alice, bob, mallory, eve })
+const { victim, attacker } = attack
 
 /** Every page of the feed `at://<publisher>/…/<id>`, or its error. */
 async function feedOf(host: NodeHost, publisher: string, id: string): Promise<string[] | string> {
@@ -166,35 +164,25 @@ async function feedOf(host: NodeHost, publisher: string, id: string): Promise<st
   return out
 }
 
-const configs = {
-  // The attacker's config backdated to the year 1: it buys nothing (SPEC §1).
-  'victim first': () => [configEvent(victim), configEvent(attacker, { createdAt: '0001-01-01T00:00:00.000Z' })],
-  'attacker first': () => [configEvent(attacker, { createdAt: '0001-01-01T00:00:00.000Z' }), configEvent(victim)],
-}
-
 describe('npm start under attack', () => {
-  it.each(Object.keys(configs) as (keyof typeof configs)[])('a ground id collision through the live stream (%s) takes nothing over', async (order) => {
+  it.each(['victim first', 'attacker first'])('a ground id collision through the live stream (%s) takes nothing over', async (order) => {
     const server = await FakeJetstream.start()
     try {
       const host = await startHost(dataDir(), server)
       await server.connected(1)
-      const last = send(server, [
-        ...configs[order](),
-        membershipEvent(bob, 'm1', victim), membershipEvent(eve, 'm2', attacker),
-        postEvent(bob, 'b1', `birds ${victim.hashtag}`), postEvent(eve, 'e1', `spam ${attacker.hashtag}`),
-        actionEvent(mallory, 'h1', attacker, 'hide_post', postUri(bob, 'b1'), '9999-01-01T00:00:00.000Z'),
-      ])
+      const configs = attack.configs()
+      const last = send(server, [...(order === 'victim first' ? configs : configs.reverse()), ...attack.records()])
       await host.caughtUp(last)
       expect(victim.id).toBe(attacker.id)
-      expect(await feedOf(host, alice, victim.id)).toEqual([postUri(bob, 'b1')])
-      expect(await feedOf(host, mallory, victim.id)).toEqual([postUri(eve, 'e1')])
+      expect(await feedOf(host, alice, victim.id)).toEqual(attack.feeds.victim)
+      expect(await feedOf(host, mallory, victim.id)).toEqual(attack.feeds.attacker)
       expect(await feedOf(host, 'did:plc:someone', victim.id)).toBe('UnknownFeed')
       const ambiguous = await host.get(queryPath(NSID.getCommunity, { community: victim.id }))
       expect(ambiguous.status).toBe(400)
       expect(ambiguous.body.message).toContain(victim.uri)
       expect(ambiguous.body.message).toContain(attacker.uri)
       const mine = await host.get(queryPath(NSID.getCommunity, { community: victim.uri }))
-      expect(mine.body).toMatchObject({ uri: victim.uri, owner: alice, counts: { members: 2, postsIndexed: 1 } })
+      expect(mine.body).toMatchObject({ uri: victim.uri, owner: alice, counts: { members: 2, postsIndexed: 2 } })
       const described = (await host.get(`/xrpc/${NSID.describeFeedGenerator}`)).body.feeds.map((f: { uri: string }) => f.uri).sort()
       expect(described).toEqual([`at://${alice}/${NSID.feedGenerator}/${victim.id}`, `at://${mallory}/${NSID.feedGenerator}/${victim.id}`])
     } finally {

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest'
 import type { RepoEvent } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
 import worker from '../../src/workers/index.js'
-import { actionEvent, community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../support/events.js'
-import { collidingRkeys } from '../support/collision.js'
+import { toJetstream } from '../support/events.js'
+import { collisionAttack } from '../support/collision.js'
 import { queryPath } from '../support/read-scenario.js'
 
 const testEnv = { ...env, ATRARIUM_HOSTNAME: 'feeds.example.com' }
@@ -34,27 +34,16 @@ describe.each([
   const bob = `did:plc:bob-${n}` // alice's member
   const mallory = `did:plc:mallory-${n}` // grinds a colliding config
   const eve = `did:plc:eve-${n}` // mallory's member
-  const [aliceKey, malloryKey] = collidingRkeys(alice, mallory)
-  const victim = community(alice, aliceKey)
-  const attacker = community(mallory, malloryKey)
+  const attack = collisionAttack({ alice, bob, mallory, eve })
+  const { victim, attacker } = attack
 
   it('keeps each community apart: feeds by publisher, reads by URI, an ambiguous id is a 400', async () => {
     expect(victim.id).toBe(attacker.id)
-    // Backdated: an earlier createdAt buys nothing.
-    const configs = [configEvent(victim), configEvent(attacker, { createdAt: '0001-01-01T00:00:00.000Z' })]
-    await deliver([
-      ...(order === 'victim first' ? configs : configs.reverse()),
-      membershipEvent(bob, 'm1', victim),
-      membershipEvent(eve, 'm2', attacker),
-      postEvent(bob, 'b1', `birds ${victim.hashtag}`),
-      postEvent(alice, 'a1', `welcome ${victim.hashtag}`),
-      postEvent(eve, 'e1', `spam ${attacker.hashtag}`),
-      postEvent(mallory, 'x1', `more spam ${attacker.hashtag}`),
-      actionEvent(mallory, 'h1', attacker, 'hide_post', postUri(bob, 'b1'), '2026-01-01T00:00:00.000Z'),
-    ])
+    const configs = attack.configs()
+    await deliver([...(order === 'victim first' ? configs : configs.reverse()), ...attack.records()])
     const posts = async (publisher: string) => (await feedOf(publisher, victim.id)).body.feed.map((f: { post: string }) => f.post)
-    expect(await posts(alice)).toEqual([postUri(alice, 'a1'), postUri(bob, 'b1')])
-    expect(await posts(mallory)).toEqual([postUri(mallory, 'x1'), postUri(eve, 'e1')])
+    expect(await posts(alice)).toEqual(attack.feeds.victim)
+    expect(await posts(mallory)).toEqual(attack.feeds.attacker)
     // A third party's feed URI cannot tell them apart: unknown, never the other community.
     expect(await feedOf('did:plc:publisher', victim.id)).toMatchObject({ status: 400, body: { error: 'UnknownFeed' } })
 
