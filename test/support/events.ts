@@ -1,5 +1,5 @@
 import { communityIdOf, configUriOf, hashtagOf } from '../../src/core/community-id.js'
-import type { AccountEvent, RecordEvent, RepoDelete, RepoEvent, RepoWrite } from '../../src/core/events.js'
+import type { AccountEvent, RepoDelete, RepoEvent, RepoWrite } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
 
 /** Builders for realistic repo events, shared by unit and end-to-end tests. */

@@ -1,4 +1,4 @@
-import type { RecordEvent, RepoEvent } from '../../src/core/events.js'
+import type { RecordEvent } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
 import { DEFAULT_FEED_MIX } from '../../src/core/records.js'
 import { actionEvent, community, configEvent, del, isoUs, membershipEvent, postEvent, postUri, tick, type Community } from './events.js'
