@@ -16,6 +16,9 @@ describe('loadConfig', () => {
         retentionDays: 7,
         feedCacheSize: 1000,
         logLevel: 'info',
+        handleResolverUrl: 'https://api.bsky.app',
+        bskyAppUrl: 'https://bsky.app',
+        webDir: '',
       },
     })
   })
@@ -33,6 +36,9 @@ describe('loadConfig', () => {
     [{ ATRARIUM_PLC_URL: 'http://127.0.0.1:2582' }, { plcUrl: 'http://127.0.0.1:2582' }],
     [{ ATRARIUM_PLC_URL: 'https://plc.example.com/' }, { plcUrl: 'https://plc.example.com/' }],
     [{ ATRARIUM_PLC_URL: '' }, { plcUrl: 'https://plc.directory' }],
+    [{ ATRARIUM_APPVIEW_URL: 'https://appview.example' }, { appviewUrl: 'https://appview.example', handleResolverUrl: 'https://appview.example' }],
+    [{ ATRARIUM_APPVIEW_URL: 'http://localhost:2584', ATRARIUM_HANDLE_RESOLVER_URL: 'http://localhost:2583' }, { appviewUrl: 'http://localhost:2584', handleResolverUrl: 'http://localhost:2583' }],
+    [{ ATRARIUM_BSKY_APP_URL: 'https://staging.bsky.app', ATRARIUM_WEB_DIR: '/srv/web' }, { bskyAppUrl: 'https://staging.bsky.app', webDir: '/srv/web' }],
   ])('accepts %j', (env, expected) => {
     const r = loadConfig(env)
     expect(r.ok && r.value).toMatchObject(expected)
@@ -54,6 +60,9 @@ describe('loadConfig', () => {
     [{ ATRARIUM_PLC_URL: 'ftp://plc.directory' }, /ATRARIUM_PLC_URL/],
     [{ ATRARIUM_PLC_URL: 'wss://plc.directory' }, /ATRARIUM_PLC_URL/],
     [{ ATRARIUM_PLC_URL: 'not a url' }, /ATRARIUM_PLC_URL/],
+    [{ ATRARIUM_APPVIEW_URL: 'api.bsky.app' }, /ATRARIUM_APPVIEW_URL/],
+    [{ ATRARIUM_HANDLE_RESOLVER_URL: 'javascript:alert(1)' }, /ATRARIUM_HANDLE_RESOLVER_URL/],
+    [{ ATRARIUM_BSKY_APP_URL: 'ws://bsky.app' }, /ATRARIUM_BSKY_APP_URL/],
     [{ ATRARIUM_HOSTNAME: 'bad host' }, /ATRARIUM_HOSTNAME/],
     [{ ATRARIUM_SERVICE_DID: 'web:x' }, /ATRARIUM_SERVICE_DID/],
     [{ ATRARIUM_RETENTION_DAYS: '0' }, /ATRARIUM_RETENTION_DAYS/],

@@ -16,6 +16,14 @@ export interface Config {
   /** Feed pages kept until the index changes; 0 turns the cache off. */
   feedCacheSize: number
   logLevel: string
+  /** The web app's AppView for posts and profiles; without one it reads each author's PDS. */
+  appviewUrl?: string
+  /** The resolveHandle service the web app signs in and looks up handles with. */
+  handleResolverUrl: string
+  /** Where the web app's "open in Bluesky" links point. */
+  bskyAppUrl: string
+  /** The built web app (`npm run build`); empty: the one in this checkout. */
+  webDir: string
 }
 
 export type Env = Record<string, string | undefined>
@@ -28,6 +36,15 @@ function isWsUrl(value: string, bareHost = false): boolean {
   try {
     const u = new URL(value)
     return (u.protocol === 'ws:' || u.protocol === 'wss:') && (!bareHost || (u.search === '' && u.hash === ''))
+  } catch {
+    return false
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value)
+    return u.protocol === 'http:' || u.protocol === 'https:'
   } catch {
     return false
   }
@@ -58,12 +75,15 @@ export function loadConfig(env: Env): Result<Config> {
   const serviceDid = str('ATRARIUM_SERVICE_DID', `did:web:${hostname.replace(':', '%3A')}`)
   if (!isValidDid(serviceDid)) problems.push(`ATRARIUM_SERVICE_DID must be a DID (got ${JSON.stringify(serviceDid)})`)
 
-  const plcUrl = str('ATRARIUM_PLC_URL', 'https://plc.directory')
-  let plcProtocol = ''
-  try {
-    plcProtocol = new URL(plcUrl).protocol
-  } catch {}
-  if (plcProtocol !== 'http:' && plcProtocol !== 'https:') problems.push(`ATRARIUM_PLC_URL must be an http:// or https:// URL (got ${JSON.stringify(plcUrl)})`)
+  const httpUrl = (name: string, fallback: string) => {
+    const value = str(name, fallback)
+    if (value !== '' && !isHttpUrl(value)) problems.push(`${name} must be an http:// or https:// URL (got ${JSON.stringify(value)})`)
+    return value
+  }
+  const plcUrl = httpUrl('ATRARIUM_PLC_URL', 'https://plc.directory')
+  const appviewUrl = httpUrl('ATRARIUM_APPVIEW_URL', '')
+  const handleResolverUrl = httpUrl('ATRARIUM_HANDLE_RESOLVER_URL', appviewUrl || 'https://api.bsky.app')
+  const bskyAppUrl = httpUrl('ATRARIUM_BSKY_APP_URL', 'https://bsky.app')
 
   const retentionRaw = str('ATRARIUM_RETENTION_DAYS', '7')
   const retentionDays = Number(retentionRaw)
@@ -84,5 +104,6 @@ export function loadConfig(env: Env): Result<Config> {
   if (problems.length > 0) return err(problems.join('\n'))
   return ok({
     port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, ...(firehoseUrl ? { firehoseUrl } : {}), hostname, serviceDid, plcUrl, retentionDays, feedCacheSize, logLevel,
+    ...(appviewUrl ? { appviewUrl } : {}), handleResolverUrl, bskyAppUrl, webDir: str('ATRARIUM_WEB_DIR', ''),
   })
 }

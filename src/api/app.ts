@@ -8,6 +8,8 @@ import { optional, parseLimit } from './params.js'
 import { registerReadRoutes, type Reads } from './read-routes.js'
 import { withServiceAuth, type AppEnv } from './service-auth.js'
 import { skeletonJson } from './skeleton-json.js'
+import { registerWebRoutes } from './web-routes.js'
+import type { WebClientConfig } from '../core/web/client-config.js'
 import {
   InternalServerError, InvalidRequestError, MethodNotAllowedError, MethodNotImplementedError, XrpcError,
 } from './xrpc-error.js'
@@ -28,6 +30,8 @@ export interface AppDeps {
   health?: () => Record<string, unknown>
   /** Verifies service JWTs; without it every request is anonymous and Authorization is ignored. */
   auth?: ServiceAuthVerifier
+  /** The browser app's settings; with them the app serves `/app-config.json` and `/client-metadata.json`. */
+  web?: WebClientConfig
 }
 
 const XRPC_PREFIX = '/xrpc/'
@@ -95,6 +99,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   )
 
   if (deps.reads) registerReadRoutes(app, deps.reads, deps.auth)
+  if (deps.web) registerWebRoutes(app, deps.web)
 
   app.get('/xrpc/_health', (c) => c.json({ status: 'ok', ...deps.health?.() }))
 

@@ -55,6 +55,7 @@ describe('ServiceAuthVerifier', () => {
     ['a did:web issuer', () => token({ iss: WEB }), { iss: WEB, did: WEB }],
     ['a labeler service signing with #atproto_label', () => token({ key: 'label', iss: `${LABELER}#atproto_labeler` }), { iss: `${LABELER}#atproto_labeler`, did: LABELER }],
     ['another service fragment signing with #atproto', () => token({ iss: `${LABELER}#bsky_fg` }), { iss: `${LABELER}#bsky_fg`, did: LABELER }],
+    ['our service entry as audience (the PDS names it so under an OAuth rpc: scope)', () => token({ aud: `${SERVICE}#bsky_fg` }), { iss: ALICE, did: ALICE }],
     ['exp just inside the clock skew', () => token({ iat: T0 - 63, exp: 60 }), { iss: ALICE, did: ALICE }],
   ])('accepts %s', async (_name, make, expected) => {
     expect(await verifier().verify(await make(), LXM)).toEqual({ ok: true, value: expected })
@@ -69,7 +70,8 @@ describe('ServiceAuthVerifier', () => {
     ['alg that does not match the key', () => signJwt(keys.alice!, { ...header, alg: 'ES256' }, claims), 'BadJwtSignature'],
     ['an expired token', () => token({ iat: T0 - 120, exp: 60 }), 'JwtExpired'],
     ['a wrong audience', () => token({ aud: 'did:web:other.example.com' }), 'BadJwtAudience'],
-    ['the service DID with a fragment as audience', () => token({ aud: `${SERVICE}#bsky_fg` }), 'BadJwtAudience'],
+    ['the service DID with a fragment we do not declare', () => token({ aud: `${SERVICE}#atproto_labeler` }), 'BadJwtAudience'],
+    ['another service with our fragment', () => token({ aud: 'did:web:other.example.com#bsky_fg' }), 'BadJwtAudience'],
     ['a wrong lxm', () => token({ lxm: 'app.bsky.feed.getTimeline' }), 'BadJwtLexiconMethod'],
     ['no lxm', () => signJwt(keys.alice!, header, { ...claims, lxm: undefined }), 'BadJwtLexiconMethod'],
     ['an access token type', () => signJwt(keys.alice!, { ...header, typ: 'at+jwt' }, claims), 'BadJwtType'],

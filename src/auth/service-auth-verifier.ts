@@ -1,6 +1,7 @@
 import { getVerificationMaterial } from '@atcute/identity'
 import { CompositeDidDocumentResolver, PlcDidDocumentResolver } from '@atcute/identity-resolver'
 import { err, ok, type Result } from '../core/result.js'
+import { SERVICE_ID } from '../core/web/client-config.js'
 import { authFailure, type AuthFailure } from './auth-failure.js'
 import { DidDocumentCache, type CachedDidDocument } from './did-document-cache.js'
 import { SafeDidWebResolver, type HostLookup } from './did-web-resolver.js'
@@ -58,6 +59,7 @@ type KeyCheck = 'valid' | 'no-key' | 'bad-signature'
  */
 export class ServiceAuthVerifier {
   readonly #serviceDid: string
+  readonly #serviceAud: string
   readonly #cache: DidDocumentCache
   readonly #skewSec: number
   readonly #minRefreshMs: number
@@ -76,6 +78,7 @@ export class ServiceAuthVerifier {
     const budgets = { plc: bucket(), web: bucket() }
     this.#verifySignature = opts.verifySignature ?? verifyJwtSignature
     this.#serviceDid = opts.serviceDid
+    this.#serviceAud = `${opts.serviceDid}#${SERVICE_ID}`
     this.#skewSec = opts.clockSkewSec ?? 5
     this.#minRefreshMs = opts.minRefreshMs ?? 10_000
     this.#cache = new DidDocumentCache({
@@ -99,7 +102,9 @@ export class ServiceAuthVerifier {
     if (!parsed.ok) return parsed
     const jwt = parsed.value
     if (this.#now() / 1000 > jwt.exp + this.#skewSec) return err(authFailure('JwtExpired', 'jwt expired'))
-    if (jwt.aud !== this.#serviceDid) return err(authFailure('BadJwtAudience', 'jwt audience does not match service did'))
+    // The PDS names us `did#bsky_fg` when the token was asked for under an OAuth `rpc:` scope, which
+    // requires a service fragment; the bare DID is what AppViews and app passwords use.
+    if (jwt.aud !== this.#serviceDid && jwt.aud !== this.#serviceAud) return err(authFailure('BadJwtAudience', 'jwt audience does not match service did'))
     if (jwt.lxm !== lxm) return err(authFailure('BadJwtLexiconMethod', `bad jwt lexicon method ("lxm"). must match: ${lxm}`))
 
     const [did = '', serviceId] = jwt.iss.split('#')

@@ -14,11 +14,13 @@ import { jetstreamSource } from '../ingest/jetstream-source.js'
 import { StreamIngest } from '../ingest/stream-ingest.js'
 import { SqlStore } from '../store/sql-store.js'
 import { SqliteDriver } from '../store/sqlite-driver.js'
+import { webClientConfig } from '../api/web-routes.js'
 import { localReads } from './local-reads.js'
 import { pinnedFetch } from './pinned-fetch.js'
 import { pooledJwtSignature } from './pooled-signature.js'
 import { RetentionJob } from './retention-job.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
+import { DEFAULT_WEB_DIR, serveWebApp } from './web-assets.js'
 
 /** Everything the Node host runs, built once from the config. */
 export interface AppContext {
@@ -56,7 +58,9 @@ export function createContext(config: Config, log: Logger): AppContext {
     // those addresses, checked as the socket connects (no lookupHost pre-check: it would ask DNS twice).
     auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature, webFetch: pinnedFetch() }),
     health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats }),
+    web: webClientConfig(config),
   })
+  serveWebApp(app, config.webDir || DEFAULT_WEB_DIR, log)
   const checkpointer = new WalCheckpointer({ driver, log })
   return { config, log, driver, store, indexer, ingest, retention, checkpointer, app }
 }

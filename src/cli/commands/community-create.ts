@@ -3,10 +3,10 @@ import { err, ok } from '../../core/result.js'
 import { list, str } from '../args.js'
 import type { Command } from '../command.js'
 import { isConfigUri } from '../../core/record-validation.js'
-import { buildConfigRecord } from '../records/config-record.js'
-import { parseFeedMix, parseStage } from '../records/feed-mix.js'
+import { buildConfigRecord } from '../../records/config-record.js'
+import { parseFeedMix, parseStage } from '../../records/feed-mix.js'
 import { parseRecordUri, write } from '../repo.js'
-import { nextTid } from '../tid.js'
+import { nextTid } from '../../records/tid.js'
 import { resolveDids } from './resolve-dids.js'
 
 export const communityCreate: Command = {

@@ -4,7 +4,7 @@ import { err, ok } from '../../core/result.js'
 import { str } from '../args.js'
 import type { Command } from '../command.js'
 import { loadCommunity, ownConfigsWithId, resolveCommunityRef } from '../community-ref.js'
-import { buildFeedGeneratorRecord } from '../records/feed-generator-record.js'
+import { buildFeedGeneratorRecord } from '../../records/feed-generator-record.js'
 import { write } from '../repo.js'
 import { communityIdOf } from '../../core/community-id.js'
 

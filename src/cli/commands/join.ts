@@ -2,9 +2,9 @@ import { NSID } from '../../core/nsid.js'
 import { ok } from '../../core/result.js'
 import type { Command } from '../command.js'
 import { loadCommunity } from '../community-ref.js'
-import { buildMembershipRecord, claimedRole } from '../records/membership-record.js'
+import { buildMembershipRecord, claimedRole } from '../../records/membership-record.js'
 import { listAllRecords, parseRecordUri, write } from '../repo.js'
-import { nextTid } from '../tid.js'
+import { nextTid } from '../../records/tid.js'
 
 export const join: Command = {
   path: ['join'],

@@ -5,9 +5,9 @@ import { err, ok } from '../../core/result.js'
 import { str } from '../args.js'
 import type { Command } from '../command.js'
 import { loadCommunity } from '../community-ref.js'
-import { buildActionRecord, checkReason } from '../records/action-record.js'
+import { buildActionRecord, checkReason } from '../../records/action-record.js'
 import { write } from '../repo.js'
-import { nextTid } from '../tid.js'
+import { nextTid } from '../../records/tid.js'
 
 interface Spec {
   name: string

@@ -1,7 +1,7 @@
-import { NSID } from '../../core/nsid.js'
-import type { CommunityConfig, Role } from '../../core/records.js'
-import { validateMembership } from '../../core/record-validation.js'
-import { err, ok, type Result } from '../../core/result.js'
+import { NSID } from '../core/nsid.js'
+import type { CommunityConfig, Role } from '../core/records.js'
+import { validateMembership } from '../core/record-validation.js'
+import { err, ok, type Result } from '../core/result.js'
 
 /** The role a member claims. It grants nothing (SPEC §3), so it only mirrors the config. */
 export function claimedRole(did: string, ownerDid: string, config: CommunityConfig): Role {

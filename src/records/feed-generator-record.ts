@@ -1,6 +1,6 @@
 import { AppBskyFeedGenerator } from '@atproto/api'
-import { NSID } from '../../core/nsid.js'
-import { err, ok, type Result } from '../../core/result.js'
+import { NSID } from '../core/nsid.js'
+import { err, ok, type Result } from '../core/result.js'
 
 /** app.bsky.feed.generator allows 24 graphemes of display name. */
 const MAX_DISPLAY_NAME = 24

@@ -1,5 +1,5 @@
-import type { FeedMix, Stage } from '../../core/records.js'
-import { err, ok, type Result } from '../../core/result.js'
+import type { FeedMix, Stage } from '../core/records.js'
+import { err, ok, type Result } from '../core/result.js'
 
 /** `--feed-mix own,parent,global`: integers 0–100 summing to 100 (SPEC §2). */
 export function parseFeedMix(text: string): Result<FeedMix> {

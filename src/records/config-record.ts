@@ -1,8 +1,8 @@
-import { communityIdOf, configUriOf, hashtagOf } from '../../core/community-id.js'
-import { NSID } from '../../core/nsid.js'
-import type { FeedMix, Stage } from '../../core/records.js'
-import { validateConfig } from '../../core/record-validation.js'
-import { err, ok, type Result } from '../../core/result.js'
+import { communityIdOf, configUriOf, hashtagOf } from '../core/community-id.js'
+import { NSID } from '../core/nsid.js'
+import type { FeedMix, Stage } from '../core/records.js'
+import { validateConfig } from '../core/record-validation.js'
+import { err, ok, type Result } from '../core/result.js'
 
 export interface NewConfig {
   ownerDid: string

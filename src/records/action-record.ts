@@ -1,8 +1,8 @@
-import { NSID } from '../../core/nsid.js'
-import type { ActionKind } from '../../core/records.js'
-import { checkReasonPrivacy } from '../../core/reason-privacy.js'
-import { validateAction } from '../../core/record-validation.js'
-import { err, ok, type Result } from '../../core/result.js'
+import { NSID } from '../core/nsid.js'
+import type { ActionKind } from '../core/records.js'
+import { checkReasonPrivacy } from '../core/reason-privacy.js'
+import { validateAction } from '../core/record-validation.js'
+import { err, ok, type Result } from '../core/result.js'
 
 export interface NewAction {
   action: ActionKind
