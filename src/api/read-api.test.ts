@@ -75,13 +75,14 @@ describe('read API on the Node host', () => {
   it.each<[string, string, string, Record<string, string>]>([
     ['listCommunities', NSID.listCommunities, 'communities', {}],
     ['listCommunities by owner', NSID.listCommunities, 'communities', { owner: other }],
+    ['listCommunities by name', NSID.listCommunities, 'communities', { q: 'CYCLE' }],
     ['getMembers', NSID.getMembers, 'members', { community: R.id }],
     ['getActions', NSID.getActions, 'actions', { community: R.uri }],
   ])('%s pages cover everything exactly once, at every page size', async (_name, nsid, key, params) => {
     const { get, expected } = setup()
     const all = await readAll(get, nsid, key, params, 100)
     const want = key === 'communities'
-      ? params.owner ? expected.communitiesOf[other] : [...expected.communitiesOf[owner]!, ...expected.communitiesOf[other]!].sort((a, b) => (a.id < b.id ? -1 : 1))
+      ? params.q ? expected.communitiesOf[other]!.filter((c) => /cycle/i.test(c.name)) : params.owner ? expected.communitiesOf[other] : [...expected.communitiesOf[owner]!, ...expected.communitiesOf[other]!].sort((a, b) => (a.id < b.id ? -1 : 1))
       : expected[key as 'members' | 'actions']
     expect(all).toEqual(want)
     for (const limit of [1, 2, 3]) expect(await readAll(get, nsid, key, params, limit)).toEqual(want)
@@ -136,6 +137,8 @@ describe('read API on the Node host', () => {
       [nsid, 'a feed cursor', { community: R.id, cursor: 'eyJ2IjoyLCJrIjowLCJ0IjpbMCwwLDBdLCJwIjp7fX0' }, 'InvalidRequest'],
     ] satisfies BadCase[]),
     [NSID.listCommunities, 'an owner that is not a DID', { owner: 'alice.example.com' }, 'InvalidRequest'],
+    [NSID.listCommunities, 'an empty name search', { q: '' }, 'InvalidRequest'],
+    [NSID.listCommunities, 'a name search longer than any name', { q: 'x'.repeat(101) }, 'InvalidRequest'],
   ])('%s: 400 for %s', async (nsid, _name, params, error) => {
     const { get } = setup()
     const r = await get(queryPath(nsid, params))

@@ -33,7 +33,7 @@ const communityPage = (c: Context<AppEnv>): CommunityPageParams => ({ community:
 export function registerReadRoutes(app: Hono<AppEnv>, reads: Reads, auth: ServiceAuthVerifier | undefined): void {
   const route = (nsid: string) => `/xrpc/${nsid}`
   app.get(route(NSID.getCommunity), (c) => answer(c, reads.getCommunity({ community: requireParam(c.req.query('community'), 'community') })))
-  app.get(route(NSID.listCommunities), (c) => answer(c, reads.listCommunities({ ...pageParams(c), ...optional('owner', c.req.query('owner')) })))
+  app.get(route(NSID.listCommunities), (c) => answer(c, reads.listCommunities({ ...pageParams(c), ...optional('owner', c.req.query('owner')), ...optional('q', c.req.query('q')) })))
   app.get(route(NSID.getMembers), (c) => answer(c, reads.getMembers(communityPage(c))))
   app.get(route(NSID.getActions), (c) => answer(c, reads.getActions(communityPage(c))))
   app.use(route(NSID.getPosts), serviceAuth(auth, NSID.getPosts, { required: true }))

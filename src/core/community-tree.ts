@@ -3,7 +3,7 @@ import { resolveParentIn, type ParentLookup } from './community-parent.js'
 import { decodePageCursor, encodePageCursor } from './page-cursor.js'
 import type { CommunityHierarchy, CommunitySummary, ListCommunitiesParams, Paged, ReadResult } from './read-views.js'
 import { err, ok } from './result.js'
-import type { PageQuery, Store, StoredConfig } from './store.js'
+import type { CommunityPageQuery, Store, StoredConfig } from './store.js'
 
 /** One community as the tree knows it: enough to list, filter and resolve parents. */
 export interface CommunityEntry extends CommunitySummary {
@@ -15,7 +15,7 @@ export interface CommunityTree {
   entry(uri: string): CommunityEntry | undefined
   /** Up to `limit` entries naming `uri` as parent, in (id, uri) order. */
   children(uri: string, limit: number): CommunityEntry[]
-  page(q: PageQuery<{ id: string; uri: string }> & { owner?: string }): CommunityEntry[]
+  page(q: CommunityPageQuery): CommunityEntry[]
 }
 
 export const entryOf = (c: StoredConfig): CommunityEntry => ({
@@ -50,6 +50,9 @@ export function hierarchyOf(tree: CommunityTree, uri: string): CommunityHierarch
   return { ...(parent ? { parent: parent.uri } : {}), children: children.map(summaryOf) }
 }
 
+/** The longest name search accepted (a name is at most 100 graphemes). */
+export const MAX_QUERY = 100
+
 export function listCommunities(tree: CommunityTree, params: ListCommunitiesParams): ReadResult<Paged<'communities', CommunitySummary>> {
   if (params.owner !== undefined && !isValidDid(params.owner)) return err({ error: 'InvalidRequest', message: 'owner must be a DID' })
   let after: { id: string; uri: string } | undefined
@@ -58,7 +61,12 @@ export function listCommunities(tree: CommunityTree, params: ListCommunitiesPara
     if (!decoded.ok) return err({ error: 'InvalidRequest', message: decoded.error })
     after = { id: decoded.value[0], uri: decoded.value[1] }
   }
-  const rows = tree.page({ limit: params.limit + 1, ...(after !== undefined ? { after } : {}), ...(params.owner !== undefined ? { owner: params.owner } : {}) })
+  if (params.q !== undefined && (params.q.length === 0 || params.q.length > MAX_QUERY)) {
+    return err({ error: 'InvalidRequest', message: `q must be 1 to ${MAX_QUERY} characters` })
+  }
+  const rows = tree.page({
+    limit: params.limit + 1, ...(after !== undefined ? { after } : {}), ...(params.owner !== undefined ? { owner: params.owner } : {}), ...(params.q !== undefined ? { name: params.q } : {}),
+  })
   const page = rows.slice(0, params.limit)
   const last = page[page.length - 1]
   return ok({ communities: page.map(summaryOf), ...(rows.length > params.limit && last ? { cursor: encodePageCursor('communities', [last.id, last.uri]) } : {}) })

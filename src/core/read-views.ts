@@ -16,7 +16,8 @@ export interface CommunityParams {
   community: string
 }
 export type CommunityPageParams = CommunityParams & PageParams
-export type ListCommunitiesParams = PageParams & { owner?: string }
+/** `q`: a substring of the name. */
+export type ListCommunitiesParams = PageParams & { owner?: string; q?: string }
 
 export interface CommunitySummary {
   uri: string

@@ -4,6 +4,9 @@ import type { CommunityConfig, Membership, ModerationAction } from './records.js
  * A community: one config record. Its AT-URI is its identity everywhere (SPEC §1); `id` only routes,
  * and several communities may share one.
  */
+/** `name`: a substring of the community's name (case-insensitive for ASCII letters). */
+export type CommunityPageQuery = PageQuery<{ id: string; uri: string }> & { owner?: string; name?: string }
+
 export interface StoredConfig {
   uri: string
   id: string
@@ -90,8 +93,8 @@ export interface Store {
   getConfig(uri: string): StoredConfig | undefined
   /** Every community whose id is `id`, by URI: usually none or one (SPEC §1). */
   communitiesWithId(id: string): StoredConfig[]
-  /** Communities in (id, uri) order, after `after`, optionally of one owner only. */
-  communitiesPage(q: PageQuery<{ id: string; uri: string }> & { owner?: string }): StoredConfig[]
+  /** Communities in (id, uri) order, after `after`, optionally of one owner only or matching a name. */
+  communitiesPage(q: CommunityPageQuery): StoredConfig[]
   /** Up to `limit` configs whose `parentCommunity` is `uri`, in (id, uri) order. */
   childCommunities(uri: string, limit: number): StoredConfig[]
   putConfig(config: StoredConfig): void

@@ -1,5 +1,6 @@
 import type { CommunityConfig } from '../core/records.js'
-import type { MemberRow, PageQuery, Store, StoredAction, StoredConfig, StoredMembership } from '../core/store.js'
+import type { CommunityPageQuery, MemberRow, PageQuery, Store, StoredAction, StoredConfig, StoredMembership } from '../core/store.js'
+import { communityPageSql } from './community-page-sql.js'
 import { migrate } from './migrations.js'
 import { ReadCache } from './read-cache.js'
 import { first, type SqlDriver } from './sql-driver.js'
@@ -103,12 +104,9 @@ export class SqlStore extends SqlPosts implements Store {
     return row && toConfig(row)
   }
 
-  communitiesPage(q: PageQuery<{ id: string; uri: string }> & { owner?: string }): StoredConfig[] {
-    const where = [...(q.owner !== undefined ? ['owner = ?'] : []), ...(q.after !== undefined ? ['(id, uri) > (?, ?)'] : [])]
-    const params = [...(q.owner !== undefined ? [q.owner] : []), ...(q.after !== undefined ? [q.after.id, q.after.uri] : [])]
-    return this.db.all<ConfigRow>(
-      `SELECT * FROM configs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id, uri LIMIT ?`, ...params, q.limit,
-    ).map(toConfig)
+  communitiesPage(q: CommunityPageQuery): StoredConfig[] {
+    const { sql, params } = communityPageSql('configs', "json_extract(record, '$.name')", q)
+    return this.db.all<ConfigRow>(sql, ...params).map(toConfig)
   }
 
   childCommunities(uri: string, limit: number): StoredConfig[] {

@@ -167,6 +167,20 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(s.childCommunities(config('22222222').uri, 10)).toEqual([])
     }))
 
+    it('finds communities by a part of their name, case-insensitively, with % and _ taken literally', () => withStore((s) => {
+      const named = (id: string, name: string) => ({ ...config(id), config: { ...config(id).config, name } })
+      s.putConfig(named('11111111', 'Bird Watchers'))
+      s.putConfig(named('22222222', 'birdsong_100%'))
+      s.putConfig(named('33333333', 'Rust'))
+      const ids = (cs: StoredConfig[]) => cs.map((c) => c.id)
+      expect(ids(s.communitiesPage({ limit: 10, name: 'BIRD' }))).toEqual(['11111111', '22222222'])
+      expect(ids(s.communitiesPage({ limit: 1, name: 'bird', after: { id: '11111111', uri: config('11111111').uri } }))).toEqual(['22222222'])
+      expect(ids(s.communitiesPage({ limit: 10, name: '_100%' }))).toEqual(['22222222'])
+      expect(ids(s.communitiesPage({ limit: 10, name: '%' }))).toEqual(['22222222'])
+      expect(ids(s.communitiesPage({ limit: 10, name: 'r_st' }))).toEqual([])
+      expect(ids(s.communitiesPage({ limit: 10, name: 'rust', owner: 'did:plc:other' }))).toEqual([])
+    }))
+
     it('lists active members once each, by did, with their earliest joinedAt, and counts them', () => withStore((s) => {
       const m = (did: string, rkey: string, joinedAt: string, active = true, community = 'at://c') =>
         s.putMembership({ uri: `at://${did}/net.atrarium.community.membership/${rkey}`, did, community, role: 'member', joinedAt, active, seenUs: 1 })

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
+import { communityPageSql } from '../store/community-page-sql.js'
 import { hierarchyOf, listCommunities, type CommunityEntry, type CommunityTree } from '../core/community-tree.js'
 import type { CommunityHierarchy, CommunitySummary, ListCommunitiesParams, Paged, ReadResult } from '../core/read-views.js'
 import type { Stage } from '../core/records.js'
@@ -55,9 +56,8 @@ export class Directory extends DurableObject<Env> {
       entry: (uri) => rows('SELECT * FROM communities_by_uri WHERE uri = ?', uri)[0],
       children: (uri, limit) => rows('SELECT * FROM communities_by_uri WHERE parent = ? ORDER BY id, uri LIMIT ?', uri, limit),
       page: (q) => {
-        const where = [...(q.owner !== undefined ? ['owner = ?'] : []), ...(q.after !== undefined ? ['(id, uri) > (?, ?)'] : [])]
-        const params = [...(q.owner !== undefined ? [q.owner] : []), ...(q.after !== undefined ? [q.after.id, q.after.uri] : [])]
-        return rows(`SELECT * FROM communities_by_uri ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id, uri LIMIT ?`, ...params, q.limit)
+        const { sql, params } = communityPageSql('communities_by_uri', 'name', q)
+        return rows(sql, ...params)
       },
     }
   }

@@ -44,6 +44,7 @@ describe('read API on the Workers host answers as the Node host does', () => {
   it.each<[string, string, string, Record<string, string>, unknown[]]>([
     ['listCommunities of one owner', NSID.listCommunities, 'communities', { owner }, s.expected.communitiesOf[owner]!],
     ['listCommunities of another', NSID.listCommunities, 'communities', { owner: other }, s.expected.communitiesOf[other]!],
+    ['listCommunities by name', NSID.listCommunities, 'communities', { q: 'CYCLE' }, s.expected.communitiesOf[other]!.filter((c) => /cycle/i.test(c.name))],
     ['getMembers', NSID.getMembers, 'members', { community: R.id }, s.expected.members],
     ['getActions', NSID.getActions, 'actions', { community: R.uri }, s.expected.actions],
   ])('%s, at every page size', async (_name, nsid, key, params, want) => {
@@ -67,6 +68,7 @@ describe('read API on the Workers host answers as the Node host does', () => {
     [NSID.getActions, { community: R.id, limit: '101' }, 'InvalidRequest'],
     [NSID.listCommunities, { owner: 'not-a-did' }, 'InvalidRequest'],
     [NSID.listCommunities, { cursor: 'x' }, 'InvalidRequest'],
+    [NSID.listCommunities, { q: 'x'.repeat(101) }, 'InvalidRequest'],
   ])('%s %o → 400 %s', async (nsid, params, error) => {
     expect(await get(queryPath(nsid, params))).toMatchObject({ status: 400, body: { error } })
   })

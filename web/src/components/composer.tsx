@@ -1,0 +1,65 @@
+import { useState } from 'preact/hooks'
+import { HASHTAG_PREFIX } from '../../../src/core/community-id.js'
+import { NSID } from '../../../src/core/nsid.js'
+import { nextTid } from '../../../src/records/tid.js'
+import { useApp } from '../lib/app-context.js'
+import { pds } from '../lib/pds.js'
+import { messageOf } from '../lib/xrpc.js'
+
+/** Bluesky's own limit for a post's text. */
+export const MAX_GRAPHEMES = 300
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+export const graphemes = (s: string): number => [...segmenter.segment(s)].length
+const utf8 = new TextEncoder()
+
+/**
+ * Writes an app.bsky.feed.post to the member's own repo. The community rides in `tags`, which
+ * Bluesky does not show, so the text stays the member's; the visible hashtag is optional.
+ */
+export function Composer({ id, onPosted }: { id: string; onPosted: (uri: string) => void }) {
+  const { account } = useApp()
+  const [text, setText] = useState('')
+  const [visibleTag, setVisibleTag] = useState(false)
+  const [error, setError] = useState<string>()
+  const [busy, setBusy] = useState(false)
+  const tag = `${HASHTAG_PREFIX}${id}`
+  const full = visibleTag ? `${text.trimEnd()} #${tag}` : text
+  const count = graphemes(full)
+  const over = count > MAX_GRAPHEMES
+
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    if (!account) return
+    if (text.trim() === '') return setError('Write something first.')
+    if (over) return setError(`Bluesky posts are at most ${MAX_GRAPHEMES} characters.`)
+    setBusy(true)
+    setError(undefined)
+    const record: Record<string, unknown> = { $type: NSID.post, text: full, tags: [tag], createdAt: new Date().toISOString() }
+    if (visibleTag) {
+      const byteEnd = utf8.encode(full).length
+      record.facets = [{ index: { byteStart: byteEnd - utf8.encode(`#${tag}`).length, byteEnd }, features: [{ $type: 'app.bsky.richtext.facet#tag', tag }] }]
+    }
+    try {
+      const { uri } = await pds.createRecord(account, NSID.post, record, nextTid())
+      setText('')
+      onPosted(uri)
+    } catch (err) {
+      setError(messageOf(err)) // the text stays in the box
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <form class="composer" onSubmit={submit} noValidate>
+      <label for="composer-text">Post to this community</label>
+      <textarea id="composer-text" rows={4} value={text} onInput={(e) => setText(e.currentTarget.value)}
+        aria-invalid={error || over ? 'true' : undefined} aria-describedby="composer-count composer-error" />
+      <div class="composer-row">
+        <label class="check"><input type="checkbox" checked={visibleTag} onChange={(e) => setVisibleTag(e.currentTarget.checked)} /> also show #{tag} in the text</label>
+        <span id="composer-count" class={over ? 'count over' : 'count'} aria-live="polite">{count}/{MAX_GRAPHEMES}</span>
+      </div>
+      {error && <p id="composer-error" role="alert" class="field-error">{error}</p>}
+      <button type="submit" disabled={busy || over}>{busy ? 'Posting…' : 'Post'}</button>
+    </form>
+  )
+}

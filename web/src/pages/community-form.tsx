@@ -1,0 +1,172 @@
+import { useEffect, useState } from 'preact/hooks'
+import { useLocation } from 'preact-iso'
+import { NSID } from '../../../src/core/nsid.js'
+import type { Stage } from '../../../src/core/records.js'
+import { isConfigUri } from '../../../src/core/record-validation.js'
+import { applyConfigChanges, buildConfigRecord } from '../../../src/records/config-record.js'
+import { parseFeedMix } from '../../../src/records/feed-mix.js'
+import { nextTid } from '../../../src/records/tid.js'
+import { useApp } from '../lib/app-context.js'
+import { fieldOf } from '../lib/field-errors.js'
+import { pds } from '../lib/pds.js'
+import { communityPath, configUriFrom } from '../lib/routes.js'
+import { messageOf } from '../lib/xrpc.js'
+
+const FIELDS = ['name', 'description', 'stage', 'parentCommunity', 'feedMix', 'moderators'] as const
+type Field = (typeof FIELDS)[number]
+type Errors = Partial<Record<Field | 'form', string>>
+
+interface Values {
+  name: string
+  description: string
+  stage: Stage
+  parent: string
+  own: string
+  parentShare: string
+  global: string
+  moderators: string
+}
+
+const EMPTY: Values = { name: '', description: '', stage: 'theme', parent: '', own: '100', parentShare: '0', global: '0', moderators: '' }
+
+/** A parent given as a community page link or as the config AT-URI. */
+function parentUri(text: string): string | undefined {
+  const t = text.trim()
+  if (t === '') return undefined
+  const page = /\/community\/([^/]+)\/([^/?#]+)/.exec(t)
+  return page ? configUriFrom(page[1]!, page[2]!) : t
+}
+
+/** Create (`/new`) or edit (`/community/:did/:rkey/edit`) a community: the config record in the owner's repo. */
+export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
+  const { account, ids } = useApp()
+  const { route } = useLocation()
+  const editing = did !== undefined && rkey !== undefined
+  const uri = editing ? configUriFrom(did, rkey) : undefined
+  const [values, setValues] = useState<Values>(EMPTY)
+  const [current, setCurrent] = useState<Record<string, unknown>>()
+  const [errors, setErrors] = useState<Errors>({})
+  const [busy, setBusy] = useState(false)
+
+  useEffect(() => {
+    if (!editing || !account) return
+    pds.getRecord(account, NSID.config, decodeURIComponent(rkey)).then(async (r) => {
+      if (!r) return setErrors({ form: 'This community is not in your repository: only its owner can edit it.' })
+      setCurrent(r)
+      const mix = (r.feedMix ?? { own: 100, parent: 0, global: 0 }) as { own: number; parent: number; global: number }
+      const mods = await Promise.all(((r.moderators as string[] | undefined) ?? []).map(async (d) => (await ids.handleOf(d)) ?? d))
+      setValues({
+        name: String(r.name ?? ''), description: String(r.description ?? ''), stage: (r.stage as Stage) ?? 'theme',
+        parent: String(r.parentCommunity ?? ''), own: String(mix.own), parentShare: String(mix.parent), global: String(mix.global),
+        moderators: mods.join('\n'),
+      })
+    }, (e) => setErrors({ form: messageOf(e) }))
+  }, [editing, account?.did])
+
+  if (!account) return <section><h1>{editing ? 'Edit community' : 'New community'}</h1><p><a href={`/sign-in?back=${encodeURIComponent(location.pathname)}`}>Sign in</a> first.</p></section>
+
+  const set = (k: keyof Values) => (e: { currentTarget: { value: string } }) => setValues({ ...values, [k]: e.currentTarget.value })
+
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    setBusy(true)
+    const found: Errors = {}
+    try {
+      const mix = parseFeedMix(`${values.own},${values.parentShare},${values.global}`)
+      if (!mix.ok) found.feedMix = mix.error
+      const parent = parentUri(values.parent)
+      if (parent !== undefined && !isConfigUri(parent)) found.parentCommunity = 'Give the parent community’s page link or its config AT-URI (at://…/net.atrarium.community.config/…).'
+      const handles = values.moderators.split(/[\s,]+/).filter((h) => h !== '')
+      const moderators: string[] = []
+      for (const h of handles) {
+        try {
+          moderators.push(await ids.resolve(h))
+        } catch (err) {
+          found.moderators = messageOf(err)
+          break
+        }
+      }
+      if (Object.keys(found).length > 0 || !mix.ok) return setErrors(found)
+      const description = values.description.trim()
+      let targetUri: string
+      let record: Record<string, unknown>
+      let key: string
+      if (editing && current) {
+        const before = (current.moderators as string[] | undefined) ?? []
+        const next = applyConfigChanges(uri!, current, {
+          name: values.name.trim(), stage: values.stage, feedMix: mix.value, parentCommunity: parent ?? null,
+          addModerators: moderators, removeModerators: before.filter((d) => !moderators.includes(d)),
+          ...(description !== '' ? { description } : {}),
+        })
+        if (!next.ok) return setErrors({ [fieldOf(next.error, FIELDS) ?? 'form']: next.error })
+        if (description === '') delete next.value.description
+        ;[targetUri, record, key] = [uri!, next.value, decodeURIComponent(rkey!)]
+      } else {
+        key = nextTid()
+        const built = buildConfigRecord({
+          ownerDid: account.did, rkey: key, name: values.name.trim(), stage: values.stage, feedMix: mix.value, moderators,
+          createdAt: new Date().toISOString(), ...(description !== '' ? { description } : {}), ...(parent ? { parentCommunity: parent } : {}),
+        })
+        if (!built.ok) return setErrors({ [fieldOf(built.error, FIELDS) ?? 'form']: built.error })
+        ;[targetUri, record] = [built.value.uri, built.value.record]
+      }
+      setErrors({})
+      await pds.putRecord(account, NSID.config, key, record)
+      route(communityPath(targetUri))
+    } catch (err) {
+      setErrors({ form: messageOf(err) }) // what was typed stays
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const err = (f: Field) => errors[f] && <p id={`${f}-error`} role="alert" class="field-error">{errors[f]}</p>
+  const aria = (f: Field) => (errors[f] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${f}-error` } : {})
+  return (
+    <section class="narrow">
+      <h1>{editing ? 'Edit community' : 'New community'}</h1>
+      <form onSubmit={submit} noValidate>
+        <div class="field">
+          <label for="name">Name</label>
+          <input id="name" value={values.name} onInput={set('name')} required {...aria('name')} />
+          {err('name')}
+        </div>
+        <div class="field">
+          <label for="description">Description</label>
+          <textarea id="description" rows={3} value={values.description} onInput={set('description')} {...aria('description')} />
+          {err('description')}
+        </div>
+        <div class="field">
+          <label for="stage">Stage</label>
+          <select id="stage" value={values.stage} onChange={set('stage')} {...aria('stage')}>
+            <option value="theme">theme: a topic, just starting</option>
+            <option value="community">community: people who post together</option>
+            <option value="graduated">graduated: stands on its own</option>
+          </select>
+          {err('stage')}
+        </div>
+        <div class="field">
+          <label for="parent">Parent community (optional)</label>
+          <input id="parent" value={values.parent} onInput={set('parent')} placeholder="link to its page, or at://…" {...aria('parentCommunity')} />
+          {err('parentCommunity')}
+        </div>
+        <fieldset class="field" {...aria('feedMix')}>
+          <legend>Feed mix (percent, must sum to 100)</legend>
+          <div class="row">
+            <label>Own <input type="number" min={0} max={100} inputMode="numeric" value={values.own} onInput={set('own')} /></label>
+            <label>Parent <input type="number" min={0} max={100} inputMode="numeric" value={values.parentShare} onInput={set('parentShare')} /></label>
+            <label>Global <input type="number" min={0} max={100} inputMode="numeric" value={values.global} onInput={set('global')} /></label>
+          </div>
+          {err('feedMix')}
+        </fieldset>
+        <div class="field">
+          <label for="moderators">Moderators (handles, one per line)</label>
+          <textarea id="moderators" rows={3} value={values.moderators} onInput={set('moderators')} placeholder="bob.bsky.social" {...aria('moderators')} />
+          {err('moderators')}
+        </div>
+        {errors.form && <p role="alert" class="error">{errors.form}</p>}
+        <button type="submit" disabled={busy}>{busy ? 'Saving…' : editing ? 'Save changes' : 'Create community'}</button>
+      </form>
+    </section>
+  )
+}

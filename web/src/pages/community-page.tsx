@@ -1,0 +1,152 @@
+import { useEffect, useState } from 'preact/hooks'
+import { useLocation } from 'preact-iso'
+import { hashtagOf } from '../../../src/core/community-id.js'
+import { Composer } from '../components/composer.js'
+import { Handle } from '../components/handle.js'
+import { OwnerTools } from '../components/owner-tools.js'
+import { PostList } from '../components/post-list.js'
+import { api, type CommunityView } from '../lib/api.js'
+import { useApp } from '../lib/app-context.js'
+import { hydratePosts, type ShownPost } from '../lib/hydrate.js'
+import { myMemberships } from '../lib/pds.js'
+import { until } from '../lib/poll.js'
+import { communityPath, configUriFrom, feedUriOf, shortCommunityPath } from '../lib/routes.js'
+import { useAsync } from '../lib/use-async.js'
+import { messageOf, XrpcError } from '../lib/xrpc.js'
+
+export function CommunityByConfig({ did, rkey }: { did: string; rkey: string }) {
+  return <CommunityPage uri={configUriFrom(did, rkey)} />
+}
+
+/** `/c/<owner>/<id>`: the owner (handle or DID) and the id, as a feed URI names them. */
+export function CommunityByOwnerId({ owner, id }: { owner: string; id: string }) {
+  const { ids } = useApp()
+  const found = useAsync(async () => {
+    const did = await ids.resolve(decodeURIComponent(owner))
+    for (let cursor: string | undefined, i = 0; i < 20; i++) {
+      const page = await api.listCommunities({ owner: did, limit: 100, ...(cursor ? { cursor } : {}) })
+      const hit = page.communities.find((c) => c.id === id)
+      if (hit) return hit.uri
+      if (!(cursor = page.cursor)) break
+    }
+    throw new Error(`@${owner} has no community with id ${id}`)
+  }, [owner, id])
+  if (found.error) return <p role="alert" class="error">{found.error}</p>
+  return found.value ? <CommunityPage uri={found.value} /> : <p aria-busy="true">Loading…</p>
+}
+
+/** Waits for a community the index has not seen yet (just created, or the stream is behind). */
+async function loadCommunity(uri: string): Promise<CommunityView> {
+  let last: unknown
+  const ok = await until(async () => {
+    try {
+      return (last = await api.getCommunity(uri)), true
+    } catch (e) {
+      last = e
+      if (e instanceof XrpcError && e.error === 'UnknownCommunity') return false
+      throw e
+    }
+  }, 15)
+  if (ok) return last as CommunityView
+  throw last instanceof Error ? last : new Error(String(last))
+}
+
+export function CommunityPage({ uri }: { uri: string }) {
+  const { cfg, ids, account } = useApp()
+  const { route } = useLocation()
+  const info = useAsync(() => loadCommunity(uri), [uri])
+  const c = info.value
+  const feedUri = c && feedUriOf(c.owner, c.id)
+  const posts = useAsync<ShownPost[]>(
+    async () => (feedUri ? hydratePosts(cfg, ids, (await api.getFeedSkeleton(feedUri)).feed.map((f) => f.post)) : []),
+    [feedUri],
+  )
+  const [mine, setMine] = useState<string[]>()
+  const [busy, setBusy] = useState<string>()
+  const [error, setError] = useState<string>()
+  const [copied, setCopied] = useState(false)
+
+  useEffect(() => {
+    setMine(undefined)
+    if (account && c) myMemberships(account, c.uri).then(setMine, (e) => setError(messageOf(e)))
+  }, [account?.did, c?.uri])
+
+  if (info.error) return <section><h1>Community</h1><p role="alert" class="error">{info.error}</p></section>
+  if (!c) return <p aria-busy="true">Loading community… (a new community appears once the index has seen it)</p>
+
+  const act = async (label: string, work: () => Promise<void>) => {
+    setBusy(label)
+    setError(undefined)
+    try {
+      await work()
+    } catch (e) {
+      setError(messageOf(e))
+    } finally {
+      setBusy(undefined)
+    }
+  }
+  // The record builders validate with the lexicon library: loaded when first needed.
+  const membership = () => import('../lib/membership.js')
+  const onJoin = () => act('Joining…', async () => setMine([await (await membership()).join(account!, c.uri, c.owner, c.config)]))
+  const onLeave = () => act('Leaving…', async () => { await (await membership()).leave(account!, mine ?? []); setMine([]) })
+  const onPosted = (postUri: string) => act('Waiting for the index…', async () => {
+    const seen = await until(async () => (await api.getFeedSkeleton(feedUri!)).feed.some((f) => f.post === postUri), 30)
+    posts.reload()
+    if (!seen) setError('Your post is on your PDS, but the index has not shown it yet (is the feed generator following the stream?).')
+  })
+
+  const tag = hashtagOf(c.id)
+  const isMember = (mine?.length ?? 0) > 0
+  const canModerate = account && (account.did === c.owner || c.moderators.includes(account.did))
+  const copy = () => navigator.clipboard?.writeText(tag).then(() => setCopied(true), () => setCopied(false))
+  const bskyFeed = `${cfg.bskyAppUrl}/profile/${c.owner}/feed/${c.id}`
+
+  return (
+    <article class="community">
+      <div class="page-head">
+        <h1>{c.config.name}</h1>
+        <span class={`stage stage-${c.stage}`}>{c.stage}</span>
+      </div>
+      {c.config.description && <p class="lede">{c.config.description}</p>}
+      <dl class="facts">
+        <dt>Owner</dt><dd><Handle did={c.owner} /></dd>
+        <dt>Members</dt><dd data-testid="member-count">{c.counts.members}</dd>
+        <dt>Hashtag</dt>
+        <dd><code>{tag}</code> <button type="button" class="small" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button></dd>
+        {c.parent && <><dt>Part of</dt><dd><a href={communityPath(c.parent)}>parent community</a></dd></>}
+        <dt>Feed</dt><dd><a href={bskyFeed} rel="noopener">Open the feed in Bluesky</a></dd>
+        <dt>Link</dt><dd><a href={shortCommunityPath(c.owner, c.id)}>{location.host}{shortCommunityPath(c.owner, c.id)}</a></dd>
+      </dl>
+      {c.children.length > 0 && (
+        <section>
+          <h2>Sub-communities</h2>
+          <ul>{c.children.map((ch) => <li key={ch.uri}><a href={communityPath(ch.uri)}>{ch.name}</a></li>)}</ul>
+        </section>
+      )}
+
+      <section class="actions" aria-label="Your membership">
+        {!account ? (
+          <p><a href={`/sign-in?back=${encodeURIComponent(location.pathname)}`}>Sign in</a> to join and post.</p>
+        ) : mine === undefined ? (
+          <p aria-busy="true">Checking your membership…</p>
+        ) : isMember ? (
+          <button type="button" onClick={onLeave} disabled={!!busy}>Leave</button>
+        ) : (
+          <button type="button" onClick={onJoin} disabled={!!busy}>Join</button>
+        )}
+        {canModerate && <a class="button secondary" href={communityPath(c.uri, '/moderate')}>Moderate</a>}
+        {busy && <span aria-live="polite">{busy}</span>}
+      </section>
+      {error && <p role="alert" class="error">{error}</p>}
+      {account && account.did === c.owner && <OwnerTools community={c} onDeleted={() => route('/')} />}
+      {account && isMember && <Composer id={c.id} onPosted={onPosted} />}
+      {account && !isMember && mine !== undefined && <p class="muted">Join to post here: posts of members only are shown.</p>}
+
+      <section aria-labelledby="posts-title">
+        <div class="page-head"><h2 id="posts-title">Recent posts</h2><button type="button" class="small" onClick={posts.reload}>Refresh</button></div>
+        {posts.error && <p role="alert" class="error">{posts.error}</p>}
+        {posts.loading && !posts.value ? <p aria-busy="true">Loading posts…</p> : <PostList posts={posts.value ?? []} empty="No posts yet." />}
+      </section>
+    </article>
+  )
+}

@@ -1,0 +1,142 @@
+import { useState } from 'preact/hooks'
+import { NSID } from '../../../src/core/nsid.js'
+import type { ActionKind } from '../../../src/core/records.js'
+import { SERVICE_ID } from '../../../src/core/web/client-config.js'
+import { buildActionRecord } from '../../../src/records/action-record.js'
+import { nextTid } from '../../../src/records/tid.js'
+import { Handle } from '../components/handle.js'
+import { PostList } from '../components/post-list.js'
+import { api, type ActionView, type MemberView, type PostView } from '../lib/api.js'
+import { useApp } from '../lib/app-context.js'
+import { hydratePosts, type ShownPost } from '../lib/hydrate.js'
+import { pds } from '../lib/pds.js'
+import { until } from '../lib/poll.js'
+import { communityPath, configUriFrom } from '../lib/routes.js'
+import { useAsync } from '../lib/use-async.js'
+import { messageOf } from '../lib/xrpc.js'
+
+interface Data {
+  name: string
+  posts: (ShownPost & { status: PostView['status'] })[]
+  members: MemberView[]
+  actions: ActionView[]
+}
+
+const STATUS_LABEL = { visible: 'visible', hidden: 'hidden', authorBlocked: 'author blocked' } as const
+const ACTION_STATUS = { inForce: 'in force', withdrawn: 'withdrawn', unauthorized: 'not authorized' } as const
+
+/**
+ * The moderator view: every indexed post with its status (getPosts, which needs a service JWT the
+ * moderator's own PDS mints for this service), members, and the action history.
+ */
+export function Moderation({ did, rkey }: { did: string; rkey: string }) {
+  const { account, cfg, ids } = useApp()
+  const uri = configUriFrom(did, rkey)
+  const [reason, setReason] = useState('')
+  const [reasonError, setReasonError] = useState<string>()
+  const [busy, setBusy] = useState<string>()
+  const [error, setError] = useState<string>()
+
+  const load = async (): Promise<Data> => {
+    if (!account) throw new Error('Sign in to moderate.')
+    const [community, jwt] = await Promise.all([api.getCommunity(uri), pds.getServiceAuth(account, `${cfg.serviceDid}#${SERVICE_ID}`, NSID.getPosts)])
+    const [posts, members, actions] = await Promise.all([api.getPosts(uri, jwt), api.getMembers(uri), api.getActions(uri)])
+    const shown = await hydratePosts(cfg, ids, posts.posts.map((p) => p.uri))
+    return {
+      name: community.config.name,
+      posts: shown.map((s, i) => ({ ...s, status: posts.posts[i]!.status })),
+      members: members.members,
+      actions: actions.actions,
+    }
+  }
+  const data = useAsync(load, [uri, account?.did])
+
+  if (!account) return <section><h1>Moderate</h1><p><a href={`/sign-in?back=${encodeURIComponent(location.pathname)}`}>Sign in</a> to moderate.</p></section>
+
+  const moderate = async (action: ActionKind, target: string, expect: (d: Data) => boolean) => {
+    const why = reason.trim()
+    const record = buildActionRecord({ action, target, community: uri, createdAt: new Date().toISOString(), ...(why ? { reason: why } : {}) })
+    if (!record.ok) {
+      setReasonError(record.error) // SPEC §8: checked before anything is written
+      return
+    }
+    setReasonError(undefined)
+    setError(undefined)
+    setBusy(`${action.replace('_', ' ')}…`)
+    try {
+      await pds.putRecord(account, NSID.action, nextTid(), record.value)
+      setReason('')
+      // The action is in the moderator's repo at once; the index sees it a moment later.
+      await until(async () => expect(await load()), 20)
+      data.reload()
+    } catch (e) {
+      setError(messageOf(e))
+    } finally {
+      setBusy(undefined)
+    }
+  }
+  const statusOf = (d: Data, postUri: string) => d.posts.find((p) => p.uri === postUri)?.status
+
+  return (
+    <section>
+      <p><a href={communityPath(uri)}>← Back to the community</a></p>
+      <h1>Moderate{data.value ? `: ${data.value.name}` : ''}</h1>
+      <div class="field">
+        <label for="reason">Reason for the next action (optional, public)</label>
+        <input id="reason" value={reason} maxLength={3000} onInput={(e) => setReason(e.currentTarget.value)}
+          aria-invalid={reasonError ? 'true' : undefined} aria-describedby={reasonError ? 'reason-error' : 'reason-hint'} />
+        <p id="reason-hint" class="hint">Moderation actions are public records: no e-mail addresses or phone numbers.</p>
+        {reasonError && <p id="reason-error" role="alert" class="field-error">{reasonError}</p>}
+      </div>
+      {busy && <p aria-live="polite">{busy}</p>}
+      {error && <p role="alert" class="error">{error}</p>}
+      {data.error && <p role="alert" class="error">{data.error}</p>}
+      {data.loading && !data.value && <p aria-busy="true">Loading the moderator view…</p>}
+      {data.value && (
+        <>
+          <section aria-labelledby="mod-posts">
+            <h2 id="mod-posts">Posts</h2>
+            <PostList posts={data.value.posts} empty="No posts indexed." extra={(p) => {
+              const status = (p as Data['posts'][number]).status
+              return (
+                <div class="row">
+                  <span class={`status status-${status}`}>{STATUS_LABEL[status]}</span>
+                  {status === 'hidden'
+                    ? <button type="button" class="small" disabled={!!busy} onClick={() => void moderate('unhide_post', p.uri, (d) => statusOf(d, p.uri) !== 'hidden')}>Unhide</button>
+                    : <button type="button" class="small" disabled={!!busy} onClick={() => void moderate('hide_post', p.uri, (d) => statusOf(d, p.uri) === 'hidden')}>Hide</button>}
+                  {status === 'authorBlocked'
+                    ? <button type="button" class="small" disabled={!!busy} onClick={() => void moderate('unblock_user', p.author, (d) => statusOf(d, p.uri) !== 'authorBlocked')}>Unblock author</button>
+                    : <button type="button" class="small danger" disabled={!!busy} onClick={() => void moderate('block_user', p.author, (d) => statusOf(d, p.uri) === 'authorBlocked')}>Block author</button>}
+                </div>
+              )
+            }} />
+          </section>
+          <section aria-labelledby="mod-members">
+            <h2 id="mod-members">Members ({data.value.members.length})</h2>
+            <ul class="plain">{data.value.members.map((m) => <li key={m.did}><Handle did={m.did} /> <span class="muted">{m.role}</span></li>)}</ul>
+          </section>
+          <section aria-labelledby="mod-actions">
+            <h2 id="mod-actions">Action history</h2>
+            {data.value.actions.length === 0 ? <p class="muted">No actions yet.</p> : (
+              <table>
+                <thead><tr><th>When</th><th>By</th><th>Action</th><th>Target</th><th>Reason</th><th>Status</th></tr></thead>
+                <tbody>
+                  {data.value.actions.map((a) => (
+                    <tr key={a.uri}>
+                      <td>{new Date(a.createdAt).toLocaleString()}</td>
+                      <td><Handle did={a.actor} /></td>
+                      <td>{a.action.replace('_', ' ')}</td>
+                      <td class="break">{a.target.startsWith('did:') ? <Handle did={a.target} /> : a.target}</td>
+                      <td>{a.reason ?? ''}</td>
+                      <td><span class={`status status-${a.status}`}>{ACTION_STATUS[a.status]}</span></td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+        </>
+      )}
+    </section>
+  )
+}
