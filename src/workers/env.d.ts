@@ -10,6 +10,10 @@ declare namespace Cloudflare {
     ATRARIUM_SERVICE_DID: string
     ATRARIUM_RETENTION_DAYS: string
     ATRARIUM_PLC_URL: string
+    ATRARIUM_APPVIEW_URL?: string
+    ATRARIUM_HANDLE_RESOLVER_URL?: string
+    ATRARIUM_BSKY_APP_URL?: string
+    ASSETS?: Fetcher
     LOG_LEVEL: string
   }
 }

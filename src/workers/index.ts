@@ -1,4 +1,5 @@
 import { createApp } from '../api/app.js'
+import { webClientConfig } from '../api/web-routes.js'
 import { ServiceAuthVerifier } from '../auth/service-auth-verifier.js'
 import { processBatch } from './processor.js'
 import { consoleLogger } from './console-logger.js'
@@ -32,12 +33,27 @@ function appFor(env: Env) {
     auth: verifierFor(settings.serviceDid, settings.plcUrl),
     hostname: settings.hostname,
     log,
+    web: webClientConfig(settings),
   })
 }
 
+const startReceiver = (env: Env) => env.FIREHOSE_RECEIVER.get(env.FIREHOSE_RECEIVER.idFromName('main')).start()
+
+// The cron (re)starts the receiver; a request does too, once per isolate, for where no cron fires:
+// `wrangler dev` with static assets answers /cdn-cgi/handler/scheduled with a 500 (wrangler 4.86).
+let receiverStarted = false
+
 /** The Worker: the same Hono app as the Node host, the queue consumer, and the cron. */
 export default {
-  fetch(request, env) {
+  fetch(request: Request, env: Env, ctx?: ExecutionContext) {
+    // Without an execution context (a test calling the handler directly) nothing may outlive the call.
+    if (!receiverStarted && ctx) {
+      receiverStarted = true
+      ctx.waitUntil(startReceiver(env).catch((e: unknown) => {
+        receiverStarted = false
+        consoleLogger(settingsOf(env).logLevel).error({ err: e }, 'could not start the receiver')
+      }))
+    }
     return appFor(env).fetch(request, env)
   },
   async queue(batch, env) {
@@ -45,6 +61,6 @@ export default {
   },
   async scheduled(_controller, env) {
     // (Re)starts the receiver; it keeps itself alive with its own alarm between crons.
-    await env.FIREHOSE_RECEIVER.get(env.FIREHOSE_RECEIVER.idFromName('main')).start()
+    await startReceiver(env)
   },
 } satisfies ExportedHandler<Env>

@@ -12,6 +12,9 @@ export function settingsOf(env: Env): Config {
       ATRARIUM_SERVICE_DID: env.ATRARIUM_SERVICE_DID,
       ATRARIUM_RETENTION_DAYS: env.ATRARIUM_RETENTION_DAYS,
       ATRARIUM_PLC_URL: env.ATRARIUM_PLC_URL,
+      ATRARIUM_APPVIEW_URL: env.ATRARIUM_APPVIEW_URL,
+      ATRARIUM_HANDLE_RESOLVER_URL: env.ATRARIUM_HANDLE_RESOLVER_URL,
+      ATRARIUM_BSKY_APP_URL: env.ATRARIUM_BSKY_APP_URL,
       LOG_LEVEL: env.LOG_LEVEL,
     })
     if (!loaded.ok) throw new Error(`invalid Worker vars: ${loaded.error}`)
