@@ -1,6 +1,6 @@
 import type { Hono } from 'hono'
 import type { Config } from '../config.js'
-import { clientMetadata, isLoopbackHost, oauthScope, type WebClientConfig } from '../core/web/client-config.js'
+import { clientMetadata, isLoopbackHost, OAUTH_SCOPE, type WebClientConfig } from '../core/web/client-config.js'
 import type { AppEnv } from './service-auth.js'
 
 type WebSettings = Pick<Config, 'serviceDid' | 'hostname' | 'plcUrl' | 'handleResolverUrl' | 'appviewUrl' | 'bskyAppUrl'>
@@ -16,7 +16,7 @@ export function webClientConfig(s: WebSettings): WebClientConfig {
     handleResolverUrl: trimSlash(s.handleResolverUrl),
     ...(s.appviewUrl ? { appviewUrl: trimSlash(s.appviewUrl) } : {}),
     bskyAppUrl: trimSlash(s.bskyAppUrl),
-    scope: oauthScope(s.serviceDid),
+    scope: OAUTH_SCOPE,
   }
 }
 

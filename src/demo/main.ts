@@ -30,7 +30,11 @@ async function cli(args: string[], env: Record<string, string>): Promise<any> {
 const net = await TestNetworkNoAppView.create({})
 const pdsUrl = new URL(net.pds.url) // dev-env listens on every interface; we talk to localhost.
 const dataDir = mkdtempSync(join(tmpdir(), 'atrarium-demo-'))
-const loaded = loadConfig({ ...process.env, ATRARIUM_DATA_DIR: dataDir, ATRARIUM_FIREHOSE_URL: `ws://localhost:${pdsUrl.port}`, ATRARIUM_PLC_URL: net.plc.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' })
+// The web app signs in through this PDS (its handles end in .test, which only it resolves).
+const loaded = loadConfig({
+  ...process.env, ATRARIUM_DATA_DIR: dataDir, ATRARIUM_FIREHOSE_URL: `ws://localhost:${pdsUrl.port}`, ATRARIUM_PLC_URL: net.plc.url,
+  ATRARIUM_HANDLE_RESOLVER_URL: net.pds.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+})
 if (!loaded.ok) throw new Error(loaded.error)
 const config = loaded.value
 const ctx = createContext(config, pino({ level: config.logLevel }))
@@ -65,6 +69,10 @@ const feedUri = `at://${users.alice!.did}/${NSID.feedGenerator}/${community.id}`
 const skeletonUrl = `${base}/xrpc/${NSID.getFeedSkeleton}?feed=${encodeURIComponent(feedUri)}`
 const skeleton = (await (await fetch(skeletonUrl)).json()) as { feed: { post: string }[] }
 say(`Atrarium demo: PDS ${net.pds.url}, PLC ${net.plc.url}, feed generator ${base}`)
+say()
+say(`Web app: ${base}/`)
+say(`  sign in with Bluesky as alice.test (owner), bob.test or carol.test (members); password for all: ${PASSWORD}`)
+say(`  community page: ${base}/community/${users.alice!.did}/${community.uri.split('/').pop()}`)
 say(`Community "Demo birdwatchers" ${community.uri}`)
 say(`  id ${community.id}, hashtag ${community.hashtag}; members alice, bob, carol; alice hid carol's spam post`)
 say()

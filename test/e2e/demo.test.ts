@@ -25,6 +25,16 @@ it('npm run demo prints a feed with the demo posts, serves it, and stops on Ctrl
     const curl = /curl '([^']*getFeedSkeleton[^']*)'/.exec(out)![1]!
     const served = (await (await fetch(curl)).json()) as { feed: { post: string }[] }
     expect(served.feed.map((f) => f.post)).toEqual(feedLines)
+    // The web app, set up to sign in through the demo PDS with the printed accounts.
+    const app = /Web app: (\S+)/.exec(out)![1]!
+    expect(app).toBe(`http://127.0.0.1:${port}/`)
+    expect(out).toMatch(/alice\.test.*bob\.test.*carol\.test.*password for all: \S+/)
+    const page = await fetch(/community page: (\S+)/.exec(out)![1]!)
+    expect(page.headers.get('content-type')).toMatch(/text\/html/)
+    expect(await page.text()).toContain('<div id="app">')
+    const settings = (await (await fetch(`${app}app-config.json`)).json()) as { handleResolverUrl: string; plcUrl: string }
+    expect(settings.handleResolverUrl).toMatch(/^http:\/\/localhost:\d+$/)
+    expect(out).toContain(`PDS ${settings.handleResolverUrl}`)
   } finally {
     try {
       process.kill(-child.pid!, 'SIGINT')

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { ErrorBoundary, lazy, LocationProvider, Route, Router } from 'preact-iso'
+import { ErrorBoundary, LocationProvider, Route, Router } from 'preact-iso'
 import { Header } from './components/header.js'
+import { lazyPage } from './components/lazy-page.js'
 import { AppContext, RETURN_TO, type AppState } from './lib/app-context.js'
 import { loadAppConfig, type WebClientConfig } from './lib/config.js'
 import { IdentityResolver } from './lib/identity.js'
@@ -12,8 +13,8 @@ import { Directory } from './pages/directory.js'
 import { SignIn } from './pages/sign-in.js'
 
 // Pages only signed-in owners and moderators use load on demand, with the OAuth client.
-const CommunityForm = lazy(() => import('./pages/community-form.js').then((m) => m.CommunityForm))
-const Moderation = lazy(() => import('./pages/moderation.js').then((m) => m.Moderation))
+const CommunityForm = lazyPage(() => import('./pages/community-form.js').then((m) => m.CommunityForm))
+const Moderation = lazyPage(() => import('./pages/moderation.js').then((m) => m.Moderation))
 
 const SIGNED_IN = 'atrarium:signed-in'
 

@@ -28,13 +28,14 @@ export const SERVICE_ID = 'bsky_fg'
 export const WRITTEN_COLLECTIONS = [NSID.config, NSID.membership, NSID.action, NSID.post, NSID.feedGenerator] as const
 
 /**
- * The narrowest scope that covers the app: writes to its own collections, and service JWTs for
- * the moderator view's one method, for this service only.
+ * The narrowest scope the PDS honours for the app: writes to its own collections, and service JWTs
+ * for the moderator view's one method. The audience is `*` because an `rpc:` audience must be
+ * `did#service`, while the PDS (0.4.x, as in @atproto/dev-env 0.3.215) checks a service-auth request
+ * against the bare DID, so no `did#…` audience ever matches and asking for one fails the request;
+ * bluesky-social/atproto#4602 fixes the check upstream. The token is still bound to one method,
+ * and its `aud` is this service (src/auth/service-auth-verifier.ts refuses any other).
  */
-export function oauthScope(serviceDid: string): string {
-  const repo = WRITTEN_COLLECTIONS.map((c) => `repo:${c}`)
-  return ['atproto', ...repo, `rpc:${NSID.getPosts}?aud=${serviceDid}%23${SERVICE_ID}`].join(' ')
-}
+export const OAUTH_SCOPE = ['atproto', ...WRITTEN_COLLECTIONS.map((c) => `repo:${c}`), `rpc:${NSID.getPosts}?aud=*`].join(' ')
 
 /** Loopback hosts get atproto's development client; anything else serves its own metadata. */
 export const isLoopbackHost = (hostname: string): boolean => /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(hostname)

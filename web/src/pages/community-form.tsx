@@ -65,7 +65,11 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
 
   if (!account) return <section><h1>{editing ? 'Edit community' : 'New community'}</h1><p><a href={`/sign-in?back=${encodeURIComponent(location.pathname)}`}>Sign in</a> first.</p></section>
 
-  const set = (k: keyof Values) => (e: { currentTarget: { value: string } }) => setValues({ ...values, [k]: e.currentTarget.value })
+  // Functional updates: two inputs in one tick (autofill, a fast typist) must not undo each other.
+  const set = (k: keyof Values) => (e: { currentTarget: { value: string } }) => {
+    const value = e.currentTarget.value
+    setValues((v) => ({ ...v, [k]: value }))
+  }
 
   const submit = async (e: Event) => {
     e.preventDefault()

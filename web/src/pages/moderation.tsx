@@ -1,7 +1,6 @@
 import { useState } from 'preact/hooks'
 import { NSID } from '../../../src/core/nsid.js'
 import type { ActionKind } from '../../../src/core/records.js'
-import { SERVICE_ID } from '../../../src/core/web/client-config.js'
 import { buildActionRecord } from '../../../src/records/action-record.js'
 import { nextTid } from '../../../src/records/tid.js'
 import { Handle } from '../components/handle.js'
@@ -39,7 +38,7 @@ export function Moderation({ did, rkey }: { did: string; rkey: string }) {
 
   const load = async (): Promise<Data> => {
     if (!account) throw new Error('Sign in to moderate.')
-    const [community, jwt] = await Promise.all([api.getCommunity(uri), pds.getServiceAuth(account, `${cfg.serviceDid}#${SERVICE_ID}`, NSID.getPosts)])
+    const [community, jwt] = await Promise.all([api.getCommunity(uri), pds.getServiceAuth(account, cfg.serviceDid, NSID.getPosts)])
     const [posts, members, actions] = await Promise.all([api.getPosts(uri, jwt), api.getMembers(uri), api.getActions(uri)])
     const shown = await hydratePosts(cfg, ids, posts.posts.map((p) => p.uri))
     return {

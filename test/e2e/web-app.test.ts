@@ -1,0 +1,159 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { NSID } from '../../src/core/nsid.js'
+import { ensureWebBuild, launchChromium, newPage, screenshotDir, signInWithBluesky } from '../support/browser.js'
+import { devNetwork, PASSWORD } from '../support/dev-network.js'
+import { NodeHost } from '../support/node-process.js'
+
+/**
+ * The web app end to end: `npm start` following a real PDS's firehose, Chromium driving the app,
+ * every sign-in through the PDS's real OAuth pages, every write into the user's own repo.
+ */
+let net: Awaited<ReturnType<typeof devNetwork>>
+let host: NodeHost
+let browser: Browser
+let dataDir: string
+let shots: string
+const errors: string[] = []
+
+beforeAll(async () => {
+  ensureWebBuild()
+  net = await devNetwork(Object.values(NAMES))
+  dataDir = mkdtempSync(join(tmpdir(), 'atrarium-web-'))
+  shots = screenshotDir(join(dataDir, 'screenshots'))
+  const pds = new URL(net.pdsUrl)
+  host = await NodeHost.start({
+    ATRARIUM_DATA_DIR: dataDir, ATRARIUM_FIREHOSE_URL: `ws://localhost:${pds.port}`, ATRARIUM_PLC_URL: net.env.ATRARIUM_PLC_URL,
+    ATRARIUM_HANDLE_RESOLVER_URL: net.pdsUrl,
+  })
+  browser = await launchChromium()
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await host?.stop()
+  await net?.close()
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+})
+
+const skeleton = async (feed: string): Promise<string[]> =>
+  ((await host.get(`/xrpc/${NSID.getFeedSkeleton}?feed=${encodeURIComponent(feed)}`)).body as { feed: { post: string }[] }).feed.map((f) => f.post)
+
+/** Polls a server-side fact (bounded): the browser side waits on what the page shows. */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  await host.waitFor(check, 30_000, what)
+}
+
+// "owner" and the like are handles a PDS reserves.
+const NAMES = { owner: 'olivia', member: 'marcus', mod: 'mona' } as const
+const user = (role: keyof typeof NAMES) => net.users[NAMES[role]]!
+
+async function as(role: keyof typeof NAMES): Promise<Page> {
+  const page = await newPage(await browser.newContext({ viewport: { width: 1100, height: 900 } }), errors)
+  await signInWithBluesky(page, host.base, `${NAMES[role]}.test`, PASSWORD)
+  return page
+}
+
+it('an owner creates and publishes a community; a member finds, joins and posts; a moderator hides; removing the moderator withdraws the hide', async () => {
+  // Owner: create the community, naming the moderator by handle.
+  const owner = await as('owner')
+  await owner.getByRole('link', { name: 'New community' }).first().click()
+  await owner.getByLabel('Name').fill('Heron spotters')
+  await owner.getByLabel('Description').fill('Herons, egrets and bitterns')
+  await owner.getByLabel('Moderators (handles, one per line)').fill('mona.test')
+  // A feed mix that does not sum to 100 is refused next to the field, and nothing typed is lost.
+  await owner.getByLabel('Own').fill('90')
+  await owner.getByRole('button', { name: 'Create community' }).click()
+  await owner.getByText('feedMix must be three integers 0–100 that sum to 100').waitFor()
+  expect(await owner.getByLabel('Name').inputValue()).toBe('Heron spotters')
+  await owner.getByLabel('Own').fill('100')
+  await owner.screenshot({ path: join(shots, 'community-form.png'), fullPage: true })
+  await owner.getByRole('button', { name: 'Create community' }).click()
+  await owner.getByRole('heading', { name: 'Heron spotters' }).waitFor()
+  const [, , ownerDid, rkey] = new URL(owner.url()).pathname.split('/')
+  expect(ownerDid).toBe(user('owner').did)
+  const configUri = `at://${ownerDid}/${NSID.config}/${rkey}`
+  const community = (await host.get(`/xrpc/${NSID.getCommunity}?community=${encodeURIComponent(configUri)}`)).body
+  expect(community).toMatchObject({ owner: ownerDid, moderators: [user('mod').did], config: { name: 'Heron spotters' } })
+
+  // Owner: publish the feed; the record is in the owner's repo, served by this service.
+  await owner.getByRole('button', { name: 'Publish feed' }).click()
+  await owner.getByText('The feed is published').waitFor()
+  const feed = await user('owner').agent.com.atproto.repo.getRecord({ repo: ownerDid!, collection: NSID.feedGenerator, rkey: community.id })
+  expect(feed.data.value).toMatchObject({ did: 'did:web:localhost', displayName: 'Heron spotters' })
+  expect((feed.data.value as { description: string }).description).toContain(`/c/${ownerDid}/${community.id}`)
+  await owner.screenshot({ path: join(shots, 'owner.png'), fullPage: true })
+  const feedUri = `at://${ownerDid}/${NSID.feedGenerator}/${community.id}`
+
+  // Member: find it in the directory, join, post from the composer.
+  const member = await as('member')
+  await member.goto(`${host.base}/`)
+  await member.getByLabel('Search communities by name').fill('heron')
+  await member.getByRole('link', { name: 'Heron spotters' }).click()
+  await member.getByRole('button', { name: 'Join' }).click()
+  await member.getByRole('button', { name: 'Leave' }).waitFor()
+  const memberships = await user('member').agent.com.atproto.repo.listRecords({ repo: user('member').did, collection: NSID.membership })
+  expect(memberships.data.records.map((r) => r.value)).toMatchObject([{ community: configUri, role: 'member', active: true }])
+  await member.getByLabel('Post to this community').fill('A grey heron at the pond 🪶')
+  await member.getByText('26/300').waitFor() // graphemes, counted live: the feather is one, not two UTF-16 units
+  await member.getByRole('button', { name: 'Post' }).click()
+  const post = member.locator('li.post', { hasText: 'A grey heron at the pond' })
+  await post.waitFor()
+  await member.screenshot({ path: join(shots, 'community.png'), fullPage: true })
+  const postUri = (await post.getAttribute('data-uri'))!
+  expect(postUri).toMatch(new RegExp(`^at://${user('member').did}/${NSID.post}/`))
+  expect(await skeleton(feedUri)).toContain(postUri)
+  const written = await user('member').agent.com.atproto.repo.getRecord({ repo: user('member').did, collection: NSID.post, rkey: postUri.split('/').pop()! })
+  expect(written.data.value).toMatchObject({ text: 'A grey heron at the pond 🪶', tags: [`atrarium_${community.id}`] })
+
+  // Moderator: the moderator view (service JWT from the moderator's PDS), hide the post.
+  const mod = await as('mod')
+  await mod.goto(`${host.base}/community/${ownerDid}/${rkey}`)
+  await mod.getByRole('link', { name: 'Moderate' }).click()
+  const row = mod.locator('li.post', { hasText: 'A grey heron at the pond' })
+  await row.getByText('visible').waitFor()
+  await mod.getByLabel('Reason for the next action (optional, public)').fill('write to me at a@b.example')
+  await row.getByRole('button', { name: 'Hide' }).click()
+  await mod.getByText('refusing to write this action').waitFor() // SPEC §8, before anything is written
+  await mod.getByLabel('Reason for the next action (optional, public)').fill('Off topic')
+  await row.getByRole('button', { name: 'Hide' }).click()
+  await row.getByText('hidden').waitFor()
+  await mod.locator('table').getByText('in force').waitFor()
+  await mod.screenshot({ path: join(shots, 'moderation.png'), fullPage: true })
+  expect(await skeleton(feedUri)).not.toContain(postUri)
+  await member.reload()
+  await member.getByRole('heading', { name: 'Recent posts' }).waitFor()
+  await member.getByText('No posts yet.').waitFor()
+
+  // Owner: remove the moderator; their hide is withdrawn (SPEC §3) and the post is back.
+  await owner.goto(`${host.base}/community/${ownerDid}/${rkey}/edit`)
+  await expectValue(owner, 'Moderators (handles, one per line)', 'mona.test')
+  await owner.getByLabel('Moderators (handles, one per line)').fill('')
+  await owner.getByRole('button', { name: 'Save changes' }).click()
+  await owner.getByRole('heading', { name: 'Heron spotters' }).waitFor()
+  await eventually(async () => (await skeleton(feedUri)).includes(postUri), 'the hide to be withdrawn')
+  await owner.reload()
+  await owner.locator('li.post', { hasText: 'A grey heron at the pond' }).waitFor()
+
+  // Signed out, the directory and the community page still work.
+  const anon = await newPage(await browser.newContext({ viewport: { width: 390, height: 844 } }), errors)
+  await anon.goto(`${host.base}/c/olivia.test/${community.id}`)
+  await anon.locator('li.post', { hasText: 'A grey heron at the pond' }).waitFor()
+  await anon.getByText('Sign in', { exact: true }).first().waitFor()
+  await anon.screenshot({ path: join(shots, 'community-phone.png'), fullPage: true })
+  await anon.goto(`${host.base}/`)
+  await anon.getByRole('link', { name: 'Heron spotters' }).waitFor()
+  await anon.screenshot({ path: join(shots, 'directory.png'), fullPage: true })
+  expect(errors).toEqual([])
+}, 240_000)
+
+async function expectValue(page: Page, label: string, value: string): Promise<void> {
+  await page.waitForFunction(([l, v]) => {
+    const el = [...document.querySelectorAll('label')].find((x) => x.textContent === l)
+    const input = el && document.getElementById(el.htmlFor) as HTMLInputElement | null
+    return input?.value === v
+  }, [label, value] as const)
+}
