@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { community, configEvent, toJetstream } from '../support/events.js'
+import { ensureWebBuild, launchChromium, newPage } from '../support/browser.js'
+import { FakeJetstream } from '../support/fake-jetstream.js'
+import { freePort } from '../support/node-process.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/**
+ * The same built app under `wrangler dev` (static assets beside the Worker). There no cron fires
+ * (wrangler 4.86 answers /cdn-cgi/handler/scheduled with a 500 once assets are configured), so the
+ * first request must start the receiver.
+ */
+let child: ChildProcess
+let jetstream: FakeJetstream
+let browser: Browser
+let base: string
+let stateDir: string
+let out = ''
+
+beforeAll(async () => {
+  ensureWebBuild()
+  jetstream = await FakeJetstream.start()
+  stateDir = mkdtempSync(join(tmpdir(), 'atrarium-wrangler-'))
+  const port = await freePort()
+  base = `http://127.0.0.1:${port}`
+  const vars = { ATRARIUM_JETSTREAM_URL: jetstream.url, ATRARIUM_PLC_URL: 'http://127.0.0.1:9', ATRARIUM_HOSTNAME: 'feeds.example.com', LOG_LEVEL: 'warn' }
+  child = spawn('npx', ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', stateDir, ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])], {
+    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
+  })
+  child.stdout!.on('data', (d: Buffer) => (out += d))
+  child.stderr!.on('data', (d: Buffer) => (out += d))
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if ((await fetch(`${base}/app-config.json`).then((r) => r.ok, () => false))) break
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`wrangler dev did not start:\n${out}`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  browser = await launchChromium()
+}, 90_000)
+
+afterAll(async () => {
+  await browser?.close()
+  if (child?.pid && child.exitCode === null) {
+    const closed = new Promise((r) => child.once('close', r))
+    process.kill(-child.pid, 'SIGTERM')
+    await closed
+  }
+  await jetstream?.close()
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true })
+})
+
+it('serves the app, its settings and client metadata; the first request starts the stream; a community appears in the directory', async () => {
+  const errors: string[] = []
+  const page = await newPage(await browser.newContext(), errors)
+  await page.goto(`${base}/`)
+  await page.getByRole('heading', { name: 'Communities' }).waitFor()
+  await page.getByText('No communities yet.').waitFor()
+
+  // No cron ran: the request above started the receiver.
+  await jetstream.connected(1, 30_000)
+  const owner = 'did:plc:smoke5uwexq2midyh3ulhhx'
+  const c = community(owner, '3ksmoketest22')
+  jetstream.publish(toJetstream(configEvent(c, { name: 'Smoke signals' })))
+  const link = page.getByRole('link', { name: 'Smoke signals' })
+  for (let i = 0; i < 60 && !(await link.isVisible()); i++) {
+    await page.reload()
+    await page.getByRole('heading', { name: 'Communities' }).waitFor()
+  }
+  await link.click()
+  await page.getByRole('heading', { name: 'Smoke signals' }).waitFor()
+  await page.getByText(`#atrarium_${c.id}`).waitFor()
+  // A deep link is the app too (single-page fallback), not the Worker's 404.
+  await page.goto(`${base}/community/${owner}/3ksmoketest22`)
+  await page.getByRole('heading', { name: 'Smoke signals' }).waitFor()
+
+  const metadata = await (await fetch(`${base}/client-metadata.json`)).json()
+  expect(metadata).toMatchObject({ client_id: 'https://feeds.example.com/client-metadata.json', redirect_uris: ['https://feeds.example.com/'], dpop_bound_access_tokens: true })
+  const settings = await (await fetch(`${base}/app-config.json`)).json()
+  expect(settings).toMatchObject({ serviceDid: 'did:web:feeds.example.com', scope: metadata.scope })
+  expect(errors).toEqual([])
+}, 120_000)
