@@ -20,16 +20,15 @@ const IMMUTABLE = 'public, max-age=31536000, immutable'
 export function serveWebApp(app: Hono<AppEnv>, dir: string, log: Logger): void {
   const indexPath = `${dir}/index.html`
   if (!existsSync(indexPath)) log.warn({ dir }, 'no web app build: run `npm run build`')
-  const files = serveStatic<AppEnv>({
-    root: dir,
-    onFound: (path, c) => c.header('Cache-Control', path.includes('/assets/') ? IMMUTABLE : 'no-cache'),
-  })
+  const files = serveStatic<AppEnv>({ root: dir })
   let index: string | undefined
   app.get('*', async (c, next) => {
     if (SERVICE_PATH.test(c.req.path)) return next()
     const served = await files(c, async () => {})
-    if (served) return served
-    if (c.finalized) return c.res
+    if (served) {
+      served.headers.set('Cache-Control', c.req.path.startsWith('/assets/') ? IMMUTABLE : 'no-cache')
+      return served
+    }
     // A path with an extension is a missing file, not a page.
     if (/\.[a-z0-9]+$/i.test(c.req.path)) return next()
     index ??= existsSync(indexPath) ? readFileSync(indexPath, 'utf8') : undefined

@@ -128,8 +128,10 @@ it('an owner creates and publishes a community; a member finds, joins and posts;
   await member.getByRole('heading', { name: 'Recent posts' }).waitFor()
   await member.getByText('No posts yet.').waitFor()
 
-  // Owner: remove the moderator; their hide is withdrawn (SPEC §3) and the post is back.
+  // Owner: remove the moderator; their hide is withdrawn (SPEC §3) and the post is back. A full
+  // page load: the session is restored from this browser, and the form from the owner's repo.
   await owner.goto(`${host.base}/community/${ownerDid}/${rkey}/edit`)
+  await owner.getByText('@olivia.test').waitFor()
   await expectValue(owner, 'Moderators (handles, one per line)', 'mona.test')
   await owner.getByLabel('Moderators (handles, one per line)').fill('')
   await owner.getByRole('button', { name: 'Save changes' }).click()
@@ -137,6 +139,16 @@ it('an owner creates and publishes a community; a member finds, joins and posts;
   await eventually(async () => (await skeleton(feedUri)).includes(postUri), 'the hide to be withdrawn')
   await owner.reload()
   await owner.locator('li.post', { hasText: 'A grey heron by the' }).waitFor()
+
+  // Member: leave in one click; the membership records are gone from the member's repo.
+  await member.getByRole('button', { name: 'Leave' }).click()
+  await member.getByRole('button', { name: 'Join' }).waitFor()
+  expect((await user('member').agent.com.atproto.repo.listRecords({ repo: user('member').did, collection: NSID.membership })).data.records).toEqual([])
+  // Sign-out forgets the session in this browser, across a reload too.
+  await member.getByRole('button', { name: 'Sign out' }).click()
+  await member.getByRole('link', { name: 'Sign in with Bluesky' }).waitFor()
+  await member.reload()
+  await member.getByRole('link', { name: 'Sign in with Bluesky' }).waitFor()
 
   // Signed out, the directory and the community page still work.
   const anon = await newPage(await browser.newContext({ viewport: { width: 390, height: 844 } }), errors)
@@ -147,13 +159,36 @@ it('an owner creates and publishes a community; a member finds, joins and posts;
   await anon.goto(`${host.base}/`)
   await anon.getByRole('link', { name: 'Heron spotters' }).waitFor()
   await anon.screenshot({ path: join(shots, 'directory.png'), fullPage: true })
+
+  // Owner: unpublish the feed, then delete the community (after a confirmation).
+  await owner.getByRole('button', { name: 'Unpublish feed' }).click()
+  await owner.getByText('The feed record is deleted').waitFor()
+  await expect(user('owner').agent.com.atproto.repo.getRecord({ repo: ownerDid!, collection: NSID.feedGenerator, rkey: community.id })).rejects.toThrow()
+  owner.once('dialog', (d) => void d.accept())
+  await owner.getByRole('button', { name: 'Delete community' }).click()
+  await owner.getByRole('heading', { name: 'Communities' }).waitFor()
+  await eventually(async () => (await host.get(`/xrpc/${NSID.getCommunity}?community=${encodeURIComponent(configUri)}`)).status === 400, 'the community to be gone')
   expect(errors).toEqual([])
 }, 240_000)
 
+it('says so when the user denies access on their PDS, and stays signed out', async () => {
+  const page = await newPage(await browser.newContext(), errors)
+  await page.goto(`${host.base}/sign-in`)
+  await page.getByLabel('Handle').fill('marcus.test')
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await page.getByRole('textbox', { name: 'Password' }).fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+  await page.getByRole('button', { name: 'Deny access' }).click()
+  await page.getByRole('alert').filter({ hasText: 'Sign-in did not complete' }).waitFor()
+  await page.getByRole('link', { name: 'Sign in with Bluesky' }).waitFor()
+  // An unknown handle is refused on our page, before any redirect, with what went wrong.
+  await page.goto(`${host.base}/sign-in`)
+  await page.getByLabel('Handle').fill('nobody.test')
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await page.getByRole('alert').filter({ hasText: 'Could not start sign-in' }).waitFor()
+  expect(await page.getByLabel('Handle').inputValue()).toBe('nobody.test')
+})
+
 async function expectValue(page: Page, label: string, value: string): Promise<void> {
-  await page.waitForFunction(([l, v]) => {
-    const el = [...document.querySelectorAll('label')].find((x) => x.textContent === l)
-    const input = el && document.getElementById(el.htmlFor) as HTMLInputElement | null
-    return input?.value === v
-  }, [label, value] as const)
+  await host.waitFor(async () => (await page.getByLabel(label).inputValue()) === value, 30_000, `${label} to read ${value}`)
 }

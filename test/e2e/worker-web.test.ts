@@ -80,7 +80,7 @@ it('serves the app, its settings and client metadata; the first request starts t
   await page.goto(`${base}/community/${owner}/3ksmoketest22`)
   await page.getByRole('heading', { name: 'Smoke signals' }).waitFor()
 
-  const metadata = await (await fetch(`${base}/client-metadata.json`)).json()
+  const metadata = (await (await fetch(`${base}/client-metadata.json`)).json()) as { scope: string }
   expect(metadata).toMatchObject({ client_id: 'https://feeds.example.com/client-metadata.json', redirect_uris: ['https://feeds.example.com/'], dpop_bound_access_tokens: true })
   const settings = await (await fetch(`${base}/app-config.json`)).json()
   expect(settings).toMatchObject({ serviceDid: 'did:web:feeds.example.com', scope: metadata.scope })
