@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig, type Plugin } from 'vite'
+import { PAGE_HEADERS } from '../src/core/web/security-headers.js'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 
@@ -23,6 +24,9 @@ function firstPageSize(): Plugin {
       const total = files.reduce((n, f) => n + f.gzip, 0)
       writeFileSync(`${outDir}/bundle-size.json`, `${JSON.stringify({ firstPageJsGzipBytes: total, files }, null, 2)}\n`)
       console.log(`first page JS: ${(total / 1024).toFixed(1)} KiB gzipped (${files.length} files)`)
+      // Workers static assets read `_headers`; the Node host sets the same headers itself.
+      const headers = Object.entries(PAGE_HEADERS).map(([k, v]) => `  ${k}: ${v}`).join('\n')
+      writeFileSync(`${outDir}/_headers`, `/*\n${headers}\n`)
     },
   }
 }

@@ -36,6 +36,7 @@ describe('serveWebApp', () => {
     if (type) expect(res.headers.get('content-type')).toMatch(type)
     expect(res.headers.get('cache-control') ?? undefined).toBe(cache)
     expect(await res.text()).not.toContain('secret')
+    if (status === 200) expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/)
   })
 
   it('leaves the API to the API: unknown methods and wrong verbs answer as before', async () => {

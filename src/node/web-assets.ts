@@ -4,6 +4,7 @@ import { serveStatic } from '@hono/node-server/serve-static'
 import type { Hono } from 'hono'
 import type { AppEnv } from '../api/service-auth.js'
 import type { Logger } from '../core/logger.js'
+import { PAGE_HEADERS } from '../core/web/security-headers.js'
 
 /** Where `npm run build` puts the web app in this checkout. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url))
@@ -27,6 +28,7 @@ export function serveWebApp(app: Hono<AppEnv>, dir: string, log: Logger): void {
     const served = await files(c, async () => {})
     if (served) {
       served.headers.set('Cache-Control', c.req.path.startsWith('/assets/') ? IMMUTABLE : 'no-cache')
+      for (const [k, v] of Object.entries(PAGE_HEADERS)) served.headers.set(k, v)
       return served
     }
     // A path with an extension is a missing file, not a page.
@@ -34,6 +36,7 @@ export function serveWebApp(app: Hono<AppEnv>, dir: string, log: Logger): void {
     index ??= existsSync(indexPath) ? readFileSync(indexPath, 'utf8') : undefined
     if (index === undefined) return c.text('The web app is not built: run `npm run build`.', 503)
     c.header('Cache-Control', 'no-cache')
+    for (const [k, v] of Object.entries(PAGE_HEADERS)) c.header(k, v)
     return c.html(index)
   })
 }

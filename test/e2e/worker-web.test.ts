@@ -80,6 +80,8 @@ it('serves the app, its settings and client metadata; the first request starts t
   await page.goto(`${base}/community/${owner}/3ksmoketest22`)
   await page.getByRole('heading', { name: 'Smoke signals' }).waitFor()
 
+  // The same page headers as the Node host, from the build's _headers.
+  expect((await fetch(`${base}/community/${owner}/3ksmoketest22`)).headers.get('content-security-policy')).toMatch(/script-src 'self'/)
   const metadata = (await (await fetch(`${base}/client-metadata.json`)).json()) as { scope: string }
   expect(metadata).toMatchObject({ client_id: 'https://feeds.example.com/client-metadata.json', redirect_uris: ['https://feeds.example.com/'], dpop_bound_access_tokens: true })
   const settings = await (await fetch(`${base}/app-config.json`)).json()

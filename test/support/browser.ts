@@ -31,6 +31,8 @@ export function screenshotDir(scratch: string): string {
 export async function newPage(context: BrowserContext, errors: string[]): Promise<Page> {
   const page = await context.newPage()
   page.on('pageerror', (e) => errors.push(e.message))
+  // A page that breaks its own Content-Security-Policy only says so on the console.
+  page.on('console', (m) => void (m.type() === 'error' && /Content Security Policy/i.test(m.text()) && errors.push(m.text())))
   page.setDefaultTimeout(30_000)
   return page
 }

@@ -35,6 +35,12 @@ export function CommunityByOwnerId({ owner, id }: { owner: string; id: string })
   return found.value ? <CommunityPage uri={found.value} /> : <p aria-busy="true">Loading…</p>
 }
 
+/** A community's name, linked to its page. */
+function CommunityLink({ uri }: { uri: string }) {
+  const name = useAsync(async () => (await api.getCommunity(uri)).config.name, [uri])
+  return <a href={communityPath(uri)}>{name.value ?? 'parent community'}</a>
+}
+
 /** Waits for a community the index has not seen yet (just created, or the stream is behind). */
 async function loadCommunity(uri: string): Promise<CommunityView> {
   let last: unknown
@@ -113,7 +119,7 @@ export function CommunityPage({ uri }: { uri: string }) {
         <dt>Members</dt><dd data-testid="member-count">{c.counts.members}</dd>
         <dt>Hashtag</dt>
         <dd><code>{tag}</code> <button type="button" class="small" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button></dd>
-        {c.parent && <><dt>Part of</dt><dd><a href={communityPath(c.parent)}>parent community</a></dd></>}
+        {c.parent && <><dt>Part of</dt><dd><CommunityLink uri={c.parent} /></dd></>}
         <dt>Feed</dt><dd><a href={bskyFeed} rel="noopener">Open the feed in Bluesky</a></dd>
         <dt>Link</dt><dd><a href={shortCommunityPath(c.owner, c.id)}>{location.host}{shortCommunityPath(c.owner, c.id)}</a></dd>
       </dl>

@@ -75,6 +75,8 @@ export function Moderation({ did, rkey }: { did: string; rkey: string }) {
     }
   }
   const statusOf = (d: Data, postUri: string) => d.posts.find((p) => p.uri === postUri)?.status
+  // A post's own hide outranks its author's block in its status, so blocks are read off the actions.
+  const isBlocked = (d: Data, did: string) => d.actions.some((a) => a.target === did && a.action === 'block_user' && a.status === 'inForce')
 
   return (
     <section>
@@ -97,15 +99,16 @@ export function Moderation({ did, rkey }: { did: string; rkey: string }) {
             <h2 id="mod-posts">Posts</h2>
             <PostList posts={data.value.posts} empty="No posts indexed." extra={(p) => {
               const status = (p as Data['posts'][number]).status
+              const blocked = isBlocked(data.value!, p.author)
               return (
                 <div class="row">
                   <span class={`status status-${status}`}>{STATUS_LABEL[status]}</span>
                   {status === 'hidden'
                     ? <button type="button" class="small" disabled={!!busy} onClick={() => void moderate('unhide_post', p.uri, (d) => statusOf(d, p.uri) !== 'hidden')}>Unhide</button>
                     : <button type="button" class="small" disabled={!!busy} onClick={() => void moderate('hide_post', p.uri, (d) => statusOf(d, p.uri) === 'hidden')}>Hide</button>}
-                  {status === 'authorBlocked'
-                    ? <button type="button" class="small" disabled={!!busy} onClick={() => void moderate('unblock_user', p.author, (d) => statusOf(d, p.uri) !== 'authorBlocked')}>Unblock author</button>
-                    : <button type="button" class="small danger" disabled={!!busy} onClick={() => void moderate('block_user', p.author, (d) => statusOf(d, p.uri) === 'authorBlocked')}>Block author</button>}
+                  {blocked
+                    ? <button type="button" class="small" disabled={!!busy} onClick={() => void moderate('unblock_user', p.author, (d) => !isBlocked(d, p.author))}>Unblock author</button>
+                    : <button type="button" class="small danger" disabled={!!busy} onClick={() => void moderate('block_user', p.author, (d) => isBlocked(d, p.author))}>Block author</button>}
                 </div>
               )
             }} />
