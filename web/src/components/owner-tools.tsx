@@ -12,7 +12,7 @@ export function OwnerTools({ community: c, onDeleted }: { community: CommunityVi
   const { account, cfg } = useApp()
   const [published, setPublished] = useState<boolean>()
   const [displayName, setDisplayName] = useState(c.config.name.slice(0, 24))
-  const [description, setDescription] = useState(() => feedDescription(c, cfg))
+  const [description, setDescription] = useState(() => feedDescription(c))
   const [busy, setBusy] = useState<string>()
   const [error, setError] = useState<string>()
   const [done, setDone] = useState<string>()

@@ -8,12 +8,11 @@ import { shortCommunityPath } from './routes.js'
 const MAX_DESCRIPTION = 300
 
 /** The feed's Bluesky record carries the community page's link, so readers find where to join. */
-export function feedDescription(c: CommunityView, cfg: WebClientConfig, origin = location.origin): string {
+export function feedDescription(c: CommunityView, origin = location.origin): string {
   const link = `${origin}${shortCommunityPath(c.owner, c.id)}`
   const room = MAX_DESCRIPTION - link.length - 2
   const about = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(c.config.description ?? '')].map((s) => s.segment)
   const text = about.length > room ? `${about.slice(0, room - 1).join('')}…` : about.join('')
-  void cfg
   return text ? `${text}\n\n${link}` : `Join at ${link}`
 }
 

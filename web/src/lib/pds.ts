@@ -41,11 +41,11 @@ async function call<T>(acct: Account, what: string, nsid: string, init: { params
 
 export const pds = {
   createRecord: (acct: Account, collection: string, record: Record<string, unknown>, rkey?: string) =>
-    call<RecordRef>(acct, `writing a ${collection} record`, 'com.atproto.repo.createRecord', { body: { repo: acct.did, collection, record, ...(rkey ? { rkey } : {}) } }),
+    call<RecordRef>(acct, `writing your ${collection} record`, 'com.atproto.repo.createRecord', { body: { repo: acct.did, collection, record, ...(rkey ? { rkey } : {}) } }),
   putRecord: (acct: Account, collection: string, rkey: string, record: Record<string, unknown>) =>
-    call<RecordRef>(acct, `writing a ${collection} record`, 'com.atproto.repo.putRecord', { body: { repo: acct.did, collection, rkey, record } }),
+    call<RecordRef>(acct, `writing your ${collection} record`, 'com.atproto.repo.putRecord', { body: { repo: acct.did, collection, rkey, record } }),
   deleteRecord: (acct: Account, collection: string, rkey: string) =>
-    call<unknown>(acct, `deleting a ${collection} record`, 'com.atproto.repo.deleteRecord', { body: { repo: acct.did, collection, rkey } }),
+    call<unknown>(acct, `deleting your ${collection} record`, 'com.atproto.repo.deleteRecord', { body: { repo: acct.did, collection, rkey } }),
   async getRecord(acct: Account, collection: string, rkey: string): Promise<Record<string, unknown> | undefined> {
     try {
       const res = await acct.fetch(`/xrpc/com.atproto.repo.getRecord?${new URLSearchParams({ repo: acct.did, collection, rkey })}`, { method: 'GET' })
