@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { NSID } from '../../src/core/nsid.js'
-import { ensureWebBuild, launchChromium, newPage, screenshotDir, signInWithBluesky } from '../support/browser.js'
+import { continueSignIn, ensureWebBuild, launchChromium, newPage, screenshotDir, signInWithBluesky } from '../support/browser.js'
 import { devNetwork, PASSWORD } from '../support/dev-network.js'
 import { NodeHost } from '../support/node-process.js'
 
@@ -73,7 +73,7 @@ it('an owner creates and publishes a community; a member finds, joins and posts;
   await owner.screenshot({ path: join(shots, 'community-form.png'), fullPage: true })
   await owner.getByRole('button', { name: 'Create community' }).click()
   await owner.getByRole('heading', { name: 'Heron spotters' }).waitFor()
-  const [, , ownerDid, rkey] = new URL(owner.url()).pathname.split('/')
+  const [, , ownerDid, rkey] = new URL(owner.url()).pathname.split('/').map(decodeURIComponent)
   expect(ownerDid).toBe(user('owner').did)
   const configUri = `at://${ownerDid}/${NSID.config}/${rkey}`
   const community = (await host.get(`/xrpc/${NSID.getCommunity}?community=${encodeURIComponent(configUri)}`)).body
@@ -110,24 +110,29 @@ it('an owner creates and publishes a community; a member finds, joins and posts;
   expect(written.data.value).toMatchObject({ text: 'A grey heron by the e\u0301tang', tags: [`atrarium_${community.id}`] })
 
   // Moderator: the moderator view (service JWT from the moderator's PDS), hide the post.
-  const mod = await as('mod')
+  // Signing in from the community page comes back to it.
+  const mod = await newPage(await browser.newContext({ viewport: { width: 1100, height: 900 } }), errors)
   await mod.goto(`${host.base}/community/${ownerDid}/${rkey}`)
+  await mod.getByRole('link', { name: 'Sign in', exact: true }).click()
+  await continueSignIn(mod, host.base, 'mona.test', PASSWORD)
+  await mod.getByRole('heading', { name: 'Heron spotters' }).waitFor()
+  expect(new URL(mod.url()).pathname).toBe(`/community/${ownerDid}/${rkey}`)
   await mod.getByRole('link', { name: 'Moderate' }).click()
   const row = mod.locator('li.post', { hasText: 'A grey heron by the' })
   await row.getByText('visible').waitFor()
   await mod.getByLabel('Reason for the next action (optional, public)').fill('write to me at a@b.example')
-  await row.getByRole('button', { name: 'Hide' }).click()
+  await row.getByRole('button', { name: /^Hide this post by @marcus\.test$/ }).click()
   await mod.getByText('refusing to write this action').waitFor() // SPEC §8, before anything is written
   await mod.getByLabel('Reason for the next action (optional, public)').fill('Off topic')
-  await row.getByRole('button', { name: 'Hide' }).click()
+  await row.getByRole('button', { name: /^Hide this post by @marcus\.test$/ }).click()
   await row.getByText('hidden').waitFor()
   await mod.locator('table').getByText('in force').waitFor()
   expect(await skeleton(feedUri)).not.toContain(postUri)
   // Block and unblock the author: the block is read back from the action history.
-  await row.getByRole('button', { name: 'Block author' }).click()
-  await row.getByRole('button', { name: 'Unblock author' }).waitFor()
-  await row.getByRole('button', { name: 'Unblock author' }).click()
-  await row.getByRole('button', { name: 'Block author' }).waitFor()
+  await row.getByRole('button', { name: 'Block @marcus.test' }).click()
+  await row.getByRole('button', { name: 'Unblock @marcus.test' }).waitFor()
+  await row.getByRole('button', { name: 'Unblock @marcus.test' }).click()
+  await row.getByRole('button', { name: 'Block @marcus.test' }).waitFor()
   await mod.locator('table tr', { hasText: 'unblock user' }).waitFor()
   expect(await mod.locator('table tr', { hasText: 'block user' }).count(), await mod.locator('table').innerText()).toBe(2)
   await mod.screenshot({ path: join(shots, 'moderation.png'), fullPage: true })

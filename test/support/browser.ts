@@ -43,6 +43,11 @@ export async function newPage(context: BrowserContext, errors: string[]): Promis
  */
 export async function signInWithBluesky(page: Page, base: string, handle: string, password: string): Promise<void> {
   await page.goto(`${base}/sign-in`)
+  await continueSignIn(page, base, handle, password)
+}
+
+/** The rest of a sign-in, from our sign-in page (reached from wherever the user was). */
+export async function continueSignIn(page: Page, base: string, handle: string, password: string): Promise<void> {
   await page.getByLabel('Handle').fill(handle)
   await page.getByRole('button', { name: 'Continue' }).click()
   await page.waitForURL((u) => u.pathname === '/oauth/authorize')

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { ErrorBoundary, LocationProvider, Route, Router } from 'preact-iso'
+import { ErrorBoundary, LocationProvider, Route, Router, useLocation } from 'preact-iso'
 import { Header } from './components/header.js'
 import { lazyPage } from './components/lazy-page.js'
 import { AppContext, RETURN_TO, type AppState } from './lib/app-context.js'
@@ -7,6 +7,7 @@ import { loadAppConfig, type WebClientConfig } from './lib/config.js'
 import { IdentityResolver } from './lib/identity.js'
 import type { Account } from './lib/pds.js'
 import { Auth } from './lib/session.js'
+import { isOwnPath } from './lib/routes.js'
 import { messageOf } from './lib/xrpc.js'
 import { CommunityByConfig, CommunityByOwnerId } from './pages/community-page.js'
 import { Directory } from './pages/directory.js'
@@ -14,6 +15,9 @@ import { SignIn } from './pages/sign-in.js'
 
 // Pages only signed-in owners and moderators use load on demand, with the OAuth client.
 const CommunityForm = lazyPage(() => import('./pages/community-form.js').then((m) => m.CommunityForm))
+// Keyed by path: leaving one form for another (edit → new) starts from a clean form.
+const NewCommunity = () => <CommunityForm key="new" />
+const EditCommunity = ({ did, rkey }: { did: string; rkey: string }) => <CommunityForm key={`${did}/${rkey}`} did={did} rkey={rkey} />
 const Moderation = lazyPage(() => import('./pages/moderation.js').then((m) => m.Moderation))
 
 const SIGNED_IN = 'atrarium:signed-in'
@@ -39,6 +43,16 @@ function Signed({ cfg }: { cfg: WebClientConfig }) {
   const [account, setAccount] = useState<Account>()
   const [authError, setAuthError] = useState<string>()
   const [restoring, setRestoring] = useState(() => isOAuthCallback() || localStorage.getItem(SIGNED_IN) !== null)
+  const [returnTo, setReturnTo] = useState<string>()
+
+  // A session can end elsewhere: revoked, expired, or signed out in another tab.
+  useEffect(() => {
+    auth.onSessionEnded = () => {
+      localStorage.removeItem(SIGNED_IN)
+      setAccount(undefined)
+      setAuthError('Your Bluesky session has ended: sign in again.')
+    }
+  }, [auth])
 
   useEffect(() => {
     if (!restoring) return
@@ -50,7 +64,7 @@ function Signed({ cfg }: { cfg: WebClientConfig }) {
           setAccount({ ...acct, ...(await ids.handleOf(acct.did).then((h) => (h ? { handle: h } : {}))) })
           const back = sessionStorage.getItem(RETURN_TO)
           sessionStorage.removeItem(RETURN_TO)
-          if (callback && back) history.replaceState(null, '', back)
+          if (callback && back && isOwnPath(back)) setReturnTo(back)
         } else localStorage.removeItem(SIGNED_IN)
       },
       (e) => {
@@ -73,18 +87,19 @@ function Signed({ cfg }: { cfg: WebClientConfig }) {
     <AppContext.Provider value={state}>
       <LocationProvider>
         <Header restoring={restoring} />
+        {returnTo && <GoTo path={returnTo} done={() => setReturnTo(undefined)} />}
         {authError && <p role="alert" class="error banner">{authError}</p>}
-        <main class="page">
+        <main class="page" tabIndex={-1}>
           {restoring && isOAuthCallback()
             ? <p aria-busy="true">Finishing sign-in…</p>
             : (
               <ErrorBoundary>
-                <Router>
+                <Router onRouteChange={onRouteChange}>
                   <Route path="/" component={Directory} />
                   <Route path="/sign-in" component={SignIn} />
-                  <Route path="/new" component={CommunityForm} />
+                  <Route path="/new" component={NewCommunity} />
                   <Route path="/community/:did/:rkey" component={CommunityByConfig} />
-                  <Route path="/community/:did/:rkey/edit" component={CommunityForm} />
+                  <Route path="/community/:did/:rkey/edit" component={EditCommunity} />
                   <Route path="/community/:did/:rkey/moderate" component={Moderation} />
                   <Route path="/c/:owner/:id" component={CommunityByOwnerId} />
                   <Route default component={NotFound} />
@@ -95,6 +110,26 @@ function Signed({ cfg }: { cfg: WebClientConfig }) {
       </LocationProvider>
     </AppContext.Provider>
   )
+}
+
+/** Navigates inside the router, so the page shown matches the address. */
+function GoTo({ path, done }: { path: string; done: () => void }) {
+  const { route } = useLocation()
+  useEffect(() => {
+    route(path, true)
+    done()
+  }, [path])
+  return null
+}
+
+/** After a navigation, focus moves to the new page and the title follows it, for screen readers. */
+function onRouteChange() {
+  requestAnimationFrame(() => {
+    const main = document.querySelector<HTMLElement>('main')
+    const h1 = main?.querySelector('h1')
+    document.title = h1?.textContent ? `${h1.textContent} · Atrarium` : 'Atrarium'
+    main?.focus({ preventScroll: true })
+  })
 }
 
 function NotFound() {

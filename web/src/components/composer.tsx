@@ -56,7 +56,7 @@ export function Composer({ id, onPosted }: { id: string; onPosted: (uri: string)
         aria-invalid={error || over ? 'true' : undefined} aria-describedby="composer-count composer-error" />
       <div class="composer-row">
         <label class="check"><input type="checkbox" checked={visibleTag} onChange={(e) => setVisibleTag(e.currentTarget.checked)} /> also show #{tag} in the text</label>
-        <span id="composer-count" class={over ? 'count over' : 'count'} aria-live="polite">{count}/{MAX_GRAPHEMES}</span>
+        <span id="composer-count" class={over ? 'count over' : 'count'} aria-live={count > MAX_GRAPHEMES - 20 ? 'polite' : 'off'}>{count}/{MAX_GRAPHEMES}</span>
       </div>
       {error && <p id="composer-error" role="alert" class="field-error">{error}</p>}
       <button type="submit" disabled={busy || over}>{busy ? 'Posting…' : 'Post'}</button>

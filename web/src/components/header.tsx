@@ -16,7 +16,7 @@ export function Header({ restoring }: { restoring: boolean }) {
         ) : restoring ? (
           <span aria-busy="true">Signing in…</span>
         ) : (
-          <a href="/sign-in" class="button">Sign in with Bluesky</a>
+          <a href={location.pathname === '/sign-in' ? '/sign-in' : `/sign-in?back=${encodeURIComponent(location.pathname)}`} class="button">Sign in with Bluesky</a>
         )}
       </nav>
     </header>

@@ -7,11 +7,14 @@ import { pds, rkeyOf } from '../lib/pds.js'
 import { communityPath } from '../lib/routes.js'
 import { messageOf } from '../lib/xrpc.js'
 
+const firstGraphemes = (s: string, n: number) =>
+  [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(s)].slice(0, n).map((g) => g.segment).join('')
+
 /** The owner's controls: edit, publish or unpublish the Bluesky feed, delete. */
 export function OwnerTools({ community: c, onDeleted }: { community: CommunityView; onDeleted: () => void }) {
   const { account, cfg } = useApp()
   const [published, setPublished] = useState<boolean>()
-  const [displayName, setDisplayName] = useState(c.config.name.slice(0, 24))
+  const [displayName, setDisplayName] = useState(() => firstGraphemes(c.config.name, 24))
   const [description, setDescription] = useState(() => feedDescription(c))
   const [busy, setBusy] = useState<string>()
   const [error, setError] = useState<string>()
@@ -50,7 +53,8 @@ export function OwnerTools({ community: c, onDeleted }: { community: CommunityVi
   const remove = () => {
     if (!confirm(`Delete “${c.config.name}”? Its feed stops working and its posts leave the index. Members' own records stay in their repos.`)) return
     void act('Deleting…', async () => {
-      if (published) await unpublishFeed(account, c.id)
+      // Whatever the page believes: a feed record left behind would point at nothing.
+      await unpublishFeed(account, c.id)
       await pds.deleteRecord(account, NSID.config, rkeyOf(c.uri))
       onDeleted()
       return 'Deleted.'
@@ -65,7 +69,7 @@ export function OwnerTools({ community: c, onDeleted }: { community: CommunityVi
         <h3>Bluesky feed {published === undefined ? '' : published ? '(published)' : '(not published)'}</h3>
         <div class="field">
           <label for="feed-name">Feed name</label>
-          <input id="feed-name" maxLength={24} value={displayName} onInput={(e) => setDisplayName(e.currentTarget.value)} />
+          <input id="feed-name" value={displayName} onInput={(e) => setDisplayName(e.currentTarget.value)} />
         </div>
         <div class="field">
           <label for="feed-description">Feed description</label>
@@ -78,7 +82,7 @@ export function OwnerTools({ community: c, onDeleted }: { community: CommunityVi
           <button type="button" class="danger" onClick={remove} disabled={!!busy}>Delete community</button>
         </div>
       </form>
-      {busy && <p aria-live="polite">{busy}</p>}
+      <p aria-live="polite">{busy ?? ''}</p>
       {done && <p role="status" class="ok">{done}</p>}
       {error && <p role="alert" class="error">{error}</p>}
     </section>

@@ -49,13 +49,20 @@ interface AppviewPost {
 export async function hydratePosts(cfg: WebClientConfig, ids: IdentityResolver, uris: string[]): Promise<ShownPost[]> {
   if (cfg.appviewUrl) {
     const found = new Map<string, AppviewPost>()
+    const failed = new Set<string>()
     for (let i = 0; i < uris.length; i += APPVIEW_BATCH) {
-      const r = await xrpcGet<{ posts: AppviewPost[] }>(cfg.appviewUrl, 'app.bsky.feed.getPosts', { uris: uris.slice(i, i + APPVIEW_BATCH) })
-      for (const p of r.posts) found.set(p.uri, p)
+      const batch = uris.slice(i, i + APPVIEW_BATCH)
+      try {
+        const r = await xrpcGet<{ posts: AppviewPost[] }>(cfg.appviewUrl, 'app.bsky.feed.getPosts', { uris: batch })
+        for (const p of r.posts) found.set(p.uri, p)
+      } catch {
+        // One failed batch leaves its posts unhydrated, not the whole page.
+        for (const u of batch) failed.add(u)
+      }
     }
     return uris.map((uri) => {
       const p = found.get(uri)
-      if (!p) return { uri, author: parts(uri).did, missing: 'not found on the AppView (deleted?)' }
+      if (!p) return { uri, author: parts(uri).did, missing: failed.has(uri) ? 'the AppView did not answer' : 'not found on the AppView (deleted?)' }
       return { uri, author: p.author.did, handle: p.author.handle, text: p.record.text ?? '', ...(p.record.createdAt ? { createdAt: p.record.createdAt } : {}) }
     })
   }

@@ -37,6 +37,8 @@ export class IdentityResolver {
         ? fetch(url).then(async (r) => (r.ok ? ((await r.json()) as DidDocument) : undefined)).then((d) => (d?.id === did ? d : undefined), () => undefined)
         : Promise.resolve(undefined)
       this.#docs.set(did, doc)
+      // A failure is not remembered: a network blip must not hide a handle until reload.
+      void doc.then((d) => d === undefined && this.#docs.get(did) === doc && this.#docs.delete(did))
     }
     return doc
   }

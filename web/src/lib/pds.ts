@@ -16,8 +16,14 @@ export interface RecordRef {
 // listRecords pages are at most 100; a person's records of one kind rarely need more than a few.
 const MAX_LIST_PAGES = 50
 
+/** Thrown by an Account's fetch once its session cannot go on (refresh refused, revoked, invalid). */
+export class SessionEndedError extends Error {}
+
 /** Says which server refused and why, in its own words: the PDS is the user's, not ours. */
 function refusal(what: string, e: unknown): Error {
+  if (e instanceof SessionEndedError) {
+    return new Error(`Your Bluesky session has ended (${what} was not done): sign in again.`)
+  }
   if (e instanceof XrpcError) {
     const scope = /scope|permission|insufficient/i.test(e.message) || e.status === 403
     return new Error(`Your Bluesky server refused ${what}: ${e.message}${scope ? ' (sign out and in again to grant the permission)' : ''}`)
@@ -49,10 +55,10 @@ export const pds = {
   async getRecord(acct: Account, collection: string, rkey: string): Promise<Record<string, unknown> | undefined> {
     try {
       const res = await acct.fetch(`/xrpc/com.atproto.repo.getRecord?${new URLSearchParams({ repo: acct.did, collection, rkey })}`, { method: 'GET' })
-      if (res.status === 400) return undefined // RecordNotFound
       return (await readXrpc<{ value: Record<string, unknown> }>(res, 'getRecord')).value
     } catch (e) {
-      throw refusal(`reading ${collection}`, e)
+      if (e instanceof XrpcError && e.error === 'RecordNotFound') return undefined
+      throw refusal(`reading your ${collection} record`, e)
     }
   },
   async listRecords(acct: Account, collection: string): Promise<{ uri: string; value: Record<string, unknown> }[]> {

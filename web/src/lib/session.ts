@@ -1,7 +1,7 @@
 import type { BrowserOAuthClient, OAuthSession } from '@atproto/oauth-client-browser'
 import { isLoopbackHost } from '../../../src/core/web/client-config.js'
 import type { WebClientConfig } from './config.js'
-import type { Account } from './pds.js'
+import { SessionEndedError, type Account } from './pds.js'
 
 /**
  * atproto OAuth in the browser. Locally the app is a loopback client (`http://localhost?…`, which
@@ -10,6 +10,10 @@ import type { Account } from './pds.js'
  */
 export class Auth {
   #client?: Promise<BrowserOAuthClient>
+  #ended?: (e: unknown) => boolean
+  #signingOut = false
+  /** Called when the library drops the session (revoked, expired, signed out in another tab). */
+  onSessionEnded?: () => void
 
   constructor(private readonly cfg: WebClientConfig) {}
 
@@ -20,11 +24,13 @@ export class Auth {
 
   client(): Promise<BrowserOAuthClient> {
     // Loaded on first use: the directory and community pages work without it.
-    this.#client ??= import('@atproto/oauth-client-browser').then(({ BrowserOAuthClient }) => {
+    this.#client ??= import('@atproto/oauth-client-browser').then(({ BrowserOAuthClient, TokenRefreshError, TokenRevokedError, TokenInvalidError }) => {
+      this.#ended = (e) => e instanceof TokenRefreshError || e instanceof TokenRevokedError || e instanceof TokenInvalidError
       const common = {
         handleResolver: this.cfg.handleResolverUrl,
         plcDirectoryUrl: this.cfg.plcUrl,
         responseMode: 'fragment' as const,
+        onDelete: () => void (this.#signingOut || this.onSessionEnded?.()),
       }
       if (isLoopbackHost(location.host)) {
         const redirect = `${location.protocol}//${location.host}/`
@@ -53,7 +59,7 @@ export class Auth {
   /** The session restored from this browser, or just completed by the OAuth redirect back here. */
   async init(): Promise<Account | undefined> {
     const result = await (await this.client()).init()
-    return result ? accountOf(result.session) : undefined
+    return result ? this.#accountOf(result.session) : undefined
   }
 
   /** Leaves for the user's PDS sign-in page; resolves only if that cannot start. */
@@ -62,11 +68,25 @@ export class Auth {
     await client.signInRedirect(handle.trim().replace(/^@/, ''), { scope: this.cfg.scope })
   }
 
+  #accountOf(session: OAuthSession): Account {
+    const fetch = async (path: string, init?: RequestInit) => {
+      try {
+        return await session.fetchHandler(path, init)
+      } catch (e) {
+        throw this.#ended?.(e) ? new SessionEndedError(String(e)) : e
+      }
+    }
+    return { did: session.did, fetch }
+  }
+
   async signOut(did: string): Promise<void> {
-    await (await this.client()).revoke(did)
+    this.#signingOut = true
+    try {
+      await (await this.client()).revoke(did)
+    } finally {
+      this.#signingOut = false
+    }
   }
 }
 
-function accountOf(session: OAuthSession): Account {
-  return { did: session.did, fetch: (path, init) => session.fetchHandler(path, init) }
-}
+

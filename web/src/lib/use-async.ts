@@ -6,30 +6,38 @@ export interface Async<T> {
   error?: string
   loading: boolean
   reload(): void
+  /** Replaces the value in place (a page appended to a list). */
+  set(value: T): void
 }
 
 /** Runs `load` when `deps` change; a stale answer (deps changed meanwhile) is dropped. */
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
   const [state, setState] = useState<{ value?: T; error?: string; loading: boolean }>({ loading: true })
   const run = useRef(0)
-  const start = useCallback(() => {
+  // New inputs show nothing of the old answer; a reload keeps it on screen until the new one arrives.
+  const begin = (keep: boolean) => {
     const mine = ++run.current
-    setState((s) => ({ ...s, loading: true }))
+    setState((s) => (keep ? { ...s, loading: true } : { loading: true }))
     load().then(
       (value) => mine === run.current && setState({ value, loading: false }),
       (e) => mine === run.current && setState({ error: messageOf(e), loading: false }),
     )
-  }, deps)
+  }
+  const start = useCallback(() => begin(false), deps)
+  const reload = useCallback(() => begin(true), deps)
   useEffect(start, [start])
-  return { ...state, reload: start }
+  const set = useCallback((value: T) => setState({ value, loading: false }), [])
+  return { ...state, reload, set }
 }
 
 /** The handle of a DID (verified both ways), else the DID itself. */
 export function useHandle(resolve: (did: string) => Promise<string | undefined>, did: string | undefined): string | undefined {
   const [handle, setHandle] = useState<string>()
   useEffect(() => {
+    let current = true
     setHandle(undefined)
-    if (did) resolve(did).then((h) => setHandle(h), () => {})
+    if (did) resolve(did).then((h) => current && setHandle(h), () => {})
+    return () => void (current = false)
   }, [did])
   return handle
 }

@@ -50,7 +50,8 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
 
   useEffect(() => {
     if (!editing || !account) return
-    pds.getRecord(account, NSID.config, decodeURIComponent(rkey)).then(async (r) => {
+    if (did !== account.did) return setErrors({ form: 'Only the owner of a community can edit it.' })
+    pds.getRecord(account, NSID.config, rkey).then(async (r) => {
       if (!r) return setErrors({ form: 'This community is not in your repository: only its owner can edit it.' })
       setCurrent(r)
       const mix = (r.feedMix ?? { own: 100, parent: 0, global: 0 }) as { own: number; parent: number; global: number }
@@ -61,11 +62,18 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
         moderators: mods.join('\n'),
       })
     }, (e) => setErrors({ form: messageOf(e) }))
-  }, [editing, account?.did])
+  }, [editing, account?.did, did, rkey])
 
   if (!account) return <section><h1>{editing ? 'Edit community' : 'New community'}</h1><p><a href={`/sign-in?back=${encodeURIComponent(location.pathname)}`}>Sign in</a> first.</p></section>
 
   // Functional updates: two inputs in one tick (autofill, a fast typist) must not undo each other.
+  // Errors are shown next to their fields, and focus goes to the first one.
+  const fail = (found: Errors) => {
+    setErrors(found)
+    const first = FIELDS.find((f) => found[f])
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(first ? `[aria-describedby="${first}-error"]` : '[role="alert"]')?.focus())
+  }
+
   const set = (k: keyof Values) => (e: { currentTarget: { value: string } }) => {
     const value = e.currentTarget.value
     setValues((v) => ({ ...v, [k]: value }))
@@ -73,6 +81,8 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
 
   const submit = async (e: Event) => {
     e.preventDefault()
+    // Never a create in disguise: an edit saves only over the record it loaded.
+    if (busy || (editing && !current)) return
     setBusy(true)
     const found: Errors = {}
     try {
@@ -90,7 +100,7 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
           break
         }
       }
-      if (Object.keys(found).length > 0 || !mix.ok) return setErrors(found)
+      if (Object.keys(found).length > 0 || !mix.ok) return fail(found)
       const description = values.description.trim()
       let targetUri: string
       let record: Record<string, unknown>
@@ -102,26 +112,35 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
           addModerators: moderators, removeModerators: before.filter((d) => !moderators.includes(d)),
           ...(description !== '' ? { description } : {}),
         })
-        if (!next.ok) return setErrors({ [fieldOf(next.error, FIELDS) ?? 'form']: next.error })
+        if (!next.ok) return fail({ [fieldOf(next.error, FIELDS) ?? 'form']: next.error })
         if (description === '') delete next.value.description
-        ;[targetUri, record, key] = [uri!, next.value, decodeURIComponent(rkey!)]
+        ;[targetUri, record, key] = [uri!, next.value, rkey!]
       } else {
         key = nextTid()
         const built = buildConfigRecord({
           ownerDid: account.did, rkey: key, name: values.name.trim(), stage: values.stage, feedMix: mix.value, moderators,
           createdAt: new Date().toISOString(), ...(description !== '' ? { description } : {}), ...(parent ? { parentCommunity: parent } : {}),
         })
-        if (!built.ok) return setErrors({ [fieldOf(built.error, FIELDS) ?? 'form']: built.error })
+        if (!built.ok) return fail({ [fieldOf(built.error, FIELDS) ?? 'form']: built.error })
         ;[targetUri, record] = [built.value.uri, built.value.record]
       }
       setErrors({})
       await pds.putRecord(account, NSID.config, key, record)
       route(communityPath(targetUri))
     } catch (err) {
-      setErrors({ form: messageOf(err) }) // what was typed stays
+      fail({ form: messageOf(err) }) // what was typed stays
     } finally {
       setBusy(false)
     }
+  }
+
+  if (editing && !current) {
+    return (
+      <section class="narrow">
+        <h1>Edit community</h1>
+        {errors.form ? <p role="alert" class="error">{errors.form}</p> : <p aria-busy="true">Loading the community from your repository…</p>}
+      </section>
+    )
   }
 
   const err = (f: Field) => errors[f] && <p id={`${f}-error`} role="alert" class="field-error">{errors[f]}</p>

@@ -15,14 +15,16 @@ import { useAsync } from '../lib/use-async.js'
 import { messageOf, XrpcError } from '../lib/xrpc.js'
 
 export function CommunityByConfig({ did, rkey }: { did: string; rkey: string }) {
-  return <CommunityPage uri={configUriFrom(did, rkey)} />
+  const uri = configUriFrom(did, rkey)
+  // Keyed: another community is a new page, with none of this one's state (composer text, feed form).
+  return <CommunityPage key={uri} uri={uri} />
 }
 
 /** `/c/<owner>/<id>`: the owner (handle or DID) and the id, as a feed URI names them. */
 export function CommunityByOwnerId({ owner, id }: { owner: string; id: string }) {
   const { ids } = useApp()
   const found = useAsync(async () => {
-    const did = await ids.resolve(decodeURIComponent(owner))
+    const did = await ids.resolve(owner)
     for (let cursor: string | undefined, i = 0; i < 20; i++) {
       const page = await api.listCommunities({ owner: did, limit: 100, ...(cursor ? { cursor } : {}) })
       const hit = page.communities.find((c) => c.id === id)
@@ -32,7 +34,7 @@ export function CommunityByOwnerId({ owner, id }: { owner: string; id: string })
     throw new Error(`@${owner} has no community with id ${id}`)
   }, [owner, id])
   if (found.error) return <p role="alert" class="error">{found.error}</p>
-  return found.value ? <CommunityPage uri={found.value} /> : <p aria-busy="true">Loading…</p>
+  return found.value ? <CommunityPage key={found.value} uri={found.value} /> : <p aria-busy="true">Loading…</p>
 }
 
 /** A community's name, linked to its page. */
@@ -70,11 +72,13 @@ export function CommunityPage({ uri }: { uri: string }) {
   const [mine, setMine] = useState<string[]>()
   const [busy, setBusy] = useState<string>()
   const [error, setError] = useState<string>()
-  const [copied, setCopied] = useState(false)
+  const [copied, setCopied] = useState<string>()
 
   useEffect(() => {
+    let current = true
     setMine(undefined)
-    if (account && c) myMemberships(account, c.uri).then(setMine, (e) => setError(messageOf(e)))
+    if (account && c) myMemberships(account, c.uri).then((m) => current && setMine(m), (e) => current && setError(messageOf(e)))
+    return () => void (current = false)
   }, [account?.did, c?.uri])
 
   if (info.error) return <section><h1>Community</h1><p role="alert" class="error">{info.error}</p></section>
@@ -104,7 +108,12 @@ export function CommunityPage({ uri }: { uri: string }) {
   const tag = hashtagOf(c.id)
   const isMember = (mine?.length ?? 0) > 0
   const canModerate = account && (account.did === c.owner || c.moderators.includes(account.did))
-  const copy = () => navigator.clipboard?.writeText(tag).then(() => setCopied(true), () => setCopied(false))
+  // The clipboard API needs a secure page (https or loopback); elsewhere, say so.
+  const copy = () => {
+    const failed = () => setCopied('Copy it by hand: this page cannot use the clipboard.')
+    if (!navigator.clipboard) return failed()
+    navigator.clipboard.writeText(tag).then(() => setCopied('Copied'), failed)
+  }
   const bskyFeed = `${cfg.bskyAppUrl}/profile/${c.owner}/feed/${c.id}`
 
   return (
@@ -118,7 +127,7 @@ export function CommunityPage({ uri }: { uri: string }) {
         <dt>Owner</dt><dd><Handle did={c.owner} /></dd>
         <dt>Members</dt><dd data-testid="member-count">{c.counts.members}</dd>
         <dt>Hashtag</dt>
-        <dd><code>{tag}</code> <button type="button" class="small" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button></dd>
+        <dd><code>{tag}</code> <button type="button" class="small" aria-label={`Copy the hashtag ${tag}`} onClick={copy}>Copy</button> <span role="status">{copied ?? ''}</span></dd>
         {c.parent && <><dt>Part of</dt><dd><CommunityLink uri={c.parent} /></dd></>}
         <dt>Feed</dt><dd><a href={bskyFeed} rel="noopener">Open the feed in Bluesky</a></dd>
         <dt>Link</dt><dd><a href={shortCommunityPath(c.owner, c.id)}>{location.host}{shortCommunityPath(c.owner, c.id)}</a></dd>
@@ -141,7 +150,7 @@ export function CommunityPage({ uri }: { uri: string }) {
           <button type="button" onClick={onJoin} disabled={!!busy}>Join</button>
         )}
         {canModerate && <a class="button secondary" href={communityPath(c.uri, '/moderate')}>Moderate</a>}
-        {busy && <span aria-live="polite">{busy}</span>}
+        <span aria-live="polite">{busy ?? ''}</span>
       </section>
       {error && <p role="alert" class="error">{error}</p>}
       {account && account.did === c.owner && <OwnerTools community={c} onDeleted={() => route('/')} />}

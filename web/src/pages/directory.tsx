@@ -1,10 +1,9 @@
-import { useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { Handle } from '../components/handle.js'
 import { api, type CommunitySummary } from '../lib/api.js'
 import { useApp } from '../lib/app-context.js'
 import { communityPath } from '../lib/routes.js'
 import { messageOf } from '../lib/xrpc.js'
-import { useEffect } from 'preact/hooks'
 
 /** Every community the index knows, searchable by name; no sign-in needed. */
 export function Directory() {
@@ -15,17 +14,22 @@ export function Directory() {
   const [error, setError] = useState<string>()
   const [loading, setLoading] = useState(true)
 
+  // Only the latest request may change the list: a slow answer for "b" must not replace "bird".
+  const latest = useRef(0)
   const load = async (query: string, after?: string) => {
+    const mine = ++latest.current
     setLoading(true)
     setError(undefined)
+    if (!after) setCursor(undefined)
     try {
       const page = await api.listCommunities({ ...(query ? { q: query } : {}), ...(after ? { cursor: after } : {}) })
+      if (mine !== latest.current) return
       setItems((prev) => (after ? [...prev, ...page.communities] : page.communities))
       setCursor(page.cursor)
     } catch (e) {
-      setError(messageOf(e))
+      if (mine === latest.current) setError(messageOf(e))
     } finally {
-      setLoading(false)
+      if (mine === latest.current) setLoading(false)
     }
   }
   // Searching as one types, a moment after the last key.
@@ -43,7 +47,7 @@ export function Directory() {
       <p class="lede">Community feeds on Bluesky. Members post from any Bluesky app with the community's tag; everyone reads the feed.</p>
       <form role="search" onSubmit={(e) => e.preventDefault()}>
         <label for="search">Search communities by name</label>
-        <input id="search" type="search" value={q} maxLength={64} placeholder="birds, rust, local news…" onInput={(e) => setQ(e.currentTarget.value)} />
+        <input id="search" type="search" value={q} maxLength={100} placeholder="birds, rust, local news…" onInput={(e) => setQ(e.currentTarget.value)} />
       </form>
       {error && <p role="alert" class="error">{error}</p>}
       <ul class="cards" aria-busy={loading}>

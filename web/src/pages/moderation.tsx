@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { NSID } from '../../../src/core/nsid.js'
 import type { ActionKind } from '../../../src/core/records.js'
-import { buildActionRecord } from '../../../src/records/action-record.js'
+import { buildActionRecord, checkReason } from '../../../src/records/action-record.js'
 import { nextTid } from '../../../src/records/tid.js'
 import { Handle } from '../components/handle.js'
 import { PostList } from '../components/post-list.js'
@@ -16,12 +16,35 @@ import { messageOf } from '../lib/xrpc.js'
 
 interface Data {
   name: string
+  memberCount: number
   posts: (ShownPost & { status: PostView['status'] })[]
+  postsCursor?: string
   members: MemberView[]
+  membersCursor?: string
   actions: ActionView[]
 }
 
+/** What an action changes, without the posts' text: cheap enough to ask again while the index catches up. */
+interface Standing {
+  posts: PostView[]
+  actions: ActionView[]
+}
+
+// Blocks are read off the history, so it is read whole, up to this many pages of 100.
+const MAX_ACTION_PAGES = 10
+
+async function allActions(uri: string): Promise<ActionView[]> {
+  const out: ActionView[] = []
+  for (let cursor: string | undefined, i = 0; i < MAX_ACTION_PAGES; i++) {
+    const page = await api.getActions(uri, cursor)
+    out.push(...page.actions)
+    if (!(cursor = page.cursor)) break
+  }
+  return out
+}
+
 const STATUS_LABEL = { visible: 'visible', hidden: 'hidden', authorBlocked: 'author blocked' } as const
+const ACTION_LABEL: Record<ActionKind, string> = { hide_post: 'hide post', unhide_post: 'unhide post', block_user: 'block user', unblock_user: 'unblock user' }
 const ACTION_STATUS = { inForce: 'in force', withdrawn: 'withdrawn', unauthorized: 'not authorized' } as const
 
 /**
@@ -36,37 +59,42 @@ export function Moderation({ did, rkey }: { did: string; rkey: string }) {
   const [busy, setBusy] = useState<string>()
   const [error, setError] = useState<string>()
 
+  // A service JWT lives a minute; each is asked for when needed, from the moderator's own PDS.
+  const token = () => pds.getServiceAuth(account!, cfg.serviceDid, NSID.getPosts)
+  const hydrate = async (posts: PostView[]) =>
+    (await hydratePosts(cfg, ids, posts.map((p) => p.uri))).map((s, i) => ({ ...s, status: posts[i]!.status }))
+
   const load = async (): Promise<Data> => {
     if (!account) throw new Error('Sign in to moderate.')
-    const [community, jwt] = await Promise.all([api.getCommunity(uri), pds.getServiceAuth(account, cfg.serviceDid, NSID.getPosts)])
-    const [posts, members, actions] = await Promise.all([api.getPosts(uri, jwt), api.getMembers(uri), api.getActions(uri)])
-    const shown = await hydratePosts(cfg, ids, posts.posts.map((p) => p.uri))
+    const [community, jwt] = await Promise.all([api.getCommunity(uri), token()])
+    const [posts, members, actions] = await Promise.all([api.getPosts(uri, jwt), api.getMembers(uri), allActions(uri)])
     return {
-      name: community.config.name,
-      posts: shown.map((s, i) => ({ ...s, status: posts.posts[i]!.status })),
-      members: members.members,
-      actions: actions.actions,
+      name: community.config.name, memberCount: community.counts.members,
+      posts: await hydrate(posts.posts), ...(posts.cursor ? { postsCursor: posts.cursor } : {}),
+      members: members.members, ...(members.cursor ? { membersCursor: members.cursor } : {}),
+      actions,
     }
   }
   const data = useAsync(load, [uri, account?.did])
 
   if (!account) return <section><h1>Moderate</h1><p><a href={`/sign-in?back=${encodeURIComponent(location.pathname)}`}>Sign in</a> to moderate.</p></section>
 
-  const moderate = async (action: ActionKind, target: string, expect: (d: Data) => boolean) => {
+  const moderate = async (action: ActionKind, target: string, expect: (d: Standing) => boolean) => {
     const why = reason.trim()
-    const record = buildActionRecord({ action, target, community: uri, createdAt: new Date().toISOString(), ...(why ? { reason: why } : {}) })
-    if (!record.ok) {
-      setReasonError(record.error) // SPEC §8: checked before anything is written
-      return
-    }
+    const safe = checkReason(why || undefined)
+    if (!safe.ok) return setReasonError(safe.error) // SPEC §8: checked before anything is written
     setReasonError(undefined)
     setError(undefined)
-    setBusy(`${action.replace('_', ' ')}…`)
+    const record = buildActionRecord({ action, target, community: uri, createdAt: new Date().toISOString(), ...(why ? { reason: why } : {}) })
+    if (!record.ok) return setError(record.error)
+    setBusy(`${ACTION_LABEL[action]}…`)
     try {
       await pds.putRecord(account, NSID.action, nextTid(), record.value)
       setReason('')
       // The action is in the moderator's repo at once; the index sees it a moment later.
-      await until(async () => expect(await load()), 20)
+      const jwt = await token()
+      const seen = await until(async () => expect({ posts: (await api.getPosts(uri, jwt)).posts, actions: await allActions(uri) }), 20)
+      if (!seen) setError('The action is in your repository, but the index has not applied it yet (is the feed generator following the stream?).')
       data.reload()
     } catch (e) {
       setError(messageOf(e))
@@ -74,9 +102,29 @@ export function Moderation({ did, rkey }: { did: string; rkey: string }) {
       setBusy(undefined)
     }
   }
-  const statusOf = (d: Data, postUri: string) => d.posts.find((p) => p.uri === postUri)?.status
+  const more = async (kind: 'posts' | 'members') => {
+    const d = data.value
+    if (!d) return
+    setBusy('Loading more…')
+    try {
+      if (kind === 'posts' && d.postsCursor) {
+        const page = await api.getPosts(uri, await token(), d.postsCursor)
+        const { postsCursor: _, ...rest } = d
+        data.set({ ...rest, posts: [...d.posts, ...(await hydrate(page.posts))], ...(page.cursor ? { postsCursor: page.cursor } : {}) })
+      } else if (kind === 'members' && d.membersCursor) {
+        const page = await api.getMembers(uri, d.membersCursor)
+        const { membersCursor: _, ...rest } = d
+        data.set({ ...rest, members: [...d.members, ...page.members], ...(page.cursor ? { membersCursor: page.cursor } : {}) })
+      }
+    } catch (e) {
+      setError(messageOf(e))
+    } finally {
+      setBusy(undefined)
+    }
+  }
+  const statusOf = (d: Standing, postUri: string) => d.posts.find((p) => p.uri === postUri)?.status
   // A post's own hide outranks its author's block in its status, so blocks are read off the actions.
-  const isBlocked = (d: Data, did: string) => d.actions.some((a) => a.target === did && a.action === 'block_user' && a.status === 'inForce')
+  const isBlocked = (d: { actions: ActionView[] }, did: string) => d.actions.some((a) => a.target === did && a.action === 'block_user' && a.status === 'inForce')
 
   return (
     <section>
@@ -89,7 +137,7 @@ export function Moderation({ did, rkey }: { did: string; rkey: string }) {
         <p id="reason-hint" class="hint">Moderation actions are public records: no e-mail addresses or phone numbers.</p>
         {reasonError && <p id="reason-error" role="alert" class="field-error">{reasonError}</p>}
       </div>
-      {busy && <p aria-live="polite">{busy}</p>}
+      <p aria-live="polite">{busy ?? ''}</p>
       {error && <p role="alert" class="error">{error}</p>}
       {data.error && <p role="alert" class="error">{data.error}</p>}
       {data.loading && !data.value && <p aria-busy="true">Loading the moderator view…</p>}
@@ -100,22 +148,25 @@ export function Moderation({ did, rkey }: { did: string; rkey: string }) {
             <PostList posts={data.value.posts} empty="No posts indexed." extra={(p) => {
               const status = (p as Data['posts'][number]).status
               const blocked = isBlocked(data.value!, p.author)
+              const who = p.handle ? `@${p.handle}` : p.author
               return (
                 <div class="row">
                   <span class={`status status-${status}`}>{STATUS_LABEL[status]}</span>
                   {status === 'hidden'
-                    ? <button type="button" class="small" disabled={!!busy} onClick={() => void moderate('unhide_post', p.uri, (d) => statusOf(d, p.uri) !== 'hidden')}>Unhide</button>
-                    : <button type="button" class="small" disabled={!!busy} onClick={() => void moderate('hide_post', p.uri, (d) => statusOf(d, p.uri) === 'hidden')}>Hide</button>}
+                    ? <button type="button" class="small" disabled={!!busy} aria-label={`Unhide this post by ${who}`} onClick={() => void moderate('unhide_post', p.uri, (d) => statusOf(d, p.uri) !== 'hidden')}>Unhide</button>
+                    : <button type="button" class="small" disabled={!!busy} aria-label={`Hide this post by ${who}`} onClick={() => void moderate('hide_post', p.uri, (d) => statusOf(d, p.uri) === 'hidden')}>Hide</button>}
                   {blocked
-                    ? <button type="button" class="small" disabled={!!busy} onClick={() => void moderate('unblock_user', p.author, (d) => !isBlocked(d, p.author))}>Unblock author</button>
-                    : <button type="button" class="small danger" disabled={!!busy} onClick={() => void moderate('block_user', p.author, (d) => isBlocked(d, p.author))}>Block author</button>}
+                    ? <button type="button" class="small" disabled={!!busy} aria-label={`Unblock ${who}`} onClick={() => void moderate('unblock_user', p.author, (d) => !isBlocked(d, p.author))}>Unblock author</button>
+                    : <button type="button" class="small danger" disabled={!!busy} aria-label={`Block ${who}`} onClick={() => void moderate('block_user', p.author, (d) => isBlocked(d, p.author))}>Block author</button>}
                 </div>
               )
             }} />
+            {data.value.postsCursor && <button type="button" class="secondary" disabled={!!busy} onClick={() => void more('posts')}>More posts</button>}
           </section>
           <section aria-labelledby="mod-members">
-            <h2 id="mod-members">Members ({data.value.members.length})</h2>
+            <h2 id="mod-members">Members ({data.value.memberCount})</h2>
             <ul class="plain">{data.value.members.map((m) => <li key={m.did}><Handle did={m.did} /> <span class="muted">{m.role}</span></li>)}</ul>
+            {data.value.membersCursor && <button type="button" class="secondary" disabled={!!busy} onClick={() => void more('members')}>More members</button>}
           </section>
           <section aria-labelledby="mod-actions">
             <h2 id="mod-actions">Action history</h2>
@@ -127,7 +178,7 @@ export function Moderation({ did, rkey }: { did: string; rkey: string }) {
                     <tr key={a.uri}>
                       <td>{new Date(a.createdAt).toLocaleString()}</td>
                       <td><Handle did={a.actor} /></td>
-                      <td>{a.action.replace('_', ' ')}</td>
+                      <td>{ACTION_LABEL[a.action as ActionKind] ?? a.action}</td>
                       <td class="break">{a.target.startsWith('did:') ? <Handle did={a.target} /> : a.target}</td>
                       <td>{a.reason ?? ''}</td>
                       <td><span class={`status status-${a.status}`}>{ACTION_STATUS[a.status]}</span></td>

@@ -1,7 +1,8 @@
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { RETURN_TO, useApp } from '../lib/app-context.js'
 import { messageOf } from '../lib/xrpc.js'
+import { isOwnPath } from '../lib/routes.js'
 
 /** Asks for a handle, then hands over to the user's own PDS: we never see a password. */
 export function SignIn() {
@@ -10,6 +11,12 @@ export function SignIn() {
   const [handle, setHandle] = useState('')
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
+  // Back from the PDS's page by the browser's back button: the page comes from cache, still busy.
+  useEffect(() => {
+    const reset = (e: PageTransitionEvent) => void (e.persisted && setBusy(false))
+    addEventListener('pageshow', reset)
+    return () => removeEventListener('pageshow', reset)
+  }, [])
   if (account) {
     return <section><h1>Signed in</h1><p>You are signed in as @{account.handle ?? account.did}. <a href="/">Find communities</a></p></section>
   }
@@ -18,7 +25,7 @@ export function SignIn() {
     if (handle.trim() === '') return setError('Enter your handle, for example alice.bsky.social')
     setBusy(true)
     setError(undefined)
-    sessionStorage.setItem(RETURN_TO, /^\/(?!\/)/.test(query.back ?? '') ? query.back! : '/')
+    sessionStorage.setItem(RETURN_TO, isOwnPath(query.back ?? '') ? query.back! : '/')
     try {
       await auth.signIn(handle)
     } catch (err) {
