@@ -193,10 +193,12 @@ it('says so when the user denies access on their PDS, and stays signed out', asy
   await page.getByRole('button', { name: 'Deny access' }).click()
   await page.getByRole('alert').filter({ hasText: 'Sign-in did not complete' }).waitFor()
   await page.getByRole('link', { name: 'Sign in with Bluesky' }).waitFor()
-  // An unknown handle is refused on our page, before any redirect, with what went wrong.
+  // An unknown handle is refused on our page, before any redirect, with what went wrong. By
+  // keyboard alone: the form submits on Enter.
   await page.goto(`${host.base}/sign-in`)
-  await page.getByLabel('Handle').fill('nobody.test')
-  await page.getByRole('button', { name: 'Continue' }).click()
+  await page.getByLabel('Handle').focus()
+  await page.keyboard.type('nobody.test')
+  await page.keyboard.press('Enter')
   await page.getByRole('alert').filter({ hasText: 'Could not start sign-in' }).waitFor()
   expect(await page.getByLabel('Handle').inputValue()).toBe('nobody.test')
 })

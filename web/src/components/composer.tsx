@@ -1,16 +1,11 @@
 import { useState } from 'preact/hooks'
 import { HASHTAG_PREFIX } from '../../../src/core/community-id.js'
 import { NSID } from '../../../src/core/nsid.js'
+import { buildPost, graphemes, MAX_GRAPHEMES, postText } from '../lib/post-record.js'
 import { nextTid } from '../../../src/records/tid.js'
 import { useApp } from '../lib/app-context.js'
 import { pds } from '../lib/pds.js'
 import { messageOf } from '../lib/xrpc.js'
-
-/** Bluesky's own limit for a post's text. */
-export const MAX_GRAPHEMES = 300
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
-export const graphemes = (s: string): number => [...segmenter.segment(s)].length
-const utf8 = new TextEncoder()
 
 /**
  * Writes an app.bsky.feed.post to the member's own repo. The community rides in `tags`, which
@@ -23,8 +18,7 @@ export function Composer({ id, onPosted }: { id: string; onPosted: (uri: string)
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
   const tag = `${HASHTAG_PREFIX}${id}`
-  const full = visibleTag ? `${text.trimEnd()} #${tag}` : text
-  const count = graphemes(full)
+  const count = graphemes(postText(text, id, visibleTag))
   const over = count > MAX_GRAPHEMES
 
   const submit = async (e: Event) => {
@@ -34,11 +28,7 @@ export function Composer({ id, onPosted }: { id: string; onPosted: (uri: string)
     if (over) return setError(`Bluesky posts are at most ${MAX_GRAPHEMES} characters.`)
     setBusy(true)
     setError(undefined)
-    const record: Record<string, unknown> = { $type: NSID.post, text: full, tags: [tag], createdAt: new Date().toISOString() }
-    if (visibleTag) {
-      const byteEnd = utf8.encode(full).length
-      record.facets = [{ index: { byteStart: byteEnd - utf8.encode(`#${tag}`).length, byteEnd }, features: [{ $type: 'app.bsky.richtext.facet#tag', tag }] }]
-    }
+    const record = buildPost(text, id, visibleTag, new Date().toISOString())
     try {
       const { uri } = await pds.createRecord(account, NSID.post, record, nextTid())
       setText('')
