@@ -69,10 +69,11 @@ describe('colliding community ids (SPEC §1)', () => {
       expect(ambiguous.error.message).toContain(victim.uri)
       expect(ambiguous.error.message).toContain(attacker.uri)
     }
+    // Each keeps the other's members' posts too, never shown (SPEC §4: kept, shown only for members).
     const mine = reads.community({ community: victim.uri })
-    expect(mine.ok && mine.value.counts).toEqual({ members: 2, postsIndexed: 2, postsHidden: 0, blockedUsers: 0 })
+    expect(mine.ok && mine.value.counts).toEqual({ members: 2, postsIndexed: 4, postsHidden: 0, blockedUsers: 0 })
     const theirs = reads.community({ community: attacker.uri })
-    expect(theirs.ok && theirs.value.counts).toEqual({ members: 2, postsIndexed: 2, postsHidden: 0, blockedUsers: 1 })
+    expect(theirs.ok && theirs.value.counts).toEqual({ members: 2, postsIndexed: 4, postsHidden: 1, blockedUsers: 1 })
     const members = reads.getMembers({ community: victim.uri, limit: 10 })
     expect(members.ok && members.value.members.map((m) => m.did)).toEqual([alice, bob])
   })

@@ -37,7 +37,18 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'a member and the owner and a moderator are indexed; a non-member is not', events: () => [...base(), post(bob, 'p1'), post(carol, 'p2'), post(alice, 'p3'), post(dave, 'p4')], feed: [[dave, 'p4'], [alice, 'p3'], [bob, 'p1']] },
+  // SPEC §4: membership decides visibility, not admission.
+  { name: "a non-member's post is kept but not shown", events: () => [...base(), post(carol, 'p1')], feed: [] },
+  { name: 'joining shows the posts written before', events: () => [...base(), post(carol, 'p1'), post(carol, 'p2'), membershipEvent(carol, 'm3', A)], feed: [[carol, 'p2'], [carol, 'p1']] },
+  { name: 'leaving (deleting the membership) hides them again', events: () => [...base(), post(carol, 'p1'), membershipEvent(carol, 'm3', A), del(carol, NSID.membership, 'm3')], feed: [] },
+  { name: 'rejoining shows them again', events: () => [...base(), post(carol, 'p1'), membershipEvent(carol, 'm3', A), del(carol, NSID.membership, 'm3'), membershipEvent(carol, 'm4', A)], feed: [[carol, 'p1']] },
+  { name: 'a membership updated to inactive is a leave, and back to active a join', events: () => [...base(), post(bob, 'p1'), membershipEvent(bob, 'm1', A, { active: false }), post(bob, 'p2'), membershipEvent(bob, 'm1', A, { active: true })], feed: [[bob, 'p2'], [bob, 'p1']] },
+  { name: 'a membership that moves to another community leaves the first', events: () => [...base(), configEvent(B), post(bob, 'p1'), membershipEvent(bob, 'm1', B)], feed: [] },
+  { name: 'one of two membership records is enough', events: () => [...base(), membershipEvent(bob, 'm9', A), post(bob, 'p1'), del(bob, NSID.membership, 'm1')], feed: [[bob, 'p1']] },
+  { name: 'a moderator added by the config is a join', events: () => [...base(), post(carol, 'p1'), configEvent(A, { moderators: [dave, carol] }, 'update')], feed: [[carol, 'p1']] },
+  { name: 'a moderator removed by the config is a leave', events: () => [...base(), post(dave, 'p1'), post(bob, 'p2'), configEvent(A, { moderators: [] }, 'update')], feed: [[bob, 'p2']] },
+  { name: 'a blocked member who leaves and rejoins stays hidden until unblocked', events: () => [...base(), post(bob, 'p1'), actionEvent(dave, 'a1', A, 'block_user', bob, '2026-11-01T00:00:00.000Z'), del(bob, NSID.membership, 'm1'), membershipEvent(bob, 'm5', A)], feed: [] },
+  { name: 'a member and the owner and a moderator are shown; a non-member is not', events: () => [...base(), post(bob, 'p1'), post(carol, 'p2'), post(alice, 'p3'), post(dave, 'p4')], feed: [[dave, 'p4'], [alice, 'p3'], [bob, 'p1']] },
   { name: 'a membership claiming role: moderator grants only membership', events: () => [...base(), post(bob, 'p1'), post(mallory, 'p2'), hideAt(mallory, 'a1', postUri(bob, 'p1'), isoUs(T0))], feed: [[mallory, 'p2'], [bob, 'p1']] },
   { name: 'a moderation action from a non-moderator is ignored', events: () => [...base(), post(bob, 'p1'), hideAt(carol, 'a1', postUri(bob, 'p1'), isoUs(T0)), actionEvent(carol, 'a2', A, 'block_user', bob, isoUs(T0))], feed: [[bob, 'p1']] },
   { name: 'an inactive membership is not membership', events: () => [configEvent(A), membershipEvent(bob, 'm1', A, { active: false }), post(bob, 'p1')], feed: [] },
@@ -46,7 +57,8 @@ const cases: Case[] = [
   { name: 'deleting the hide withdraws it', events: () => [...base(), post(bob, 'p1'), hideAt(dave, 'a1', postUri(bob, 'p1'), isoUs(T0)), del(dave, NSID.action, 'a1')], feed: [[bob, 'p1']] },
   { name: 'a later unhide wins, by createdAt not arrival', events: () => [...base(), post(bob, 'p1'), hideAt(alice, 'a2', postUri(bob, 'p1'), '2026-11-01T00:00:02.000Z', 'unhide_post'), hideAt(dave, 'a1', postUri(bob, 'p1'), '2026-11-01T00:00:01.000Z')], feed: [[bob, 'p1']] },
   { name: 'equal createdAt: the larger action URI wins', events: () => [...base(), post(bob, 'p1'), hideAt(dave, 'b', postUri(bob, 'p1'), '2026-11-01T00:00:00.000Z'), hideAt(dave, 'a', postUri(bob, 'p1'), '2026-11-01T00:00:00.000Z', 'unhide_post')], feed: [] },
-  { name: 'a block hides the author and stops new posts; an unblock brings old posts back', events: () => [...base(), post(bob, 'p1'), actionEvent(dave, 'a1', A, 'block_user', bob, '2026-11-01T00:00:00.000Z'), post(bob, 'p2'), actionEvent(dave, 'a2', A, 'unblock_user', bob, '2026-11-01T00:00:01.000Z'), post(bob, 'p3')], feed: [[bob, 'p3'], [bob, 'p1']] },
+  { name: 'a block hides the author; an unblock brings back every post, those written during the block too', events: () => [...base(), post(bob, 'p1'), actionEvent(dave, 'a1', A, 'block_user', bob, '2026-11-01T00:00:00.000Z'), post(bob, 'p2'), actionEvent(dave, 'a2', A, 'unblock_user', bob, '2026-11-01T00:00:01.000Z'), post(bob, 'p3')], feed: [[bob, 'p3'], [bob, 'p2'], [bob, 'p1']] },
+  { name: 'a block in force hides posts written during it', events: () => [...base(), post(bob, 'p1'), actionEvent(dave, 'a1', A, 'block_user', bob, '2026-11-01T00:00:00.000Z'), post(bob, 'p2')], feed: [] },
   { name: 'blocking the owner has no effect', events: () => [...base(), post(alice, 'p1'), actionEvent(dave, 'a1', A, 'block_user', alice, isoUs(T0)), post(alice, 'p2')], feed: [[alice, 'p2'], [alice, 'p1']] },
   { name: 'removing a moderator withdraws their actions', events: () => [...base(), post(bob, 'p1'), hideAt(dave, 'a1', postUri(bob, 'p1'), isoUs(T0)), configEvent(A, { moderators: [] }, 'update')], feed: [[bob, 'p1']] },
   { name: 'an action before its config applies when the config arrives', events: () => [membershipEvent(bob, 'm1', A), hideAt(alice, 'a1', postUri(bob, 'p1'), isoUs(T0)), configEvent(A), post(bob, 'p1'), post(bob, 'p2')], feed: [[bob, 'p2']] },
@@ -69,6 +81,47 @@ describe('Indexer: SPEC §1–5 scenarios', () => {
       return
     }
     expect(h.feed(A.id)).toEqual(feed.map(([did, rkey]) => postUri(did, rkey)))
+  })
+
+  it("keeps at most 100 of a non-member's posts per community, the newest; joining shows them", () => {
+    const h = fresh()
+    h.apply(...base(), ...Array.from({ length: 103 }, (_, i) => post(carol, `p${String(i).padStart(3, '0')}`)))
+    expect(h.feed(A.id, 100)).toEqual([])
+    h.apply(membershipEvent(carol, 'm3', A))
+    const shown = h.feed(A.id, 100)
+    expect(shown).toHaveLength(100)
+    expect(shown[0]).toBe(postUri(carol, 'p102'))
+    expect(shown.at(-1)).toBe(postUri(carol, 'p003'))
+  })
+
+  it('an update that moves a post into another community keeps its sort time there', () => {
+    const h = fresh()
+    h.apply(configEvent(A), configEvent(B), membershipEvent(bob, 'm1', A), membershipEvent(bob, 'm2', B))
+    h.apply(post(bob, 'old', `first ${A.hashtag}`), post(bob, 'new', `second ${B.hashtag}`))
+    h.apply(postEvent(bob, 'old', `moved ${B.hashtag}`, {}, 'update'))
+    // Sorted by the original write, not the update: it stays below the newer post.
+    expect(h.feed(B.id)).toEqual([postUri(bob, 'new'), postUri(bob, 'old')])
+    expect(h.feed(A.id)).toEqual([])
+  })
+
+  it('a replay after a crash (the rewind re-applies events past changed memberships) gives the uninterrupted feed', () => {
+    const events = [
+      ...base(), post(carol, 'p1'), post(bob, 'p2'), membershipEvent(carol, 'm3', A), post(carol, 'p3'), del(bob, NSID.membership, 'm1'),
+      post(bob, 'p4'), del(carol, NSID.membership, 'm3'), membershipEvent(bob, 'm6', A), post(carol, 'p5'), membershipEvent(carol, 'm7', A),
+    ]
+    const whole = fresh()
+    whole.apply(...events)
+    const want = whole.feed(A.id, 100)
+    expect(want).toEqual(['p5', 'p4', 'p3', 'p2', 'p1'].map((r) => postUri(r === 'p2' || r === 'p4' ? bob : carol, r)))
+    // Killed after every prefix, restarted with a rewind of up to five events.
+    for (let cut = 1; cut < events.length; cut++) {
+      for (const rewind of [1, 3, 5]) {
+        const h = fresh()
+        h.apply(...events.slice(0, cut))
+        h.apply(...events.slice(Math.max(0, cut - rewind)))
+        expect(h.feed(A.id, 100), `cut ${cut}, rewind ${rewind}`).toEqual(want)
+      }
+    }
   })
 
   it('applying every event twice gives the same state', () => {

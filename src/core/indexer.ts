@@ -22,6 +22,9 @@ export interface IndexerStats {
   invalid: Record<string, number>
 }
 
+/** SPEC §4: a non-member's posts kept per community, newest first; spam cannot grow the index. */
+export const MAX_NON_MEMBER_POSTS = 100
+
 /**
  * Applies repo events to the index under the domain rules of SPEC §1–6. Every write is
  * idempotent: applying an event twice leaves the same state.
@@ -87,7 +90,7 @@ export class Indexer {
       case NSID.config:
         return e.op === 'delete' ? this.deleteConfig(recordUri(e)) : this.writeConfig(e)
       case NSID.membership:
-        return e.op === 'delete' ? this.store.deleteMembership(recordUri(e)) : this.writeMembership(e)
+        return e.op === 'delete' ? this.deleteMembership(recordUri(e)) : this.writeMembership(e)
       case NSID.action:
         return e.op === 'delete' ? this.deleteAction(recordUri(e)) : this.writeAction(e)
     }
@@ -126,9 +129,26 @@ export class Indexer {
   private writeMembership(e: RepoWrite): void {
     const parsed = validateMembership(e.record)
     if (!parsed.ok) return this.invalid(e, parsed.error)
+    const uri = recordUri(e)
+    const previous = this.store.getMembership(uri)
     // `role` is stored as written but grants nothing: roles come from the config (SPEC §3).
-    this.store.putMembership({ ...parsed.value, uri: recordUri(e), did: e.did, seenUs: clampUs(e.timeUs) })
+    this.store.putMembership({ ...parsed.value, uri, did: e.did, seenUs: clampUs(e.timeUs) })
     this.stats.applied++
+    // Membership decides visibility (SPEC §4): the author's kept posts show or hide at once.
+    if (previous && previous.community !== parsed.value.community) this.refreshMember(previous.community, e.did)
+    this.refreshMember(parsed.value.community, e.did)
+  }
+
+  private deleteMembership(uri: string): void {
+    const previous = this.store.getMembership(uri)
+    if (!previous) return
+    this.store.deleteMembership(uri)
+    this.refreshMember(previous.community, previous.did)
+  }
+
+  /** Shows or hides an author's kept posts in a community by whether they are a member now. */
+  private refreshMember(communityUri: string, did: string, community = this.store.getConfig(communityUri)): void {
+    if (community) this.store.setAuthorMember(community.uri, did, this.isMember(community, did))
   }
 
   private writeAction(e: RepoWrite): void {
@@ -178,6 +198,8 @@ export class Indexer {
     const after = new Set(authorities(next))
     const changed = [...before, ...after].filter((did) => before.has(did) !== after.has(did))
     for (const target of this.store.actionTargetsBy(next.uri, changed)) this.refreshTarget(next.uri, target, next)
+    // The owner and moderators are members (SPEC §4): a moderator added or removed is a join or a leave.
+    for (const did of changed) this.refreshMember(next.uri, did, next)
   }
 
   /**
@@ -211,19 +233,26 @@ export class Indexer {
     // A create names a record that had none before it (a replayed create finds its rows already
     // there, and putPost leaves them), so only an update needs to see where the post is indexed.
     const current = e.op === 'update' ? this.store.postCommunities(uri) : []
+    // An update keeps the sort time already indexed (SPEC §4), also when it moves the post into
+    // another community: read before the post leaves the ones it no longer names.
+    const kept = current.length > 0 ? this.store.postSortUs(uri) : undefined
     for (const c of current) if (!wanted.some((w) => w.uri === c)) this.store.removePost(c, uri)
     if (wanted.length === 0) return
-    // An update keeps the sort time already indexed (SPEC §4).
-    const sortUs = (current.length > 0 ? this.store.postSortUs(uri) : undefined) ?? sortTimeOf(parsed.value.createdAt, e.timeUs)
+    const sortUs = kept ?? sortTimeOf(parsed.value.createdAt, e.timeUs)
     if (sortUs < this.minSortUs()) return
     for (const community of wanted) {
       if (current.includes(community.uri)) continue
-      if (!this.isMember(community, e.did)) continue
+      // Kept whatever the author's standing, shown only while they are a member and not blocked
+      // (SPEC §4, §5): a later join, leave, block or unblock is a range update, and a replay or a
+      // rebuild gives the same feed whatever the order.
       const actions = this.store.actionsFor(community.uri, [e.did, uri], authorities(community))
       const on = (target: string) => actions.filter((a) => a.target === target)
-      if (targetState(community, e.did, on(e.did)).blocked) continue
-      const { hidden } = targetState(community, uri, on(uri))
-      this.store.putPost({ community: community.uri, uri, sortUs, hidden })
+      const member = this.isMember(community, e.did)
+      this.store.putPost({
+        community: community.uri, uri, sortUs, hidden: targetState(community, uri, on(uri)).hidden,
+        blocked: targetState(community, e.did, on(e.did)).blocked, member,
+      })
+      if (!member) this.store.capNonMemberPosts(community.uri, e.did, MAX_NON_MEMBER_POSTS)
       this.stats.applied++
     }
   }

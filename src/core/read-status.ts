@@ -12,4 +12,5 @@ export function actionStatus(community: StoredConfig, action: StoredAction, same
 }
 
 /** The post's own hide comes first: it outlasts an unblock of its author. */
-export const postStatus = (p: ModeratedPost): PostStatus => (p.hidden ? 'hidden' : p.blocked ? 'authorBlocked' : 'visible')
+export const postStatus = (p: ModeratedPost): PostStatus =>
+  p.hidden ? 'hidden' : p.blocked ? 'authorBlocked' : p.notMember ? 'authorNotMember' : 'visible'

@@ -69,7 +69,7 @@ export interface ActionView {
   status: ActionStatus
 }
 
-export type PostStatus = 'visible' | 'hidden' | 'authorBlocked'
+export type PostStatus = 'visible' | 'hidden' | 'authorBlocked' | 'authorNotMember'
 export interface PostView {
   uri: string
   author: string

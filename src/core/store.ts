@@ -39,6 +39,10 @@ export interface IndexedPost {
   uri: string
   sortUs: number
   hidden: boolean
+  /** The author is blocked in the community (SPEC §5): kept, not shown. Default false. */
+  blocked?: boolean
+  /** The author is a member (SPEC §4): a non-member's post is kept, not shown. Default true. */
+  member?: boolean
 }
 
 export interface SkeletonQuery {
@@ -60,6 +64,8 @@ export interface ModeratedPost {
   blocked: boolean
   /** The author's account is not active (SPEC §4). */
   inactive: boolean
+  /** The author is not a member of the community (SPEC §4). */
+  notMember: boolean
 }
 
 /** An active member by membership record: the earliest `joinedAt` when a DID holds several. */
@@ -102,6 +108,8 @@ export interface Store {
 
   putMembership(m: StoredMembership): void
   deleteMembership(uri: string): void
+  /** Who holds a membership record, and which community it names. */
+  getMembership(uri: string): { did: string; community: string } | undefined
   hasActiveMembership(community: string, did: string): boolean
   /** DIDs with an active membership in `community`, in DID order. */
   activeMembers(community: string, q: PageQuery<string>): MemberRow[]
@@ -134,6 +142,13 @@ export interface Store {
   setAuthorBlocked(community: string, author: string, blocked: boolean): void
   /** How many authors are blocked in a community. */
   blockedCount(community: string): number
+  /**
+   * Whether an author is a member of a community (SPEC §4): their kept posts there are shown or not,
+   * one range update over the author's posts.
+   */
+  setAuthorMember(community: string, author: string, member: boolean): void
+  /** Drops a non-member's oldest posts in a community beyond `max`; returns how many went. */
+  capNonMemberPosts(community: string, author: string, max: number): number
 
   /**
    * Records an account's status (SPEC §4): anything but `undefined` (active) takes its posts out of

@@ -146,13 +146,14 @@ describe('StreamIngest from Jetstream', () => {
 
   it('prunes early once stage 1 has added maxNewAuthors, keeping the authors of the latest span', async () => {
     const { server, ingest } = await setup({ maxNewAuthors: 2 })
-    // Non-members: their posts pass stage 1 but are never indexed.
-    const first = [configEvent(A), postEvent('did:plc:x1', 'p1', A.hashtag), postEvent('did:plc:x2', 'p1', A.hashtag)]
+    // Posts naming a community nobody configured: they pass stage 1 but are never indexed.
+    const nowhere = '#atrarium_ffffffff'
+    const first = [configEvent(A), postEvent('did:plc:x1', 'p1', nowhere), postEvent('did:plc:x2', 'p1', nowhere)]
     for (const e of first) server.publish(toJetstream(e))
     await until(() => ingest.stats.frames === 3, 'three frames')
     await ingest.idle()
     // The second pair forces a prune: x1 and x2 are committed and not indexed, so they go.
-    const second = [postEvent('did:plc:x3', 'p1', A.hashtag), postEvent('did:plc:x4', 'p1', A.hashtag)]
+    const second = [postEvent('did:plc:x3', 'p1', nowhere), postEvent('did:plc:x4', 'p1', nowhere)]
     for (const e of second) server.publish(toJetstream(e))
     server.publish(postDelete('did:plc:x1', 'p1', second[1]!.timeUs + 1))
     server.publish(postDelete('did:plc:x3', 'p1', second[1]!.timeUs + 2))

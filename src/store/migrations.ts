@@ -189,6 +189,23 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX memberships_by_did ON memberships (did);
     `,
   },
+  {
+    version: 7,
+    // Membership decides visibility (SPEC §4): bit 4 of `posts.blocked` = the author is not a member.
+    // Posts indexed before were all by members when they arrived; those whose author has since left
+    // (no active membership, neither owner nor moderator) get the bit now.
+    sql: `
+      UPDATE posts SET blocked = blocked | 4
+        WHERE (blocked & 4) = 0 AND NOT EXISTS (
+          SELECT 1 FROM community_keys k JOIN configs c ON c.uri = k.uri
+            WHERE k.key = posts.community AND (
+              c.owner = substr(posts.post_key, 1, instr(posts.post_key, '/') - 1)
+              OR EXISTS (SELECT 1 FROM json_each(c.record, '$.moderators') j WHERE j.value = substr(posts.post_key, 1, instr(posts.post_key, '/') - 1))
+              OR EXISTS (SELECT 1 FROM memberships m WHERE m.community = c.uri AND m.active = 1 AND m.did = substr(posts.post_key, 1, instr(posts.post_key, '/') - 1))
+            )
+        );
+    `,
+  },
 ]
 
 export function migrate(db: SqlDriver): number {

@@ -7,6 +7,8 @@ type FeedRow = { uri: string; sortUs: number }
 /** Bits of `posts.blocked` (migration 6); a post is visible only when no bit is set. */
 export const BLOCKED_IN_COMMUNITY = 1
 export const ACCOUNT_INACTIVE = 2
+/** SPEC §4: the author is not a member; the post is kept, not shown. */
+export const NOT_MEMBER = 4
 
 /**
  * A feed position as a key bound. Cursors carry uris; one that names no post (only a forged cursor
@@ -19,7 +21,7 @@ const toFeedRow = (r: { k: string; sortUs: number }): FeedRow => ({ uri: postUri
 type StateRow = { k: string; sortUs: number; hidden: number; blocked: number }
 const toState = (r: StateRow): ModeratedPost => ({
   uri: postUri(r.k), author: authorOfKey(r.k), sortUs: r.sortUs, hidden: r.hidden === 1,
-  blocked: (r.blocked & BLOCKED_IN_COMMUNITY) !== 0, inactive: (r.blocked & ACCOUNT_INACTIVE) !== 0,
+  blocked: (r.blocked & BLOCKED_IN_COMMUNITY) !== 0, inactive: (r.blocked & ACCOUNT_INACTIVE) !== 0, notMember: (r.blocked & NOT_MEMBER) !== 0,
 })
 
 /** The posts half of the Store over SQL (the schema is migration 6). */
@@ -86,7 +88,7 @@ export class SqlPosts {
   putPost(p: IndexedPost): void {
     const key = postKey(p.uri)
     if (key === undefined) throw new Error(`not a post uri: ${p.uri}`)
-    const blocked = this.isInactive(key) ? ACCOUNT_INACTIVE : 0
+    const blocked = (this.isInactive(key) ? ACCOUNT_INACTIVE : 0) | (p.blocked ? BLOCKED_IN_COMMUNITY : 0) | (p.member === false ? NOT_MEMBER : 0)
     this.wrote(this.db.run(
       'INSERT OR IGNORE INTO posts (post_key, community, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?)',
       key, this.keyOf(p.community, true), p.sortUs, p.hidden ? 1 : 0, blocked,
@@ -130,6 +132,24 @@ export class SqlPosts {
         WHERE post_key >= ? AND post_key < ? AND (blocked & ${bit}) ${on ? '= 0' : '!= 0'} ${c === undefined ? '' : 'AND +community = ?'}`,
       ...authorKeyRange(author), ...(c === undefined ? [] : [c]),
     ))
+  }
+
+  setAuthorMember(community: string, author: string, member: boolean): void {
+    this.setAuthorFlag(author, NOT_MEMBER, !member, community)
+  }
+
+  capNonMemberPosts(community: string, author: string, max: number): number {
+    const c = this.keyOf(community)
+    if (c === undefined) return 0
+    // The author's key range, newest kept: bounded by what one author holds, never a community scan.
+    const dropped = this.db.all(
+      `DELETE FROM posts WHERE (post_key, community) IN
+        (SELECT post_key, community FROM posts WHERE post_key >= ? AND post_key < ? AND +community = ? AND (blocked & ${NOT_MEMBER}) != 0
+          ORDER BY sort_us DESC, post_key DESC LIMIT -1 OFFSET ?) RETURNING 1`,
+      ...authorKeyRange(author), c, max,
+    ).length
+    this.wrote(dropped)
+    return dropped
   }
 
   dropCommunityPosts(community: string): void {

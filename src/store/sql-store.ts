@@ -146,6 +146,10 @@ export class SqlStore extends SqlPosts implements Store {
     this.wrote(this.db.run('DELETE FROM memberships WHERE uri = ?', uri))
   }
 
+  getMembership(uri: string): { did: string; community: string } | undefined {
+    return first(this.db.all<{ did: string; community: string }>('SELECT did, community FROM memberships WHERE uri = ?', uri))
+  }
+
   hasActiveMembership(community: string, did: string): boolean {
     // Asked for every post: a community's active members are read once and kept as a set (memory
     // in proportion to the memberships table, which is small beside the posts).

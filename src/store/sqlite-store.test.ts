@@ -77,7 +77,7 @@ describe('SQLite specifics', () => {
     store.setAuthorBlocked('c', 'did:plc:ab', true)
     expect(store.authorPostUris('c', 'did:plc:a')).toEqual([uri('did:plc:a', 1), uri('did:plc:a', 2)])
     expect(store.postStates('c', [uri('did:plc:a', 2), uri('did:plc:a', 4), 'not a uri'])).toEqual([
-      { uri: uri('did:plc:a', 2), author: 'did:plc:a', sortUs: 2, hidden: true, blocked: false, inactive: false },
+      { uri: uri('did:plc:a', 2), author: 'did:plc:a', sortUs: 2, hidden: true, blocked: false, inactive: false, notMember: false },
     ])
     expect(store.allPostStates('c').map((p) => [p.uri, p.hidden, p.blocked]).sort()).toEqual([
       [uri('did:plc:a', 1), false, false], [uri('did:plc:a', 2), true, false], [uri('did:plc:ab', 3), false, true],
@@ -131,6 +131,9 @@ describe('SQLite specifics', () => {
     // A post of a community with no config has nothing to be served by.
     old.run('INSERT INTO posts (community, uri, author, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?, ?)', 'dddddddd', uri('did:plc:c', 4), 'did:plc:c', 40, 0, 0)
     old.run("INSERT INTO actions (uri, actor, community, action, target, created_at, created_us) VALUES ('at://m/1', 'did:plc:o', ?, 'hide_post', 'x', '9999-01-01T00:00:00Z', 253370764800000000)", config)
+    for (const did of ['did:plc:a', 'did:plc:b']) {
+      old.run("INSERT INTO memberships (uri, did, community, role, joined_at, active) VALUES (?, ?, ?, 'member', '2026-01-01T00:00:00Z', 1)", `at://${did}/net.atrarium.community.membership/1`, did, config)
+    }
     old.close()
     const { store } = openFile(file)
     expect(store.skeleton({ community: config, minSortUs: 0, limit: 10 })).toEqual([{ uri: uri('did:plc:a', 1), sortUs: 10 }])
@@ -144,6 +147,32 @@ describe('SQLite specifics', () => {
     const action = store.getAction('at://m/1')!
     expect(action.effectiveUs).toBeLessThanOrEqual(Date.now() * 1000)
     expect(action.seenUs).toBe(action.effectiveUs)
+  })
+
+  it('version 7: posts of authors who are no longer members leave the skeleton; owners, moderators and members stay', () => {
+    const file = join(dir, 'v6.sqlite')
+    const old = new SqliteDriver(file)
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
+    for (const m of MIGRATIONS.filter((m) => m.version <= 6)) {
+      old.exec(m.sql)
+      old.run("INSERT INTO schema_migrations VALUES (?, 'then')", m.version)
+    }
+    const config = 'at://did:plc:o/net.atrarium.community.config/c'
+    old.run('INSERT INTO configs (uri, id, owner, record) VALUES (?, ?, ?, ?)', config, 'cccccccc', 'did:plc:o', JSON.stringify({ moderators: ['did:plc:mod'] }))
+    old.run('INSERT INTO community_keys (key, uri) VALUES (1, ?)', config)
+    const member = (did: string, active: number) =>
+      old.run("INSERT INTO memberships (uri, did, community, role, joined_at, active, seen_us) VALUES (?, ?, ?, 'member', '2026-01-01T00:00:00Z', ?, 0)", `at://${did}/net.atrarium.community.membership/1`, did, config, active)
+    member('did:plc:stays', 1)
+    member('did:plc:paused', 0)
+    const authors = ['did:plc:o', 'did:plc:mod', 'did:plc:stays', 'did:plc:paused', 'did:plc:gone']
+    authors.forEach((did, i) => old.run('INSERT INTO posts (post_key, community, sort_us, hidden, blocked) VALUES (?, 1, ?, 0, 0)', `${did}/p`, 10 + i))
+    old.close()
+    const { store } = openFile(file)
+    expect(store.skeleton({ community: config, minSortUs: 0, limit: 10 }).map((p) => p.uri.split('/')[2])).toEqual(['did:plc:stays', 'did:plc:mod', 'did:plc:o'])
+    expect(store.moderatedPosts({ community: config, minSortUs: 0, limit: 10 }).filter((p) => p.notMember).map((p) => p.author)).toEqual(['did:plc:gone', 'did:plc:paused'])
+    // Joining again shows them: the bit is the same one the indexer flips.
+    store.setAuthorMember(config, 'did:plc:gone', true)
+    expect(store.skeleton({ community: config, minSortUs: 0, limit: 10 })).toHaveLength(4)
   })
 
   it('hides, blocks, checks membership and deletes through indexes, never a post scan', () => {
@@ -162,6 +191,8 @@ describe('SQLite specifics', () => {
     }
     expect(planOf(() => store.setPostHidden('c', postAt, true))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key=\? AND community=\?\)/)
     expect(planOf(() => store.setAuthorBlocked('c', 'did:plc:a', true))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key>\? AND post_key<\?\)/)
+    expect(planOf(() => store.setAuthorMember('c', 'did:plc:a', false))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key>\? AND post_key<\?\)/)
+    expect(planOf(() => store.capNonMemberPosts('c', 'did:plc:a', 100))).toMatch(/SEARCH posts USING PRIMARY KEY \(post_key>\? AND post_key<\?\)/)
     expect(planOf(() => store.hasActiveMembership('c', 'did:plc:a'))).toMatch(/SEARCH memberships USING COVERING INDEX memberships_active/)
     store.putAction({ uri: 'at://did:plc:m/net.atrarium.moderation.action/1', actor: 'did:plc:m', community: 'c', action: 'hide_post', target: 'u', createdAt: '2026-01-01T00:00:00Z', effectiveUs: 1, seenUs: 1 })
     expect(planOf(() => store.actionsFor('c', ['t'], ['did:plc:m', 'did:plc:o']))).toMatch(/SEARCH actions USING INDEX actions_by_target \(community=\? AND target=\? AND actor=\?\)/)

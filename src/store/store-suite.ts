@@ -101,6 +101,36 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(new Set(seen).size).toBe(7)
     }))
 
+    it("keeps non-members' and blocked authors' posts out of the skeleton until they join or are unblocked (SPEC §4, §5)", () => withStore((s) => {
+      const uris = (c = 'c') => s.skeleton({ community: c, minSortUs: 0, limit: 10 }).map((p) => p.uri)
+      s.putPost({ ...post('c', 1, 1001, 'did:plc:n'), member: false })
+      s.putPost({ ...post('c', 2, 1002, 'did:plc:n'), member: false, blocked: true })
+      s.putPost({ ...post('d', 3, 1003, 'did:plc:n'), member: false })
+      s.putPost(post('c', 4))
+      expect(uris()).toEqual([post('c', 4).uri])
+      expect(s.moderatedPosts({ community: 'c', minSortUs: 0, limit: 10 }).map((p) => [p.notMember, p.blocked])).toEqual([[false, false], [true, true], [true, false]])
+      // A join is one community's flag: the other community and the block are untouched.
+      s.setAuthorMember('c', 'did:plc:n', true)
+      expect(uris()).toEqual([post('c', 4).uri, post('c', 1, 1001, 'did:plc:n').uri])
+      expect(uris('d')).toEqual([])
+      s.setAuthorBlocked('c', 'did:plc:n', false)
+      expect(uris()).toHaveLength(3)
+      s.setAuthorMember('c', 'did:plc:n', false)
+      expect(uris()).toEqual([post('c', 4).uri])
+    }))
+
+    it("caps a non-member's posts in one community, dropping the oldest, and leaves members' posts alone", () => withStore((s) => {
+      for (let i = 0; i < 5; i++) s.putPost({ ...post('c', i, 1000 + i, 'did:plc:n'), member: false })
+      s.putPost({ ...post('d', 9, 999, 'did:plc:n'), member: false })
+      s.putPost(post('c', 10, 900, 'did:plc:n'))
+      expect(s.capNonMemberPosts('c', 'did:plc:n', 3)).toBe(2)
+      expect(s.capNonMemberPosts('c', 'did:plc:n', 3)).toBe(0)
+      s.setAuthorMember('c', 'did:plc:n', true)
+      expect(s.skeleton({ community: 'c', minSortUs: 0, limit: 10 }).map((p) => p.uri)).toEqual([4, 3, 2, 10].map((i) => post('c', i, 0, 'did:plc:n').uri))
+      expect(s.moderatedPosts({ community: 'd', minSortUs: 0, limit: 10 })).toHaveLength(1)
+      expect(s.capNonMemberPosts('unknown', 'did:plc:n', 0)).toBe(0)
+    }))
+
     it('hides, blocks and drops posts, and honours minSortUs', () => withStore((s) => {
       s.putPost(post('c', 1))
       s.putPost(post('c', 2, 1002, 'did:plc:b'))
@@ -219,8 +249,8 @@ export function describeStore(name: string, withStore: WithStore): void {
       s.setAuthorBlocked('c', 'did:plc:b', true)
       const page = s.moderatedPosts({ community: 'c', minSortUs: 100, limit: 2 })
       expect(page).toEqual([
-        { uri: post('c', 3).uri, author: 'did:plc:a', sortUs: 1003, hidden: true, blocked: false, inactive: false },
-        { uri: post('c', 2, 1002, 'did:plc:b').uri, author: 'did:plc:b', sortUs: 1002, hidden: false, blocked: true, inactive: false },
+        { uri: post('c', 3).uri, author: 'did:plc:a', sortUs: 1003, hidden: true, blocked: false, inactive: false, notMember: false },
+        { uri: post('c', 2, 1002, 'did:plc:b').uri, author: 'did:plc:b', sortUs: 1002, hidden: false, blocked: true, inactive: false, notMember: false },
       ])
       expect(s.moderatedPosts({ community: 'c', minSortUs: 100, limit: 5, after: page[1]! }).map((p) => p.uri)).toEqual([post('c', 1).uri])
       expect(s.postCounts('c', 100)).toEqual({ indexed: 3, hidden: 1 })

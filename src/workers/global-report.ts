@@ -69,6 +69,8 @@ export function touchedBy(
       if (e.status === DELETED_STATUS) for (const c of communities) if (c.startsWith(`at://${e.did}/`)) replace.add(c)
     } else if (e.collection === NSID.post) uris.add(recordUri(e))
     else if (e.collection === NSID.config) replace.add(recordUri(e))
+    // A join or a leave shows or hides every post the member has here (SPEC §4).
+    else if (e.collection === NSID.membership) authorPosts(e.did)
     else if (e.collection === NSID.action) {
       const uri = recordUri(e)
       const prior = store.getAction(uri)?.target
@@ -80,7 +82,7 @@ export function touchedBy(
   return { uris, replace }
 }
 
-const toRow = (p: ModeratedPost): GlobalRow => ({ uri: p.uri, sortUs: p.sortUs, visible: !p.hidden && !p.blocked && !p.inactive })
+const toRow = (p: ModeratedPost): GlobalRow => ({ uri: p.uri, sortUs: p.sortUs, visible: !p.hidden && !p.blocked && !p.inactive && !p.notMember })
 
 /** The rows to send for one community after the batch: every touched post's state, or all its posts on replace. */
 export function reportAfter(touched: Touched, store: SqlStore, community: string, exists: boolean): GlobalReport {

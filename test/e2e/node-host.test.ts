@@ -182,7 +182,8 @@ describe('npm start under attack', () => {
       expect(ambiguous.body.message).toContain(victim.uri)
       expect(ambiguous.body.message).toContain(attacker.uri)
       const mine = await host.get(queryPath(NSID.getCommunity, { community: victim.uri }))
-      expect(mine.body).toMatchObject({ uri: victim.uri, owner: alice, counts: { members: 2, postsIndexed: 2 } })
+      // Each keeps the other's members' posts, never shown (SPEC §4).
+      expect(mine.body).toMatchObject({ uri: victim.uri, owner: alice, counts: { members: 2, postsIndexed: 4 } })
       const described = (await host.get(`/xrpc/${NSID.describeFeedGenerator}`)).body.feeds.map((f: { uri: string }) => f.uri).sort()
       expect(described).toEqual([`at://${alice}/${NSID.feedGenerator}/${victim.id}`, `at://${mallory}/${NSID.feedGenerator}/${victim.id}`])
     } finally {

@@ -70,25 +70,30 @@ describe('the SPEC scenario through a real PDS, its firehose and the real npm st
     expect(await feed()).toEqual([m1, p4, p2, p1])
     expect(p3).toBeDefined()
 
-    // carol joins, posts, leaves, posts again.
+    // carol joins: her post from before shows at once (SPEC §4). She posts, leaves (all of hers
+    // hide), posts again, and rejoins (all of them show).
     const carolJoin = rkey()
     await create('carol', NSID.membership, { community: c.uri, role: 'member', joinedAt: now(), active: true }, carolJoin)
+    await synced()
+    expect(await feed()).toEqual([m1, p4, p3, p2, p1])
     const p5 = await post('carol', `joined ${c.hashtag}`)
     await remove('carol', NSID.membership, carolJoin)
     const p6 = await post('carol', `left ${c.hashtag}`)
     await synced()
-    expect(await feed()).toEqual([p5, m1, p4, p2, p1])
-    expect(p6).toBeDefined()
+    expect(await feed()).toEqual([m1, p4, p2, p1])
+    await create('carol', NSID.membership, { community: c.uri, role: 'member', joinedAt: now(), active: true })
+    await synced()
+    expect(await feed()).toEqual([p6, p5, m1, p4, p3, p2, p1])
 
     // bob (moderator) hides p4 and blocks mallory; then alice unhides and unblocks.
     await act('bob', 'hide_post', p4)
     await act('bob', 'block_user', u('mallory').did)
     await synced()
-    expect(await feed()).toEqual([p5, p2, p1])
+    expect(await feed()).toEqual([p6, p5, p3, p2, p1])
     await act('alice', 'unhide_post', p4)
     await act('alice', 'unblock_user', u('mallory').did)
     await synced()
-    expect(await feed()).toEqual([p5, m1, p4, p2, p1])
+    expect(await feed()).toEqual([p6, p5, m1, p4, p3, p2, p1])
 
     // bob deletes p2; an invalid config update (feedMix sums to 90) is ignored, so bob stays a
     // moderator and his later hide is in force.
@@ -96,12 +101,12 @@ describe('the SPEC scenario through a real PDS, its firehose and the real npm st
     await config({ moderators: [], feedMix: { own: 80, parent: 10, global: 0 } })
     await act('bob', 'hide_post', p5)
     await synced()
-    expect(await feed()).toEqual([m1, p4, p1])
+    expect(await feed()).toEqual([p6, m1, p4, p3, p1])
     expect((await host.health()).indexer.invalid).toMatchObject({ [NSID.config]: 1 })
 
-    // Removing bob as moderator withdraws his hide.
+    // Removing bob as moderator withdraws his hide; he stays a member by his own record.
     await config({ moderators: [] })
     await synced()
-    expect(await feed()).toEqual([p5, m1, p4, p1])
+    expect(await feed()).toEqual([p6, p5, m1, p4, p3, p1])
   }, 120_000)
 })

@@ -152,16 +152,6 @@ it('an owner creates and publishes a community; a member finds, joins and posts;
   await owner.reload()
   await owner.locator('li.post', { hasText: 'A grey heron by the' }).waitFor()
 
-  // Member: leave in one click; the membership records are gone from the member's repo.
-  await member.getByRole('button', { name: 'Leave' }).click()
-  await member.getByRole('button', { name: 'Join' }).waitFor()
-  expect((await user('member').agent.com.atproto.repo.listRecords({ repo: user('member').did, collection: NSID.membership })).data.records).toEqual([])
-  // Sign-out forgets the session in this browser, across a reload too.
-  await member.getByRole('button', { name: 'Sign out' }).click()
-  await member.getByRole('link', { name: 'Sign in with Bluesky' }).waitFor()
-  await member.reload()
-  await member.getByRole('link', { name: 'Sign in with Bluesky' }).waitFor()
-
   // Signed out, the directory and the community page still work.
   const anon = await newPage(await browser.newContext({ viewport: { width: 390, height: 844 } }), errors)
   await anon.goto(`${host.base}/c/olivia.test/${community.id}`)
@@ -171,6 +161,18 @@ it('an owner creates and publishes a community; a member finds, joins and posts;
   await anon.goto(`${host.base}/`)
   await anon.getByRole('link', { name: 'Heron spotters' }).waitFor()
   await anon.screenshot({ path: join(shots, 'directory.png'), fullPage: true })
+
+  // Member: leave in one click; the membership records are gone from the member's repo.
+  await member.getByRole('button', { name: 'Leave' }).click()
+  await member.getByRole('button', { name: 'Join' }).waitFor()
+  expect((await user('member').agent.com.atproto.repo.listRecords({ repo: user('member').did, collection: NSID.membership })).data.records).toEqual([])
+  // Membership decides visibility (SPEC §4): the member's post leaves the feed with them.
+  await eventually(async () => !(await skeleton(feedUri)).includes(postUri), 'the post to leave with its author')
+  // Sign-out forgets the session in this browser, across a reload too.
+  await member.getByRole('button', { name: 'Sign out' }).click()
+  await member.getByRole('link', { name: 'Sign in with Bluesky' }).waitFor()
+  await member.reload()
+  await member.getByRole('link', { name: 'Sign in with Bluesky' }).waitFor()
 
   // Owner: unpublish the feed, then delete the community (after a confirmation).
   await owner.getByRole('button', { name: 'Unpublish feed' }).click()

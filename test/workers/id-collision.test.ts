@@ -51,10 +51,11 @@ describe.each([
     expect(byId).toMatchObject({ status: 400, body: { error: 'InvalidRequest' } })
     expect(byId.body.message).toContain(victim.uri)
     expect(byId.body.message).toContain(attacker.uri)
+    // Each keeps the other's members' posts, never shown (SPEC §4).
     const mine = await get(queryPath(NSID.getCommunity, { community: victim.uri }))
-    expect(mine).toMatchObject({ status: 200, body: { uri: victim.uri, owner: alice, counts: { members: 2, postsIndexed: 2, postsHidden: 0 } } })
+    expect(mine).toMatchObject({ status: 200, body: { uri: victim.uri, owner: alice, counts: { members: 2, postsIndexed: 4 } } })
     const theirs = await get(queryPath(NSID.getCommunity, { community: attacker.uri }))
-    expect(theirs).toMatchObject({ status: 200, body: { uri: attacker.uri, owner: mallory, counts: { members: 2, postsIndexed: 2, postsHidden: 0 } } })
+    expect(theirs).toMatchObject({ status: 200, body: { uri: attacker.uri, owner: mallory, counts: { members: 2, postsIndexed: 4 } } })
     // Both are listed, each under its own owner's feed URI.
     const listed = (await get(queryPath(NSID.listCommunities, { limit: '100' }))).body.communities.map((c: { uri: string }) => c.uri)
     expect(listed).toEqual(expect.arrayContaining([victim.uri, attacker.uri]))

@@ -43,7 +43,7 @@ async function allActions(uri: string): Promise<ActionView[]> {
   return out
 }
 
-const STATUS_LABEL = { visible: 'visible', hidden: 'hidden', authorBlocked: 'author blocked' } as const
+const STATUS_LABEL = { visible: 'visible', hidden: 'hidden', authorBlocked: 'author blocked', authorNotMember: 'author not a member' } as const
 const ACTION_LABEL: Record<ActionKind, string> = { hide_post: 'hide post', unhide_post: 'unhide post', block_user: 'block user', unblock_user: 'unblock user' }
 const ACTION_STATUS = { inForce: 'in force', withdrawn: 'withdrawn', unauthorized: 'not authorized' } as const
 

@@ -1,0 +1,58 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import worker from '../../src/workers/index.js'
+import type { RepoEvent } from '../../src/core/events.js'
+import { NSID } from '../../src/core/nsid.js'
+import { community, configEvent, del, membershipEvent, postEvent, postUri, toJetstream } from '../support/events.js'
+import { readFeed } from '../support/scenario.js'
+
+const testEnv = { ...env, ATRARIUM_HOSTNAME: 'feeds.example.com' }
+let seq = 0
+
+async function deliver(events: RepoEvent[]) {
+  const frames = events.map((e) => JSON.stringify(toJetstream(e)))
+  const batch = createMessageBatch<string>('atrarium-firehose', frames.map((body) => ({ id: `v${seq++}`, timestamp: new Date(), attempts: 1, body })))
+  const ctx = createExecutionContext()
+  await worker.queue(batch as MessageBatch<unknown>, testEnv)
+  const result = await getQueueResult(batch, ctx)
+  expect(result.retryMessages).toEqual([])
+}
+
+const get = async (path: string) => {
+  const res = await worker.fetch(new Request(`https://feeds.example.com${path}`), testEnv)
+  return { status: res.status, body: (await res.json()) as any }
+}
+
+// SPEC §4 on the Workers host: a post is kept whatever its author's membership, shown while they
+// are a member, in the community's feed and in the global index that other feeds mix in.
+describe('Workers host: membership decides visibility', () => {
+  const owner = 'did:plc:vis-owner'
+  const carol = 'did:plc:vis-carol'
+  const C = community(owner, '3kvisibility2')
+  const G = community('did:plc:vis-global', '3kvisglobal22')
+  const setup = [configEvent(C), configEvent(G, { feedMix: { own: 0, parent: 0, global: 100 } }), postEvent(carol, 'p1', `hello ${C.hashtag}`)]
+  const join = membershipEvent(carol, 'm1', C)
+  const leave = del(carol, NSID.membership, 'm1')
+  const feeds = async () => [await readFeed(get, C.id), (await readFeed(get, G.id)).filter((u: string) => u.includes(carol))]
+
+  it('a non-member post is kept unseen; joining shows it, leaving hides it, rejoining shows it, in the feed and the global mix', async () => {
+    await deliver(setup)
+    expect(await feeds()).toEqual([[], []])
+    await deliver([join])
+    expect(await feeds()).toEqual([[postUri(carol, 'p1')], [postUri(carol, 'p1')]])
+    await deliver([leave])
+    expect(await feeds()).toEqual([[], []])
+    await deliver([membershipEvent(carol, 'm2', C)])
+    expect(await feeds()).toEqual([[postUri(carol, 'p1')], [postUri(carol, 'p1')]])
+  })
+
+  it('a redelivered batch past a leave (a crash and rewind) gives the uninterrupted feed', async () => {
+    const dave = 'did:plc:vis-dave'
+    const D = community(owner, '3kvisreplay22')
+    const events = [configEvent(D), postEvent(dave, 'q1', `a ${D.hashtag}`), membershipEvent(dave, 'n1', D), postEvent(dave, 'q2', `b ${D.hashtag}`), del(dave, NSID.membership, 'n1'), postEvent(dave, 'q3', `c ${D.hashtag}`), membershipEvent(dave, 'n2', D)]
+    await deliver(events.slice(0, 5))
+    // The queue hands the last three again, then the rest.
+    await deliver(events.slice(2))
+    expect(await readFeed(get, D.id)).toEqual(['q3', 'q2', 'q1'].map((r) => postUri(dave, r)))
+  })
+})
