@@ -22,3 +22,11 @@ export function nextTid(nowUs: number = Date.now() * 1000): string {
   lastUs = Math.max(nowUs, lastUs + 1)
   return encode(lastUs, 11) + encode(CLOCK_ID, 2)
 }
+
+/** The microseconds a TID was minted at; undefined for a record key that is not a TID. */
+export function tidTimeUs(rkey: string): number | undefined {
+  if (!/^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$/.test(rkey)) return undefined
+  let us = 0
+  for (const ch of rkey.slice(0, 11)) us = us * 32 + S32.indexOf(ch)
+  return us
+}

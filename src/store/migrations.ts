@@ -206,6 +206,19 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
         );
     `,
   },
+  {
+    version: 8,
+    // Posts in backfill (issue #13): which members' posts a run has read, so it resumes.
+    sql: `
+      CREATE TABLE backfill_post_authors (
+        source TEXT NOT NULL,
+        did TEXT NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        PRIMARY KEY (source, did)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
 
 export function migrate(db: SqlDriver): number {

@@ -52,11 +52,11 @@ function snapshot(file: string) {
   }
 }
 
-/** Every net.atrarium.* record on the PDS, as create events a live index would have received. */
-async function eventsFromPds(): Promise<RepoEvent[]> {
+/** Every net.atrarium.* record on the PDS (and posts, if asked), as create events a live index would have received. */
+async function eventsFromPds(collections: string[] = [NSID.action, NSID.membership, NSID.config]): Promise<RepoEvent[]> {
   const out: RepoEvent[] = []
   for (const { did, agent } of Object.values(dev.users)) {
-    for (const collection of [NSID.action, NSID.membership, NSID.config]) {
+    for (const collection of collections) {
       const res = await agent.com.atproto.repo.listRecords({ repo: did, collection, limit: 100 })
       for (const r of res.data.records) {
         out.push({ op: 'create', did, collection, rkey: r.uri.split('/').pop()!, record: r.value, timeUs: Date.now() * 1000, cursor: 0 })
@@ -67,10 +67,22 @@ async function eventsFromPds(): Promise<RepoEvent[]> {
 }
 
 let expected: ReturnType<typeof snapshot>
+let birds: { uri: string; id: string; hashtag: string }
+
+/** The posts index, communities named by URI (their integer keys depend on arrival order). */
+function postRows(file: string) {
+  const db = new Database(file, { readonly: true })
+  try {
+    return db.prepare('SELECT p.post_key, k.uri, p.sort_us, p.hidden, p.blocked FROM posts p JOIN community_keys k ON k.key = p.community ORDER BY 1, 2').all()
+  } finally {
+    db.close()
+  }
+}
 
 beforeAll(async () => {
   const { bob, carol, dave } = dev.users
   const c = await cli('alice', 'community', 'create', '--name', 'Birds', '--moderator', bob!.did)
+  birds = c
   const other = await cli('bob', 'community', 'create', '--name', 'Fish', '--parent', c.uri, '--feed-mix', '60,40,0')
   for (const user of ['bob', 'carol', 'dave']) await cli(user, 'join', c.uri)
   await cli('carol', 'join', other.uri)
@@ -117,6 +129,31 @@ describe('atrarium backfill --pds', () => {
     const db = new Database(file, { readonly: true })
     expect(db.prepare('SELECT COUNT(*) AS n FROM backfill_repos').get()).toEqual({ n: 0 })
     db.close()
+  }, 60_000)
+
+  it("reads every member's posts of the retention window from their own PDS, as the stream would have indexed them", async () => {
+    const { alice, bob, dave } = dev.users
+    // Written before any service ran: the owner, a moderator, a blocked member, and an untagged post.
+    await alice!.agent.post({ text: `owner here ${birds.hashtag}` })
+    await bob!.agent.post({ text: 'no community' })
+    await bob!.agent.post({ text: 'only in tags', tags: [birds.hashtag.slice(1)] })
+    await dave!.agent.post({ text: `blocked ${birds.hashtag}` })
+    const dir = dataDir()
+    const r = await backfill(dir)
+    expect(r).toMatchObject({ complete: true, posts: { authors: 4, failed: [] } })
+    expect(r.posts.read).toBe(5)
+    // The same rows a live index holds after the same records and posts: flags, and sort times
+    // (the earlier of createdAt and when they were read) alike.
+    const live = indexHarness()
+    live.apply(...(await eventsFromPds()), ...(await eventsFromPds([NSID.post])))
+    const file = join(dir, 'atrarium.sqlite')
+    expect(postRows(file)).toEqual(live.driver.all('SELECT p.post_key, k.uri, p.sort_us, p.hidden, p.blocked FROM posts p JOIN community_keys k ON k.key = p.community ORDER BY 1, 2'))
+    expect(postRows(file)).toHaveLength(4)
+    expect(live.feed(birds.id)).toEqual([expect.stringContaining(bob!.did), expect.stringContaining(alice!.did)])
+    live.close()
+    // Twice gives the same index.
+    await backfill(dir)
+    expect(postRows(file)).toHaveLength(4)
   }, 60_000)
 
   it('refuses a run without a source', async () => {
@@ -169,7 +206,7 @@ describe('atrarium backfill --relay', () => {
       expect(first.code).toBe(1)
       expect(first.stderr).toContain('backfilled 4/5 repos')
       expect(first.stderr).toContain(`failed ${ghost}: cannot resolve DID document of ${ghost}`)
-      expect(first.stderr).toContain('run again to retry the failed repos')
+      expect(first.stderr).toContain('run again to retry what failed')
       expect(snapshot(join(dir, 'atrarium.sqlite'))).toEqual(expected)
       const listed = relay.requests.length
       const second = await run()

@@ -84,10 +84,37 @@ export class BackfillState {
       .map((r) => ({ ...r, record: JSON.parse(r.record) as unknown }))
   }
 
+  /** Members whose posts the run reads; added once, so a resumed run keeps the list it started with. */
+  addPostAuthors(dids: Iterable<string>): void {
+    this.db.transaction(() => {
+      for (const did of dids) this.db.run('INSERT OR IGNORE INTO backfill_post_authors (source, did) VALUES (?, ?)', this.source, did)
+    })
+  }
+
+  hasPostAuthors(): boolean {
+    return this.db.all('SELECT 1 FROM backfill_post_authors WHERE source = ? LIMIT 1', this.source).length > 0
+  }
+
+  pendingPostAuthors(): string[] {
+    return this.db.all<{ did: string }>('SELECT did FROM backfill_post_authors WHERE source = ? AND done = 0 ORDER BY did', this.source).map((r) => r.did)
+  }
+
+  /** Runs `apply` (the author's posts into the index) and marks the author done in one transaction. */
+  finishPostAuthor(did: string, apply: () => void): void {
+    this.db.transaction(() => {
+      apply()
+      this.db.run('UPDATE backfill_post_authors SET done = 1, error = NULL WHERE source = ? AND did = ?', this.source, did)
+    })
+  }
+
+  failPostAuthor(did: string, error: string): void {
+    this.db.run('UPDATE backfill_post_authors SET error = ? WHERE source = ? AND did = ?', error, this.source, did)
+  }
+
   /** After a complete run, so the next run reads the network afresh. */
   clear(): void {
     this.db.transaction(() => {
-      for (const table of ['backfill_listing', 'backfill_repos', 'backfill_records']) {
+      for (const table of ['backfill_listing', 'backfill_repos', 'backfill_records', 'backfill_post_authors']) {
         this.db.run(`DELETE FROM ${table} WHERE source = ?`, this.source)
       }
     })

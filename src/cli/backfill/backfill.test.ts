@@ -76,7 +76,7 @@ describe('backfill resume', () => {
       },
     }
     const identity: Identity = { didOf: async (a) => ok(a), pdsOf: async () => err('offline') }
-    const opts = { source, state, indexer: h.indexer, identity, progress: createProgress(process.stderr, true), concurrency: 2, interrupted: () => stop }
+    const opts = { source, state, indexer: h.indexer, store: h.store, identity, progress: createProgress(process.stderr, true), concurrency: 2, interrupted: () => stop }
     expect((await runBackfill(opts)).ok).toBe(false)
     expect(state.listing('*')).toEqual({ cursor: 'c1', done: false })
 

@@ -1,5 +1,7 @@
 import { AtpAgent } from '@atproto/api'
 import type { Indexer } from '../../core/indexer.js'
+import { authorities } from '../../core/moderation.js'
+import type { Store } from '../../core/store.js'
 import { NSID } from '../../core/nsid.js'
 import { err, ok, type Result } from '../../core/result.js'
 import type { Identity } from '../identity.js'
@@ -7,6 +9,7 @@ import { listAllRecords, parseRecordUri } from '../repo.js'
 import { orderForApply, toCreateEvent } from './apply-order.js'
 import type { BackfillState, RepoRef, StagedRecord } from './backfill-state.js'
 import { forEachBounded } from './pool.js'
+import { listRecentPosts, politeGet } from './post-listing.js'
 import type { Progress } from './progress.js'
 import { BACKFILL_COLLECTIONS, type RepoSource } from './repo-sources.js'
 
@@ -14,6 +17,11 @@ export interface BackfillOptions {
   source: RepoSource
   state: BackfillState
   indexer: Indexer
+  /** The index the records go into: its communities' members are whose posts are read. */
+  store: Store
+  /** Requests per second to one PDS while reading posts (10). */
+  perHostPerSec?: number
+  fetch?: typeof fetch
   identity: Identity
   progress: Progress
   concurrency: number
@@ -27,6 +35,8 @@ export interface BackfillSummary {
   repos: { total: number; done: number; readThisRun: number; failed: { did: string; error: string }[] }
   /** Records read and passed to the Indexer, which may still reject some (`rejected`). */
   records: { configs: number; memberships: number; actions: number }
+  /** Members whose posts were read, and the posts passed to the Indexer (it keeps those naming a community). */
+  posts: { authors: number; read: number; failed: { did: string; error: string }[] }
   rejected: number
 }
 
@@ -66,6 +76,57 @@ async function readRepo(o: BackfillOptions, repo: RepoRef): Promise<Result<Stage
   return ok(out)
 }
 
+/** Every member of every community: owner, moderators and active memberships (SPEC §3, §4). */
+function allMembers(store: Store): Set<string> {
+  const out = new Set<string>()
+  for (let page = store.communitiesPage({ limit: 100 }); page.length > 0; ) {
+    for (const c of page) {
+      for (const did of authorities(c)) out.add(did)
+      for (let m = store.activeMembers(c.uri, { limit: 1000 }); m.length > 0; m = store.activeMembers(c.uri, { limit: 1000, after: m[m.length - 1]!.did })) {
+        for (const row of m) out.add(row.did)
+      }
+    }
+    const last = page[page.length - 1]!
+    page = store.communitiesPage({ limit: 100, after: { id: last.id, uri: last.uri } })
+  }
+  return out
+}
+
+/**
+ * Posts (issue #13): each member's posts within the retention window, from their own PDS, indexed
+ * as the stream would have (SPEC §4: sort time is the earlier of createdAt and the time read).
+ * Resumable per author; a PDS that answers 429 is waited for, not failed.
+ */
+async function backfillPosts(o: BackfillOptions, summary: BackfillSummary): Promise<Result<void>> {
+  if (!o.state.hasPostAuthors()) o.state.addPostAuthors(allMembers(o.store))
+  const pending = o.state.pendingPostAuthors()
+  summary.posts.authors = pending.length
+  const get = politeGet({ perHostPerSec: o.perHostPerSec ?? 10, ...(o.fetch ? { fetch: o.fetch } : {}) })
+  const minUs = o.indexer.minSortUs()
+  o.progress.start(pending.length, 0)
+  await forEachBounded(pending, o.concurrency, async (did) => {
+    const pds = await o.identity.pdsOf(did)
+    const posts = pds.ok ? await listRecentPosts(get, pds.value, did, minUs) : pds
+    if (!posts.ok) {
+      o.state.failPostAuthor(did, posts.error)
+      summary.posts.failed.push({ did, error: posts.error })
+      o.progress.note(`posts of ${did} skipped: ${posts.error}`)
+    } else {
+      const nowUs = Date.now() * 1000
+      o.state.finishPostAuthor(did, () => {
+        for (let i = 0; i < posts.value.length; i += APPLY_CHUNK) {
+          o.indexer.applyBatch(posts.value.slice(i, i + APPLY_CHUNK).map((p) => toCreateEvent({ uri: '', did, collection: NSID.post, rkey: p.rkey, record: p.record }, nowUs)))
+        }
+      })
+      summary.posts.read += posts.value.length
+    }
+    o.progress.tick(!posts.ok)
+  }, o.interrupted)
+  o.progress.finish()
+  if (o.interrupted()) return err('interrupted while reading posts; run again to resume')
+  return ok(undefined)
+}
+
 /** Lists repos, reads their records with bounded concurrency, then applies them in SPEC §1 order. */
 export async function runBackfill(o: BackfillOptions): Promise<Result<BackfillSummary>> {
   const listed = await listRepos(o)
@@ -95,6 +156,7 @@ export async function runBackfill(o: BackfillOptions): Promise<Result<BackfillSu
     complete: false,
     repos: { ...counts, readThisRun, failed },
     records: { configs: 0, memberships: 0, actions: 0 },
+    posts: { authors: 0, read: 0, failed: [] },
     rejected: 0,
   }
   if (o.interrupted()) return err(`interrupted after ${counts.done}/${counts.total} repos; run again to resume`)
@@ -108,9 +170,11 @@ export async function runBackfill(o: BackfillOptions): Promise<Result<BackfillSu
   }
   const count = (collection: string) => ordered.filter((r) => r.collection === collection).length
   summary.records = { configs: count(NSID.config), memberships: count(NSID.membership), actions: count(NSID.action) }
+  const posts = await backfillPosts(o, summary)
+  if (!posts.ok) return posts
   summary.rejected = Object.values(o.indexer.stats.invalid).reduce((a, b) => a + b, 0) - invalidBefore
   // Failed repos keep the run open, so the next run retries just them and re-applies the rest.
-  summary.complete = failed.length === 0
+  summary.complete = failed.length === 0 && summary.posts.failed.length === 0
   if (summary.complete) o.state.clear()
   return ok(summary)
 }

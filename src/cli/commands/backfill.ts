@@ -24,7 +24,8 @@ export const backfill: Command = {
   --concurrency <n>        repos read at once (default 8)
   --limit-repos <n>        debugging: read at most n repos, then stop; the next run resumes
 
-  Posts are not backfilled: they come from the stream (Jetstream replays recent history).
+  Then every member's posts of the last 7 days are read from their own PDS (at most 10 requests a
+  second to one PDS; a 429 is waited out) and indexed as the stream would have.
   Progress is saved in the index, so an interrupted run resumes; running twice gives the same
   state. Records deleted from PDSs are not removed from an existing index: for a clean rebuild,
   start from an empty data directory.`,
@@ -53,6 +54,7 @@ export const backfill: Command = {
         source,
         state: new BackfillState(driver, source.key),
         indexer: new Indexer({ store, log: silentLogger, retentionUs: 7 * US_PER_DAY }),
+        store,
         identity: ctx.identity,
         progress: createProgress(ctx.stderr, values.json === true),
         concurrency: concurrency.value,
@@ -66,10 +68,12 @@ export const backfill: Command = {
         ? `stopped after ${done}/${total} repos (--limit-repos); run again to resume`
         : [
             `backfilled ${done}/${total} repos from ${source.key}: ${s.records.configs} configs, ${s.records.memberships} memberships, ${s.records.actions} actions (${s.rejected} rejected)`,
+            `  and ${s.posts.read} posts of the last 7 days by ${s.posts.authors} members`,
             ...failed.map((f) => `  failed ${f.did}: ${f.error}`),
-            ...(failed.length > 0 ? ['run again to retry the failed repos'] : []),
+            ...s.posts.failed.map((f) => `  posts failed ${f.did}: ${f.error}`),
+            ...(failed.length + s.posts.failed.length > 0 ? ['run again to retry what failed'] : []),
           ].join('\n')
-      if (failed.length > 0) return err(text.replace(/\n/g, '; '))
+      if (failed.length + s.posts.failed.length > 0) return err(text.replace(/\n/g, '; '))
       return ok({ text, json: { ...s, dataDir } })
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
