@@ -161,6 +161,8 @@ export interface Store {
 
   /** Sort time of a post already indexed in any community. */
   postSortUs(uri: string): number | undefined
+  /** URIs of every post by `author` in the index, in any community. */
+  authorPosts(author: string): string[]
   /** URIs of the communities a post is indexed in. */
   postCommunities(uri: string): string[]
   putPost(post: IndexedPost): void

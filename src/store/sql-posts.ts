@@ -71,6 +71,10 @@ export class SqlPosts {
     return key === undefined ? undefined : first(this.db.all<{ sort_us: number }>('SELECT sort_us FROM posts WHERE post_key = ? LIMIT 1', key))?.sort_us
   }
 
+  authorPosts(author: string): string[] {
+    return this.db.all<{ k: string }>('SELECT DISTINCT post_key AS k FROM posts WHERE post_key >= ? AND post_key < ?', ...authorKeyRange(author)).map((r) => postUri(r.k))
+  }
+
   postCommunities(uri: string): string[] {
     const key = postKey(uri)
     if (key === undefined) return []

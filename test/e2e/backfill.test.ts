@@ -261,3 +261,27 @@ describe('atrarium backfill and a ground id collision (SPEC §1)', () => {
     }
   }, 60_000)
 })
+
+// After the collision test: it deletes records the snapshots above expect.
+describe('atrarium backfill into an existing index', () => {
+  it('removes what the PDSs no longer hold: two backfills give the state of the PDSs, not the union of history', async () => {
+    const { alice, dave } = dev.users
+    const dir = dataDir()
+    const file = join(dir, 'atrarium.sqlite')
+    await backfill(dir)
+    const membership = (await dave!.agent.com.atproto.repo.listRecords({ repo: dave!.did, collection: NSID.membership })).data.records[0]!
+    const post = (await alice!.agent.com.atproto.repo.listRecords({ repo: alice!.did, collection: NSID.post })).data.records[0]!
+    const key = (uri: string) => uri.replace('at://', '').replace(`/${NSID.post}/`, '/')
+    expect(snapshot(file).memberships.map((m) => (m as { uri: string }).uri)).toContain(membership.uri)
+    expect(postRows(file).map((p) => (p as { post_key: string }).post_key)).toContain(key(post.uri))
+
+    await dave!.agent.com.atproto.repo.deleteRecord({ repo: dave!.did, collection: NSID.membership, rkey: membership.uri.split('/').pop()! })
+    await alice!.agent.com.atproto.repo.deleteRecord({ repo: alice!.did, collection: NSID.post, rkey: post.uri.split('/').pop()! })
+    const again = await backfill(dir)
+    expect(again).toMatchObject({ complete: true, deleted: 2 })
+    expect(snapshot(file).memberships.map((m) => (m as { uri: string }).uri)).not.toContain(membership.uri)
+    expect(postRows(file).map((p) => (p as { post_key: string }).post_key)).not.toContain(key(post.uri))
+    // Nothing else went: a third run deletes nothing.
+    expect(await backfill(dir)).toMatchObject({ complete: true, deleted: 0 })
+  }, 60_000)
+})

@@ -51,6 +51,11 @@ export class BackfillState {
       .map((r) => ({ did: r.did, ...(r.pds ? { pds: r.pds } : {}) }))
   }
 
+  /** Repos read completely in this run: what the index holds of them and they do not, they deleted. */
+  doneRepos(): string[] {
+    return this.db.all<{ did: string }>('SELECT did FROM backfill_repos WHERE source = ? AND done = 1 ORDER BY did', this.source).map((r) => r.did)
+  }
+
   counts(): { total: number; done: number } {
     const row = this.db.all<{ total: number; done: number | null }>(
       'SELECT COUNT(*) AS total, SUM(done) AS done FROM backfill_repos WHERE source = ?', this.source,

@@ -10,6 +10,8 @@ import { orderForApply, toCreateEvent } from './apply-order.js'
 import type { BackfillState, RepoRef, StagedRecord } from './backfill-state.js'
 import { forEachBounded } from './pool.js'
 import { listRecentPosts, politeGet } from './post-listing.js'
+import type { RepoEvent } from '../../core/events.js'
+import { tidTimeUs } from '../../records/tid.js'
 import type { Progress } from './progress.js'
 import { BACKFILL_COLLECTIONS, type RepoSource } from './repo-sources.js'
 
@@ -35,6 +37,8 @@ export interface BackfillSummary {
   repos: { total: number; done: number; readThisRun: number; failed: { did: string; error: string }[] }
   /** Records read and passed to the Indexer, which may still reject some (`rejected`). */
   records: { configs: number; memberships: number; actions: number }
+  /** Records and posts the index held of repos read completely, which their PDS no longer has. */
+  deleted: number
   /** Members whose posts were read, and the posts passed to the Indexer (it keeps those naming a community). */
   posts: { authors: number; read: number; failed: { did: string; error: string }[] }
   rejected: number
@@ -76,6 +80,30 @@ async function readRepo(o: BackfillOptions, repo: RepoRef): Promise<Result<Stage
   return ok(out)
 }
 
+const deleteEvent = (uri: string, timeUs: number): RepoEvent => {
+  const { did, collection, rkey } = parseRecordUri(uri)
+  return { op: 'delete', did, collection, rkey, timeUs, cursor: 0 }
+}
+
+/**
+ * Two backfills give the state of the PDSs, not the union of history: a record the index holds of
+ * a repo read completely, which the repo no longer has, is deleted through the Indexer.
+ */
+function removeDeleted(o: BackfillOptions, read: Set<string>, nowUs: number): number {
+  const gone: RepoEvent[] = []
+  for (const did of o.state.doneRepos()) {
+    const held = [...o.store.membershipsOf(did), ...o.store.actionsOf(did)]
+    for (let page = o.store.communitiesPage({ owner: did, limit: 100 }); page.length > 0; ) {
+      held.push(...page.map((c) => c.uri))
+      const last = page[page.length - 1]!
+      page = o.store.communitiesPage({ owner: did, limit: 100, after: { id: last.id, uri: last.uri } })
+    }
+    for (const uri of held) if (!read.has(uri)) gone.push(deleteEvent(uri, nowUs))
+  }
+  for (let i = 0; i < gone.length; i += APPLY_CHUNK) o.indexer.applyBatch(gone.slice(i, i + APPLY_CHUNK))
+  return gone.length
+}
+
 /** Every member of every community: owner, moderators and active memberships (SPEC §3, §4). */
 function allMembers(store: Store): Set<string> {
   const out = new Set<string>()
@@ -113,11 +141,17 @@ async function backfillPosts(o: BackfillOptions, summary: BackfillSummary): Prom
       o.progress.note(`posts of ${did} skipped: ${posts.error}`)
     } else {
       const nowUs = Date.now() * 1000
-      o.state.finishPostAuthor(did, () => {
-        for (let i = 0; i < posts.value.length; i += APPLY_CHUNK) {
-          o.indexer.applyBatch(posts.value.slice(i, i + APPLY_CHUNK).map((p) => toCreateEvent({ uri: '', did, collection: NSID.post, rkey: p.rkey, record: p.record }, nowUs)))
-        }
+      // Posts the index holds that the listing would have returned but did not: deleted since.
+      const listed = new Set(posts.value.map((p) => p.rkey))
+      const gone = o.store.authorPosts(did).filter((uri) => {
+        const rkey = parseRecordUri(uri).rkey
+        return !listed.has(rkey) && (tidTimeUs(rkey) ?? minUs) >= minUs
       })
+      o.state.finishPostAuthor(did, () => {
+        const events = [...gone.map((uri) => deleteEvent(uri, nowUs)), ...posts.value.map((p) => toCreateEvent({ uri: '', did, collection: NSID.post, rkey: p.rkey, record: p.record }, nowUs))]
+        for (let i = 0; i < events.length; i += APPLY_CHUNK) o.indexer.applyBatch(events.slice(i, i + APPLY_CHUNK))
+      })
+      summary.deleted += gone.length
       summary.posts.read += posts.value.length
     }
     o.progress.tick(!posts.ok)
@@ -156,6 +190,7 @@ export async function runBackfill(o: BackfillOptions): Promise<Result<BackfillSu
     complete: false,
     repos: { ...counts, readThisRun, failed },
     records: { configs: 0, memberships: 0, actions: 0 },
+    deleted: 0,
     posts: { authors: 0, read: 0, failed: [] },
     rejected: 0,
   }
@@ -170,6 +205,7 @@ export async function runBackfill(o: BackfillOptions): Promise<Result<BackfillSu
   }
   const count = (collection: string) => ordered.filter((r) => r.collection === collection).length
   summary.records = { configs: count(NSID.config), memberships: count(NSID.membership), actions: count(NSID.action) }
+  summary.deleted = removeDeleted(o, new Set(ordered.map((r) => r.uri)), nowUs)
   const posts = await backfillPosts(o, summary)
   if (!posts.ok) return posts
   summary.rejected = Object.values(o.indexer.stats.invalid).reduce((a, b) => a + b, 0) - invalidBefore

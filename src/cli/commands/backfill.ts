@@ -27,8 +27,7 @@ export const backfill: Command = {
   Then every member's posts of the last 7 days are read from their own PDS (at most 10 requests a
   second to one PDS; a 429 is waited out) and indexed as the stream would have.
   Progress is saved in the index, so an interrupted run resumes; running twice gives the same
-  state. Records deleted from PDSs are not removed from an existing index: for a clean rebuild,
-  start from an empty data directory.`,
+  state: what the index holds of a repo read completely and the repo no longer has is deleted.`,
   options: { 'data-dir': { type: 'string' }, relay: { type: 'string' }, concurrency: { type: 'string' }, 'limit-repos': { type: 'string' } },
   args: [0, 0],
   async run({ values, ctx }) {
