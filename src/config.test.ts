@@ -39,6 +39,9 @@ describe('loadConfig', () => {
     [{ ATRARIUM_APPVIEW_URL: 'https://appview.example' }, { appviewUrl: 'https://appview.example', handleResolverUrl: 'https://appview.example' }],
     [{ ATRARIUM_APPVIEW_URL: 'http://localhost:2584', ATRARIUM_HANDLE_RESOLVER_URL: 'http://localhost:2583' }, { appviewUrl: 'http://localhost:2584', handleResolverUrl: 'http://localhost:2583' }],
     [{ ATRARIUM_BSKY_APP_URL: 'https://staging.bsky.app', ATRARIUM_WEB_DIR: '/srv/web' }, { bskyAppUrl: 'https://staging.bsky.app', webDir: '/srv/web' }],
+    [{ ATRARIUM_START_CURSOR: '1764374400000000' }, { startCursor: 1_764_374_400_000_000 }],
+    [{ ATRARIUM_START_CURSOR: '2025-11-29T00:00:00Z' }, { startCursor: 1_764_374_400_000_000 }],
+    [{ ATRARIUM_START_CURSOR: '123', ATRARIUM_FIREHOSE_URL: 'wss://bsky.network' }, { startCursor: 123 }],
   ])('accepts %j', (env, expected) => {
     const r = loadConfig(env)
     expect(r.ok && r.value).toMatchObject(expected)
@@ -63,6 +66,9 @@ describe('loadConfig', () => {
     [{ ATRARIUM_APPVIEW_URL: 'api.bsky.app' }, /ATRARIUM_APPVIEW_URL/],
     [{ ATRARIUM_HANDLE_RESOLVER_URL: 'javascript:alert(1)' }, /ATRARIUM_HANDLE_RESOLVER_URL/],
     [{ ATRARIUM_BSKY_APP_URL: 'ws://bsky.app' }, /ATRARIUM_BSKY_APP_URL/],
+    [{ ATRARIUM_START_CURSOR: 'yesterday' }, /ATRARIUM_START_CURSOR/],
+    [{ ATRARIUM_START_CURSOR: '-5' }, /ATRARIUM_START_CURSOR/],
+    [{ ATRARIUM_START_CURSOR: '2025-11-29T00:00:00Z', ATRARIUM_FIREHOSE_URL: 'wss://bsky.network' }, /ATRARIUM_START_CURSOR/],
     [{ ATRARIUM_HOSTNAME: 'bad host' }, /ATRARIUM_HOSTNAME/],
     [{ ATRARIUM_SERVICE_DID: 'web:x' }, /ATRARIUM_SERVICE_DID/],
     [{ ATRARIUM_RETENTION_DAYS: '0' }, /ATRARIUM_RETENTION_DAYS/],

@@ -24,6 +24,11 @@ export interface Config {
   bskyAppUrl: string
   /** The built web app (`npm run build`); empty: the one in this checkout. */
   webDir: string
+  /**
+   * Where the stream starts when this value was never applied to the index (a Jetstream `time_us`
+   * or a firehose `seq`); replays retained history once, then the saved cursor rules again.
+   */
+  startCursor?: number
 }
 
 export type Env = Record<string, string | undefined>
@@ -97,6 +102,16 @@ export function loadConfig(env: Env): Result<Config> {
     problems.push(`ATRARIUM_FEED_CACHE_SIZE must be a whole number of pages from 0 (off) to 1000000 (got ${JSON.stringify(feedCacheRaw)})`)
   }
 
+  // A Jetstream time_us, a firehose seq, or (Jetstream only) a time such as 2026-11-28T00:00:00Z.
+  const startRaw = str('ATRARIUM_START_CURSOR', '')
+  let startCursor: number | undefined
+  if (startRaw !== '') {
+    const asTime = /^\d{4}-\d{2}-\d{2}T/.test(startRaw) ? Date.parse(startRaw) : NaN
+    if (/^\d{1,16}$/.test(startRaw)) startCursor = Number(startRaw)
+    else if (Number.isFinite(asTime) && asTime >= 0 && firehoseUrl === '') startCursor = asTime * 1000
+    else problems.push(`ATRARIUM_START_CURSOR must be a cursor (a Jetstream time_us or a firehose seq) or, with Jetstream, an ISO time (got ${JSON.stringify(startRaw)})`)
+  }
+
   const logLevel = str('LOG_LEVEL', 'info')
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`)
 
@@ -105,5 +120,6 @@ export function loadConfig(env: Env): Result<Config> {
   return ok({
     port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, ...(firehoseUrl ? { firehoseUrl } : {}), hostname, serviceDid, plcUrl, retentionDays, feedCacheSize, logLevel,
     ...(appviewUrl ? { appviewUrl } : {}), handleResolverUrl, bskyAppUrl, webDir: str('ATRARIUM_WEB_DIR', ''),
+    ...(startCursor !== undefined ? { startCursor } : {}),
   })
 }

@@ -3,15 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Indexer } from '../core/indexer.js'
-import type { Logger } from '../core/logger.js'
+import { silentLogger, type Logger } from '../core/logger.js'
 import { US_PER_DAY } from '../core/time.js'
 import { SqlStore } from '../store/sql-store.js'
 import { SqliteDriver } from '../store/sqlite-driver.js'
-import { community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../../test/support/events.js'
+import { community, configEvent, membershipEvent, postEvent, postUri, T0, toJetstream } from '../../test/support/events.js'
 import { FakeJetstream } from '../../test/support/fake-jetstream.js'
 import { Inbox, until } from '../../test/support/async.js'
 import { postUri as uriOfKey } from '../store/post-key.js'
 import { jetstreamSource } from './jetstream-source.js'
+import { DEFAULT_REWIND_US as REWIND_US } from './jetstream-url.js'
 import { StreamIngest, type IngestOptions } from './stream-ingest.js'
 
 const samples = readFileSync(new URL('../../test/fixtures/samples.jsonl', import.meta.url), 'utf8').split('\n').filter(Boolean)
@@ -35,6 +36,39 @@ async function setup(opts: Partial<IngestOptions<string>> = {}) {
   await server.connected(1)
   return { server, store, driver, ingest, errors }
 }
+
+describe('ATRARIUM_START_CURSOR', () => {
+  it('replays from the start cursor once; restarts resume from the saved cursor; a new value replays again', async () => {
+    const server = await FakeJetstream.start()
+    const dir = mkdtempSync(join(tmpdir(), 'atrarium-start-'))
+    const driver = new SqliteDriver(join(dir, 'index.sqlite'))
+    const store = new SqlStore(driver)
+    const indexer = new Indexer({ store, log: silentLogger, retentionUs: 7 * US_PER_DAY })
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => driver.close(), () => server.close())
+    const run = async (startCursor: number, connections: number) => {
+      const ingest = new StreamIngest({ source: jetstreamSource({ url: server.url }), store, indexer, log: silentLogger, startCursor })
+      ingest.start()
+      const c = await server.connected(connections)
+      return { ingest, cursor: c.cursor }
+    }
+    const start = T0 - 3_600_000_000
+    const first = await run(start, 1)
+    expect(first.cursor).toBe(start - REWIND_US)
+    const e = configEvent(A)
+    server.publish(toJetstream(e))
+    await until(() => first.ingest.stats.frames === 1, 'one frame')
+    await first.ingest.idle()
+    await first.ingest.close()
+
+    const restart = await run(start, 2)
+    expect(restart.cursor).toBe(e.timeUs - REWIND_US)
+    await restart.ingest.close()
+
+    const replay = await run(start - 1_000_000, 3)
+    expect(replay.cursor).toBe(start - 1_000_000 - REWIND_US)
+    await replay.ingest.close()
+  })
+})
 
 describe('StreamIngest from Jetstream', () => {
   it('never saves a cursor ahead of its batch: a failed commit keeps the old cursor and the batch is retried', async () => {

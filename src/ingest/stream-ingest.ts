@@ -30,6 +30,11 @@ export interface IngestOptions<Raw> {
   /** Authors stage 1 may add between prunes of the author set before one is forced early. */
   maxNewAuthors?: number
   backoff?: { baseMs?: number; maxMs?: number }
+  /**
+   * Starts the stream here the first time this value is seen (ATRARIUM_START_CURSOR): a replay of
+   * retained history, once; restarts then resume from the saved cursor as usual.
+   */
+  startCursor?: number
 }
 
 // Frames dropped by stage 1 still advance the cursor; a mark carries them through the
@@ -114,6 +119,15 @@ export class StreamIngest<Raw> {
   }
 
   start(): void {
+    const start = this.opts.startCursor
+    const appliedKey = `start:${this.source.key}`
+    if (start !== undefined && this.opts.store.getCursor(appliedKey) !== start) {
+      this.opts.store.transaction(() => {
+        this.opts.store.setCursor(this.source.key, start)
+        this.opts.store.setCursor(appliedKey, start)
+      })
+      this.opts.log.info({ source: this.source.key, cursor: start }, 'starting the stream from ATRARIUM_START_CURSOR')
+    }
     this.socket.start()
     // When the stream goes quiet after dropped frames, still save how far it got.
     this.markTimer = setInterval(() => {

@@ -42,10 +42,11 @@ export function createContext(config: Config, log: Logger): AppContext {
   const retentionUs = config.retentionDays * US_PER_DAY
   const indexer = new Indexer({ store, log, retentionUs })
   const minSortUs = () => indexer.minSortUs()
+  const start = config.startCursor !== undefined ? { startCursor: config.startCursor } : {}
   // A configured firehose replaces Jetstream: one stream, one cursor, never both.
   const ingest = config.firehoseUrl
-    ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log })
-    : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log })
+    ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log, ...start })
+    : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log, ...start })
   const retention = new RetentionJob({ store, log, minSortUs, afterPurge: () => ingest.pruneAuthors() })
   const cache = config.feedCacheSize > 0 ? new SkeletonCache({ maxEntries: config.feedCacheSize }) : undefined
   const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs, log, ...(cache ? { cache } : {}) })

@@ -41,7 +41,7 @@ describe('atrarium CLI against a real PDS', () => {
     for (const r of runs) expect(r.code).toBe(0)
     expect(runs[0]!.stdout).toContain('community create')
     COMMANDS.forEach((c, i) => expect(runs[i + 3]!.stdout).toContain(`Usage: atrarium ${c.path.join(' ')}`))
-    expect(runs.at(-1)!.stdout).toContain('Posts are not backfilled')
+    expect(runs.at(-1)!.stdout).toContain("every member's posts of the last 7 days")
   }, 60_000)
 
   it('refuses bad arguments with one line and exit 2', async () => {

@@ -14,7 +14,7 @@ import type { Command } from '../command.js'
 
 export const backfill: Command = {
   path: ['backfill'],
-  summary: 'rebuild configs, memberships and moderation actions in the index from PDSs',
+  summary: 'rebuild configs, memberships, moderation actions and recent posts in the index from PDSs',
   usage: 'atrarium backfill (--pds <url> | --relay <url>) [--data-dir <dir>] [--concurrency <n>]',
   help: `  --pds <url>              read every repo this PDS hosts (com.atproto.sync.listRepos)
   --relay <url>            read the repos a relay lists for net.atrarium.* collections
