@@ -19,6 +19,8 @@ describe('loadConfig', () => {
         handleResolverUrl: 'https://api.bsky.app',
         bskyAppUrl: 'https://bsky.app',
         webDir: '',
+        backfillRelay: 'https://relay1.us-east.bsky.network',
+        allowLocalPds: false,
       },
     })
   })
@@ -40,6 +42,8 @@ describe('loadConfig', () => {
     [{ ATRARIUM_APPVIEW_URL: 'http://localhost:2584', ATRARIUM_HANDLE_RESOLVER_URL: 'http://localhost:2583' }, { appviewUrl: 'http://localhost:2584', handleResolverUrl: 'http://localhost:2583' }],
     [{ ATRARIUM_BSKY_APP_URL: 'https://staging.bsky.app', ATRARIUM_WEB_DIR: '/srv/web' }, { bskyAppUrl: 'https://staging.bsky.app', webDir: '/srv/web' }],
     [{ ATRARIUM_START_CURSOR: '1764374400000000' }, { startCursor: 1_764_374_400_000_000 }],
+    [{ ATRARIUM_BACKFILL_RELAY: '' }, { backfillRelay: '' }],
+    [{ ATRARIUM_BACKFILL_RELAY: 'http://127.0.0.1:2470', ATRARIUM_ALLOW_LOCAL_PDS: '1' }, { backfillRelay: 'http://127.0.0.1:2470', allowLocalPds: true }],
     [{ ATRARIUM_START_CURSOR: '2025-11-29T00:00:00Z' }, { startCursor: 1_764_374_400_000_000 }],
     [{ ATRARIUM_START_CURSOR: '123', ATRARIUM_FIREHOSE_URL: 'wss://bsky.network' }, { startCursor: 123 }],
   ])('accepts %j', (env, expected) => {
@@ -67,6 +71,8 @@ describe('loadConfig', () => {
     [{ ATRARIUM_HANDLE_RESOLVER_URL: 'javascript:alert(1)' }, /ATRARIUM_HANDLE_RESOLVER_URL/],
     [{ ATRARIUM_BSKY_APP_URL: 'ws://bsky.app' }, /ATRARIUM_BSKY_APP_URL/],
     [{ ATRARIUM_START_CURSOR: 'yesterday' }, /ATRARIUM_START_CURSOR/],
+    [{ ATRARIUM_BACKFILL_RELAY: 'relay.example' }, /ATRARIUM_BACKFILL_RELAY/],
+    [{ ATRARIUM_ALLOW_LOCAL_PDS: 'yes' }, /ATRARIUM_ALLOW_LOCAL_PDS/],
     [{ ATRARIUM_START_CURSOR: '-5' }, /ATRARIUM_START_CURSOR/],
     [{ ATRARIUM_START_CURSOR: '2025-11-29T00:00:00Z', ATRARIUM_FIREHOSE_URL: 'wss://bsky.network' }, /ATRARIUM_START_CURSOR/],
     [{ ATRARIUM_HOSTNAME: 'bad host' }, /ATRARIUM_HOSTNAME/],

@@ -29,6 +29,13 @@ export interface Config {
    * or a firehose `seq`); replays retained history once, then the saved cursor rules again.
    */
   startCursor?: number
+  /** The relay an empty index is backfilled from at first start; empty: none. */
+  backfillRelay: string
+  /**
+   * Local development only (npm run demo, tests): PDSs and did:web hosts on loopback and private
+   * addresses may be read. Off, the service connects only to public addresses.
+   */
+  allowLocalPds: boolean
 }
 
 export type Env = Record<string, string | undefined>
@@ -112,6 +119,11 @@ export function loadConfig(env: Env): Result<Config> {
     else problems.push(`ATRARIUM_START_CURSOR must be a cursor (a Jetstream time_us or a firehose seq) or, with Jetstream, an ISO time (got ${JSON.stringify(startRaw)})`)
   }
 
+  const backfillRelay = env.ATRARIUM_BACKFILL_RELAY === undefined ? 'https://relay1.us-east.bsky.network' : env.ATRARIUM_BACKFILL_RELAY
+  if (backfillRelay !== '' && !isHttpUrl(backfillRelay)) problems.push(`ATRARIUM_BACKFILL_RELAY must be an http:// or https:// URL, or empty for none (got ${JSON.stringify(backfillRelay)})`)
+  const allowLocalRaw = str('ATRARIUM_ALLOW_LOCAL_PDS', '0')
+  if (allowLocalRaw !== '0' && allowLocalRaw !== '1') problems.push(`ATRARIUM_ALLOW_LOCAL_PDS must be 0 or 1 (got ${JSON.stringify(allowLocalRaw)})`)
+
   const logLevel = str('LOG_LEVEL', 'info')
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`)
 
@@ -120,6 +132,6 @@ export function loadConfig(env: Env): Result<Config> {
   return ok({
     port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, ...(firehoseUrl ? { firehoseUrl } : {}), hostname, serviceDid, plcUrl, retentionDays, feedCacheSize, logLevel,
     ...(appviewUrl ? { appviewUrl } : {}), handleResolverUrl, bskyAppUrl, webDir: str('ATRARIUM_WEB_DIR', ''),
-    ...(startCursor !== undefined ? { startCursor } : {}),
+    ...(startCursor !== undefined ? { startCursor } : {}), backfillRelay, allowLocalPds: allowLocalRaw === '1',
   })
 }

@@ -107,6 +107,11 @@ export class StreamIngest<Raw> {
     })
   }
 
+  /** Where this stream's cursor is saved. */
+  get sourceKey(): string {
+    return this.source.key
+  }
+
   /** The saved cursor; 0 is a forgotten one (see `control`), which means none. */
   get cursor(): number | undefined {
     const c = this.opts.store.getCursor(this.source.key)

@@ -21,6 +21,8 @@ import { pooledJwtSignature } from './pooled-signature.js'
 import { RetentionJob } from './retention-job.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
 import { DEFAULT_WEB_DIR, serveWebApp } from './web-assets.js'
+import { FirstStartBackfill } from './first-start-backfill.js'
+import { serviceIdentity } from './service-identity.js'
 
 /** Everything the Node host runs, built once from the config. */
 export interface AppContext {
@@ -33,6 +35,8 @@ export interface AppContext {
   retention: RetentionJob
   /** Checkpoints the WAL off the event loop; started with the host. */
   checkpointer: WalCheckpointer
+  /** Backfills an empty index from a relay at first start (ATRARIUM_BACKFILL_RELAY). */
+  firstStart: FirstStartBackfill
   app: Hono<AppEnv>
 }
 
@@ -47,6 +51,11 @@ export function createContext(config: Config, log: Logger): AppContext {
   const ingest = config.firehoseUrl
     ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log, ...start })
     : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log, ...start })
+  const pdsFetch = pinnedFetch({ allowLocal: config.allowLocalPds })
+  const firstStart = new FirstStartBackfill({
+    relay: config.backfillRelay, driver, store, indexer, log,
+    identity: serviceIdentity({ plcUrl: config.plcUrl, webFetch: pdsFetch, allowLocal: config.allowLocalPds }), fetch: pdsFetch,
+  })
   const retention = new RetentionJob({ store, log, minSortUs, afterPurge: () => ingest.pruneAuthors() })
   const cache = config.feedCacheSize > 0 ? new SkeletonCache({ maxEntries: config.feedCacheSize }) : undefined
   const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs, log, ...(cache ? { cache } : {}) })
@@ -58,10 +67,10 @@ export function createContext(config: Config, log: Logger): AppContext {
     // webFetch: a did:web name is fetched only if every address DNS gives it is public, and only from
     // those addresses, checked as the socket connects (no lookupHost pre-check: it would ask DNS twice).
     auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature, webFetch: pinnedFetch() }),
-    health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats }),
+    health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats, backfill: firstStart.status }),
     web: webClientConfig(config),
   })
   serveWebApp(app, config.webDir || DEFAULT_WEB_DIR, log)
   const checkpointer = new WalCheckpointer({ driver, log })
-  return { config, log, driver, store, indexer, ingest, retention, checkpointer, app }
+  return { config, log, driver, store, indexer, ingest, retention, checkpointer, firstStart, app }
 }

@@ -21,6 +21,8 @@ server.on('error', (e) => {
   process.exit(1)
 })
 ctx.checkpointer.start()
+// Before the stream writes: whether the index is new is decided on what was there at start.
+ctx.firstStart.start(ctx.ingest.sourceKey)
 ctx.ingest.start()
 ctx.retention.start()
 
@@ -28,6 +30,7 @@ let stopping: Promise<void> | undefined
 async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'shutting down')
   // Finish the batch in flight and save the cursor before the database closes.
+  await ctx.firstStart.close()
   await ctx.ingest.close()
   await ctx.retention.close()
   await new Promise<void>((resolve) => server.close(() => resolve()))

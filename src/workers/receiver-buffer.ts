@@ -1,5 +1,5 @@
 import { type Logger, silentLogger } from '../core/logger.js'
-import { backoffDelayMs, type BackoffOptions } from './backoff.js'
+import { backoffDelayMs, type BackoffOptions } from '../core/backoff.js'
 import { chunkForSendBatch, fitsQueueMessage, utf8ByteLength } from './queue-limits.js'
 
 export interface ReceiverBufferOptions {

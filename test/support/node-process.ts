@@ -42,7 +42,8 @@ export class NodeHost {
       cwd: ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+      // Offline by default: a test that wants the first-start backfill names its relay.
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ATRARIUM_BACKFILL_RELAY: '', ...env },
     })
     const host = new NodeHost(child, port)
     await host.waitFor(async () => (await host.health().catch(() => undefined)) !== undefined, 30_000, 'server to listen')

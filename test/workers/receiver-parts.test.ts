@@ -1,7 +1,7 @@
 import { runInDurableObject, env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { NSID } from '../../src/core/nsid.js'
-import { backoffDelayMs } from '../../src/workers/backoff.js'
+import { backoffDelayMs } from '../../src/core/backoff.js'
 import { DoSqlDriver } from '../../src/workers/do-sql-driver.js'
 import { frameText, toUpgradeUrl } from '../../src/workers/jetstream-socket.js'
 import { chunkForSendBatch, utf8ByteLength } from '../../src/workers/queue-limits.js'

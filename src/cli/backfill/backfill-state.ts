@@ -51,6 +51,11 @@ export class BackfillState {
       .map((r) => ({ did: r.did, ...(r.pds ? { pds: r.pds } : {}) }))
   }
 
+  /** Whether a run from this source started and has not finished (it resumes). */
+  inProgress(): boolean {
+    return this.db.all('SELECT 1 FROM backfill_listing WHERE source = ? LIMIT 1', this.source).length > 0
+  }
+
   /** Repos read completely in this run: what the index holds of them and they do not, they deleted. */
   doneRepos(): string[] {
     return this.db.all<{ did: string }>('SELECT did FROM backfill_repos WHERE source = ? AND done = 1 ORDER BY did', this.source).map((r) => r.did)

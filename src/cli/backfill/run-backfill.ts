@@ -23,6 +23,7 @@ export interface BackfillOptions {
   store: Store
   /** Requests per second to one PDS while reading posts (10). */
   perHostPerSec?: number
+  /** How PDSs are reached: the service passes one that connects only to public addresses. */
   fetch?: typeof fetch
   identity: Identity
   progress: Progress
@@ -70,7 +71,7 @@ async function readRepo(o: BackfillOptions, repo: RepoRef): Promise<Result<Stage
     if (!found.ok) return found
     pds = found.value
   }
-  const agent = new AtpAgent({ service: pds })
+  const agent = new AtpAgent({ service: pds, ...(o.fetch ? { fetch: o.fetch } : {}) })
   const out: StagedRecord[] = []
   for (const collection of BACKFILL_COLLECTIONS) {
     const records = await listAllRecords(agent, repo.did, collection)
