@@ -1,27 +1,14 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { RepoEvent } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
-import worker from '../../src/workers/index.js'
-import { toJetstream } from '../support/events.js'
 import { collisionAttack } from '../support/collision.js'
 import { queryPath } from '../support/read-scenario.js'
+import { deliverEvents, getJson } from './queue-delivery.js'
 
 const testEnv = { ...env, ATRARIUM_HOSTNAME: 'feeds.example.com' }
-let seq = 0
-
-async function deliver(events: RepoEvent[]) {
-  const batch = createMessageBatch<string>('atrarium-firehose', events.map((e) => ({ id: `x${seq++}`, timestamp: new Date(), attempts: 1, body: JSON.stringify(toJetstream(e)) })))
-  const ctx = createExecutionContext()
-  await worker.queue(batch as MessageBatch<unknown>, testEnv)
-  const result = await getQueueResult(batch, ctx)
-  expect(result.retryMessages).toEqual([])
-}
-
-const get = async (path: string) => {
-  const res = await worker.fetch(new Request(`https://feeds.example.com${path}`), testEnv)
-  return { status: res.status, body: (await res.json()) as any }
-}
+const deliver = (events: RepoEvent[]) => deliverEvents(events, testEnv)
+const get = (path: string) => getJson(path, testEnv)
 const feedOf = async (publisher: string, id: string) =>
   get(`/xrpc/${NSID.getFeedSkeleton}?feed=${encodeURIComponent(`at://${publisher}/${NSID.feedGenerator}/${id}`)}&limit=50`)
 

@@ -1,27 +1,14 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import worker from '../../src/workers/index.js'
 import type { RepoEvent } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
-import { community, configEvent, del, membershipEvent, postEvent, postUri, toJetstream } from '../support/events.js'
+import { community, configEvent, del, membershipEvent, postEvent, postUri } from '../support/events.js'
 import { readFeed } from '../support/scenario.js'
+import { deliverEvents, getJson } from './queue-delivery.js'
 
 const testEnv = { ...env, ATRARIUM_HOSTNAME: 'feeds.example.com' }
-let seq = 0
-
-async function deliver(events: RepoEvent[]) {
-  const frames = events.map((e) => JSON.stringify(toJetstream(e)))
-  const batch = createMessageBatch<string>('atrarium-firehose', frames.map((body) => ({ id: `v${seq++}`, timestamp: new Date(), attempts: 1, body })))
-  const ctx = createExecutionContext()
-  await worker.queue(batch as MessageBatch<unknown>, testEnv)
-  const result = await getQueueResult(batch, ctx)
-  expect(result.retryMessages).toEqual([])
-}
-
-const get = async (path: string) => {
-  const res = await worker.fetch(new Request(`https://feeds.example.com${path}`), testEnv)
-  return { status: res.status, body: (await res.json()) as any }
-}
+const deliver = (events: RepoEvent[]) => deliverEvents(events, testEnv)
+const get = (path: string) => getJson(path, testEnv)
 
 // SPEC §4 on the Workers host: a post is kept whatever its author's membership, shown while they
 // are a member, in the community's feed and in the global index that other feeds mix in.
