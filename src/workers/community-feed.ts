@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { ParentResolution } from '../core/community-parent.js'
+import { eachCommunity } from '../core/community-pages.js'
 import { entryOf, type CommunityEntry } from '../core/community-tree.js'
 import { recordUri, type RepoEvent } from '../core/events.js'
 import { MAX_ROWS_PER_ENTRY, type FeedEntry } from '../core/feed-mix.js'
@@ -22,7 +23,6 @@ import { settingsOf } from './settings.js'
 
 const RETENTION_EVERY_MS = 3_600_000
 const PURGE_CHUNK = 2000
-const CONFIG_PAGE = 100
 
 export interface ApplyResult {
   /** Each community the batch wrote or removed, by config URI: as the tree knows it now, or null when gone. */
@@ -43,13 +43,7 @@ interface Index {
 
 /** Every community this object holds: usually one, several when their ids collide. */
 function allCommunities(store: SqlStore): StoredConfig[] {
-  const all: StoredConfig[] = []
-  for (let page = store.communitiesPage({ limit: CONFIG_PAGE }); ; ) {
-    all.push(...page)
-    const last = page[page.length - 1]
-    if (page.length < CONFIG_PAGE || !last) return all
-    page = store.communitiesPage({ limit: CONFIG_PAGE, after: { id: last.id, uri: last.uri } })
-  }
+  return [...eachCommunity(store)]
 }
 
 /**

@@ -15,6 +15,6 @@ export function orderForApply(records: readonly StagedRecord[]): StagedRecord[] 
 }
 
 /** Backfilled records enter the index as create events, through the same rules as the stream. */
-export function toCreateEvent(r: StagedRecord, timeUs: number): RepoEvent {
+export function toCreateEvent(r: Omit<StagedRecord, 'uri'>, timeUs: number): RepoEvent {
   return { op: 'create', did: r.did, collection: r.collection, rkey: r.rkey, record: r.record, timeUs, cursor: 0 }
 }

@@ -1,5 +1,6 @@
 import { AtpAgent } from '@atproto/api'
 import type { Indexer } from '../../core/indexer.js'
+import { eachCommunity } from '../../core/community-pages.js'
 import { authorities } from '../../core/moderation.js'
 import type { Store } from '../../core/store.js'
 import { NSID } from '../../core/nsid.js'
@@ -93,12 +94,7 @@ const deleteEvent = (uri: string, timeUs: number): RepoEvent => {
 function removeDeleted(o: BackfillOptions, read: Set<string>, nowUs: number): number {
   const gone: RepoEvent[] = []
   for (const did of o.state.doneRepos()) {
-    const held = [...o.store.membershipsOf(did), ...o.store.actionsOf(did)]
-    for (let page = o.store.communitiesPage({ owner: did, limit: 100 }); page.length > 0; ) {
-      held.push(...page.map((c) => c.uri))
-      const last = page[page.length - 1]!
-      page = o.store.communitiesPage({ owner: did, limit: 100, after: { id: last.id, uri: last.uri } })
-    }
+    const held = [...o.store.membershipsOf(did), ...o.store.actionsOf(did), ...Array.from(eachCommunity(o.store, did), (c) => c.uri)]
     for (const uri of held) if (!read.has(uri)) gone.push(deleteEvent(uri, nowUs))
   }
   for (let i = 0; i < gone.length; i += APPLY_CHUNK) o.indexer.applyBatch(gone.slice(i, i + APPLY_CHUNK))
@@ -108,15 +104,11 @@ function removeDeleted(o: BackfillOptions, read: Set<string>, nowUs: number): nu
 /** Every member of every community: owner, moderators and active memberships (SPEC §3, §4). */
 function allMembers(store: Store): Set<string> {
   const out = new Set<string>()
-  for (let page = store.communitiesPage({ limit: 100 }); page.length > 0; ) {
-    for (const c of page) {
-      for (const did of authorities(c)) out.add(did)
-      for (let m = store.activeMembers(c.uri, { limit: 1000 }); m.length > 0; m = store.activeMembers(c.uri, { limit: 1000, after: m[m.length - 1]!.did })) {
-        for (const row of m) out.add(row.did)
-      }
+  for (const c of eachCommunity(store)) {
+    for (const did of authorities(c)) out.add(did)
+    for (let m = store.activeMembers(c.uri, { limit: 1000 }); m.length > 0; m = store.activeMembers(c.uri, { limit: 1000, after: m[m.length - 1]!.did })) {
+      for (const row of m) out.add(row.did)
     }
-    const last = page[page.length - 1]!
-    page = store.communitiesPage({ limit: 100, after: { id: last.id, uri: last.uri } })
   }
   return out
 }
@@ -149,7 +141,7 @@ async function backfillPosts(o: BackfillOptions, summary: BackfillSummary): Prom
         return !listed.has(rkey) && (tidTimeUs(rkey) ?? minUs) >= minUs
       })
       o.state.finishPostAuthor(did, () => {
-        const events = [...gone.map((uri) => deleteEvent(uri, nowUs)), ...posts.value.map((p) => toCreateEvent({ uri: '', did, collection: NSID.post, rkey: p.rkey, record: p.record }, nowUs))]
+        const events = [...gone.map((uri) => deleteEvent(uri, nowUs)), ...posts.value.map((p) => toCreateEvent({ did, collection: NSID.post, rkey: p.rkey, record: p.record }, nowUs))]
         for (let i = 0; i < events.length; i += APPLY_CHUNK) o.indexer.applyBatch(events.slice(i, i + APPLY_CHUNK))
       })
       summary.deleted += gone.length
