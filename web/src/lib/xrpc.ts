@@ -1,13 +1,7 @@
-/** An XRPC error as a server (ours, a PDS, an AppView) sent it: `{ error, message }` and the status. */
-export class XrpcError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+import { XrpcError } from '../../../src/api/xrpc-error.js'
+
+// The server's own error class: what a server (ours, a PDS, an AppView) answered, `{ error, message }` and the status.
+export { XrpcError }
 
 /** Reads an XRPC response: the JSON body, or an XrpcError carrying the server's own words. */
 export async function readXrpc<T>(res: Response, what: string): Promise<T> {
