@@ -34,12 +34,20 @@ describe('SQLite specifics', () => {
     expect(b.driver.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual(MIGRATIONS.map((m) => ({ version: m.version })))
   })
 
-  it('upgrades a version-1 index to version 2 in place, keeping its data', () => {
-    const file = join(dir, 'v1.sqlite')
+  /** An index file as an older release left it: migrated up to `version` and no further. */
+  const fileAt = (version: number) => {
+    const file = join(dir, `v${version}.sqlite`)
     const old = new SqliteDriver(file)
     old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
-    old.exec(MIGRATIONS[0]!.sql)
-    old.run("INSERT INTO schema_migrations VALUES (1, 'then')")
+    for (const m of MIGRATIONS.filter((m) => m.version <= version)) {
+      old.exec(m.sql)
+      old.run("INSERT INTO schema_migrations VALUES (?, 'then')", m.version)
+    }
+    return { file, old }
+  }
+
+  it('upgrades a version-1 index to version 2 in place, keeping its data', () => {
+    const { file, old } = fileAt(1)
     old.run("INSERT INTO cursors VALUES ('j', 7)")
     old.close()
     const { driver, store } = openFile(file)
@@ -115,13 +123,7 @@ describe('SQLite specifics', () => {
   })
 
   it('upgrades a version-4 posts table through the version-5 layout to community keys, keeping rows and flags', () => {
-    const file = join(dir, 'v4.sqlite')
-    const old = new SqliteDriver(file)
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
-    for (const m of MIGRATIONS.filter((m) => m.version <= 4)) {
-      old.exec(m.sql)
-      old.run("INSERT INTO schema_migrations VALUES (?, 'then')", m.version)
-    }
+    const { file, old } = fileAt(4)
     const uri = (did: string, n: number) => `at://${did}/app.bsky.feed.post/${n}`
     const config = 'at://did:plc:o/net.atrarium.community.config/c'
     old.run('INSERT INTO configs (uri, id, owner, record) VALUES (?, ?, ?, ?)', config, 'cccccccc', 'did:plc:o', '{}')
@@ -150,13 +152,7 @@ describe('SQLite specifics', () => {
   })
 
   it('version 7: posts of authors who are no longer members leave the skeleton; owners, moderators and members stay', () => {
-    const file = join(dir, 'v6.sqlite')
-    const old = new SqliteDriver(file)
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
-    for (const m of MIGRATIONS.filter((m) => m.version <= 6)) {
-      old.exec(m.sql)
-      old.run("INSERT INTO schema_migrations VALUES (?, 'then')", m.version)
-    }
+    const { file, old } = fileAt(6)
     const config = 'at://did:plc:o/net.atrarium.community.config/c'
     old.run('INSERT INTO configs (uri, id, owner, record) VALUES (?, ?, ?, ?)', config, 'cccccccc', 'did:plc:o', JSON.stringify({ moderators: ['did:plc:mod'] }))
     old.run('INSERT INTO community_keys (key, uri) VALUES (1, ?)', config)
