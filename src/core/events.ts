@@ -23,6 +23,11 @@ export interface RepoWrite extends RecordEventBase {
   op: 'create' | 'update'
   record: unknown
   cid?: string
+  /**
+   * Read from a PDS listing, not the stream (issue #13): it queues no join backfill, and a post
+   * loses to a delete the stream delivered while its author's posts were being read.
+   */
+  backfill?: boolean
 }
 
 export interface RepoDelete extends RecordEventBase {

@@ -16,6 +16,7 @@ const NET = bytes('net.')
 const UNDERSCORE = 0x5f
 const DOT = 0x2e
 const POST_PATH = bytes(`${NSID.post}/`)
+const MEMBERSHIP_PATH = bytes(`${NSID.membership}/`)
 // 0x66 is the CBOR head of a 6-byte text: the op `action` values, not the word inside some text.
 const POST_CHANGES = [Uint8Array.of(0x66, ...bytes('delete')), Uint8Array.of(0x66, ...bytes('update'))]
 
@@ -49,6 +50,13 @@ export const isCommitFrame = (frame: Uint8Array): boolean =>
 
 /** Whether a commit frame touches posts, so its repo may join the set of indexed authors. */
 export const mentionsPosts = (frame: Uint8Array, find: FindBytes = indexOfBytes): boolean => find(frame, POST_PATH) >= 0
+
+/**
+ * Whether a passing commit frame's repo joins stage 1's author set: it touches posts (their deletes
+ * must pass), or memberships (a delete during the member's join backfill must be seen, issue #13).
+ */
+export const tracksAuthor = (frame: Uint8Array, find: FindBytes = indexOfBytes): boolean =>
+  mentionsPosts(frame, find) || find(frame, MEMBERSHIP_PATH) >= 0
 
 export const peekRepo = (frame: Uint8Array): string | undefined => {
   const v = peekBodyField(frame, 'repo')

@@ -115,7 +115,7 @@ export class Indexer {
     const next: StoredConfig = { uri, id: communityIdOf(uri), owner: e.did, config: parsed.value }
     this.store.putConfig(next)
     this.stats.applied++
-    this.rejudge(next, previous)
+    this.rejudge(next, previous, e.backfill === true)
   }
 
   private deleteConfig(uri: string): void {
@@ -131,12 +131,14 @@ export class Indexer {
     if (!parsed.ok) return this.invalid(e, parsed.error)
     const uri = recordUri(e)
     const previous = this.store.getMembership(uri)
+    const community = this.store.getConfig(parsed.value.community)
+    const was = community !== undefined && this.isMember(community, e.did)
     // `role` is stored as written but grants nothing: roles come from the config (SPEC §3).
     this.store.putMembership({ ...parsed.value, uri, did: e.did, seenUs: clampUs(e.timeUs) })
     this.stats.applied++
     // Membership decides visibility (SPEC §4): the author's kept posts show or hide at once.
     if (previous && previous.community !== parsed.value.community) this.refreshMember(previous.community, e.did)
-    this.refreshMember(parsed.value.community, e.did)
+    if (community) this.refreshMember(community.uri, e.did, community, e.backfill ? undefined : was)
   }
 
   private deleteMembership(uri: string): void {
@@ -146,9 +148,16 @@ export class Indexer {
     this.refreshMember(previous.community, previous.did)
   }
 
-  /** Shows or hides an author's kept posts in a community by whether they are a member now. */
-  private refreshMember(communityUri: string, did: string, community = this.store.getConfig(communityUri)): void {
-    if (community) this.store.setAuthorMember(community.uri, did, this.isMember(community, did))
+  /**
+   * Shows or hides an author's kept posts in a community by whether they are a member now. Given
+   * whether they were one before, a join also queues a fetch of their posts the stream never
+   * delivered (issue #13); a replayed join changes nothing, so it queues nothing.
+   */
+  private refreshMember(communityUri: string, did: string, community = this.store.getConfig(communityUri), was?: boolean): void {
+    if (!community) return
+    const member = this.isMember(community, did)
+    this.store.setAuthorMember(community.uri, did, member)
+    if (member && was === false) this.store.queueJoinBackfill(community.uri, did, this.nowUs())
   }
 
   private writeAction(e: RepoWrite): void {
@@ -193,13 +202,16 @@ export class Indexer {
    * (their actions may have arrived first, SPEC §6), or the moderators an update adds or removes.
    * Actions of anyone else decide nothing before or after, however many there are.
    */
-  private rejudge(next: StoredConfig, previous: StoredConfig | undefined): void {
+  private rejudge(next: StoredConfig, previous: StoredConfig | undefined, backfill: boolean): void {
     const before = new Set(previous ? authorities(previous) : [])
     const after = new Set(authorities(next))
     const changed = [...before, ...after].filter((did) => before.has(did) !== after.has(did))
     for (const target of this.store.actionTargetsBy(next.uri, changed)) this.refreshTarget(next.uri, target, next)
     // The owner and moderators are members (SPEC §4): a moderator added or removed is a join or a leave.
-    for (const did of changed) this.refreshMember(next.uri, did, next)
+    for (const did of changed) {
+      const was = before.has(did) || this.store.hasActiveMembership(next.uri, did)
+      this.refreshMember(next.uri, did, next, backfill ? undefined : was)
+    }
   }
 
   /**
@@ -228,6 +240,8 @@ export class Indexer {
     const parsed = validatePost(e.record)
     if (!parsed.ok) return this.invalid(e, parsed.error)
     const uri = recordUri(e)
+    // Deleted while its author's posts were being read: the stream's delete wins (issue #13).
+    if (e.backfill && this.store.hasPostTombstone(uri)) return
     // An id routes to every community that has it; each gates the post by its own members (SPEC §1).
     const wanted = postCommunityIds(parsed.value).flatMap((id) => this.store.communitiesWithId(id))
     // A create names a record that had none before it (a replayed create finds its rows already
@@ -258,6 +272,9 @@ export class Indexer {
   }
 
   private deletePost(did: string, rkey: string): void {
-    this.store.deletePost(recordUri({ did, collection: NSID.post, rkey }))
+    const uri = recordUri({ did, collection: NSID.post, rkey })
+    this.store.deletePost(uri)
+    // A fetch of the author's posts may be in flight and may still list this one.
+    if (this.store.hasJoinBackfill(did)) this.store.addPostTombstone(uri, this.nowUs())
   }
 }

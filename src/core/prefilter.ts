@@ -3,6 +3,8 @@
  * reposts, follows and posts that name no community; they must cost a few comparisons at the
  * front of the frame, and a post a single scan of its record, and nothing more.
  */
+import { NSID } from './nsid.js'
+
 const DID_RE = /"did"\s*:\s*"([^"\\]*)"/
 const DID_VALUES_RE = /"did"\s*:\s*"([^"\\]*)"/g
 const TIME_KEY = '"time_us":'
@@ -66,6 +68,17 @@ function hasCommunityMark(raw: string, from: number): boolean {
     if (raw.charCodeAt(i - 1) === 109 /* m */ && raw.startsWith(COMMUNITY_STEM, i - COMMUNITY_STEM.length)) return true
   }
   return false
+}
+
+const POST_KEY = `"${NSID.post}"`
+const MEMBERSHIP_KEY = `"${NSID.membership}"`
+
+/**
+ * The repo a passing frame adds to stage 1's author set, if any: a post's author (their deletes
+ * must pass), or a member's (a delete during their join backfill must be seen, issue #13).
+ */
+export function trackedAuthor(raw: string): string | undefined {
+  return raw.includes(POST_KEY) || raw.includes(MEMBERSHIP_KEY) ? peekDid(raw) : undefined
 }
 
 /** The frame's top-level `did`; Jetstream writes it first, so the first occurrence is it. */

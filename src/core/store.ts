@@ -74,6 +74,41 @@ export interface MemberRow {
   joinedAt: string
 }
 
+/** A new member whose earlier posts are to be read from their PDS (issue #13, join backfill). */
+export interface JoinBackfillJob {
+  /** The community's config AT-URI. */
+  community: string
+  did: string
+  queuedUs: number
+  /** Not before this time (epoch µs): a failed fetch is retried later. */
+  dueUs: number
+  attempts: number
+}
+
+/**
+ * The persisted join-backfill queue, and the post deletes seen for authors in it: a delete the
+ * stream delivers while the author's posts are being read wins over the listing (issue #13).
+ */
+export interface JoinBackfillQueue {
+  /** Queues a job; one already queued for the pair is left as it is. */
+  queueJoinBackfill(community: string, did: string, nowUs: number): void
+  /** Jobs due at `nowUs`, the earliest first. */
+  dueJoinBackfills(nowUs: number, limit: number): JoinBackfillJob[]
+  /** Every job of one author. */
+  joinBackfillsOf(did: string): JoinBackfillJob[]
+  /** When the earliest job is due, if any is queued. */
+  nextJoinBackfillUs(): number | undefined
+  joinBackfillCount(): number
+  retryJoinBackfill(community: string, did: string, dueUs: number): void
+  /** Removes a job; with the author's last job go their tombstones. */
+  finishJoinBackfill(community: string, did: string): void
+  hasJoinBackfill(did: string): boolean
+  addPostTombstone(uri: string, seenUs: number): void
+  hasPostTombstone(uri: string): boolean
+  /** Deletes up to `limit` tombstones first seen before `seenBeforeUs`; returns how many went. */
+  purgeTombstones(seenBeforeUs: number, limit: number): number
+}
+
 export interface PageQuery<After> {
   after?: After
   limit: number
@@ -84,7 +119,7 @@ export interface PageQuery<After> {
  * Durable Object SQL) are; every method is an indexed lookup or a bounded range scan. A community
  * is always named by its config AT-URI.
  */
-export interface Store {
+export interface Store extends JoinBackfillQueue {
   transaction<T>(fn: () => T): T
   /**
    * A number that moves whenever the index may have changed: any write that changed a post, config,
@@ -183,6 +218,9 @@ export interface Store {
   visibleCommunities(uri: string): string[]
   /** Deletes up to `limit` posts older than `minSortUs`; returns how many went. */
   purgePosts(minSortUs: number, limit: number): number
-  /** Authors with at least one indexed post, for the stage-1 filter. */
+  /**
+   * Authors whose post deletes and updates must pass stage 1: those with an indexed post, and those
+   * with a join backfill queued (a delete during its fetch must be seen, issue #13).
+   */
   indexedAuthors(): string[]
 }

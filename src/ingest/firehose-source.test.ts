@@ -47,6 +47,12 @@ describe('firehoseSource', () => {
     { name: 'info OutdatedCursor', frame: infoFrame('OutdatedCursor', 'too old'), want: { control: { action: 'continue', reason: 'OutdatedCursor', message: 'too old' } } },
     { name: 'error FutureCursor', frame: errorFrame('FutureCursor'), want: { control: { action: 'live', reason: 'FutureCursor' } } },
     { name: 'error ConsumerTooSlow', frame: errorFrame('ConsumerTooSlow', 'slow'), want: { control: { action: 'reconnect', reason: 'ConsumerTooSlow', message: 'slow' } } },
+    // A new member's post deletes must pass while their join backfill runs (issue #13).
+    {
+      name: 'membership commit: its repo joins the author set',
+      frame: encodeFrame({ op: 1, t: '#commit' }, { seq: 5, repo: 'did:plc:m', ops: [{ action: 'create', path: 'net.atrarium.community.membership/3k' }] }),
+      want: { pass: true, postAuthor: 'did:plc:m' },
+    },
     { name: 'garbage goes to stage 2 to be counted', frame: Buffer.from([0xff, 0x00]), want: { pass: true } },
   ])('stage 1 on a $name frame', ({ frame, want }) => {
     expect(firehoseSource({ url: 'ws://localhost:1' }).stage1(frame, hasNobody)).toEqual(want)

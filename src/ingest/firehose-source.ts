@@ -1,6 +1,6 @@
 import { decode, decodeFirst } from '@atcute/cbor'
 import { decodeFirehoseFrame } from '../core/firehose-frame.js'
-import { indexOfBytes, isCommitFrame, mentionsPosts, passesFirehosePrefilter, peekRepo, peekSeq, type FindBytes } from '../core/firehose-prefilter.js'
+import { indexOfBytes, isCommitFrame, passesFirehosePrefilter, peekRepo, peekSeq, tracksAuthor, type FindBytes } from '../core/firehose-prefilter.js'
 import { NSID, WANTED_COLLECTIONS } from '../core/nsid.js'
 import { err, ok } from '../core/result.js'
 import type { Stage1, StreamSource } from './stream-source.js'
@@ -38,7 +38,7 @@ export function firehoseSource(opts: { url: string; maxMessageBytes?: number }):
     stage1(raw, hasIndexedAuthor) {
       if (!isCommitFrame(raw)) return classify(raw)
       if (!passesFirehosePrefilter(raw, hasIndexedAuthor, find)) return { pass: false }
-      const postAuthor = mentionsPosts(raw, find) ? peekRepo(raw) : undefined
+      const postAuthor = tracksAuthor(raw, find) ? peekRepo(raw) : undefined
       return postAuthor ? { pass: true, postAuthor } : { pass: true }
     },
     decode(raw) {

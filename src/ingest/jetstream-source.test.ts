@@ -20,10 +20,13 @@ describe('jetstreamSource', () => {
     for (const raw of [...samples, ...generated]) expect(cursorAfter(raw)).toBe(timeOf(raw))
   })
 
-  it('names the author of a passing post frame, and of nothing else', () => {
+  it('names the author of a passing post or membership frame, and of nothing else', () => {
     const post = JSON.stringify({ did: 'did:plc:p', time_us: 5, kind: 'commit', commit: { rev: 'r', operation: 'create', collection: 'app.bsky.feed.post', rkey: 'k', record: { text: '#atrarium_0a1b2c3d' } } })
     const config = JSON.stringify({ did: 'did:plc:c', time_us: 6, kind: 'commit', commit: { rev: 'r', operation: 'delete', collection: 'net.atrarium.community.config', rkey: 'k' } })
+    // A new member's post deletes must pass while their join backfill runs (issue #13).
+    const membership = JSON.stringify({ did: 'did:plc:m', time_us: 7, kind: 'commit', commit: { rev: 'r', operation: 'create', collection: 'net.atrarium.community.membership', rkey: 'k', record: {} } })
     expect(source.stage1(post, () => false)).toEqual({ pass: true, postAuthor: 'did:plc:p' })
+    expect(source.stage1(membership, () => false)).toEqual({ pass: true, postAuthor: 'did:plc:m' })
     expect(source.stage1(config, () => false)).toEqual({ pass: true })
     expect(source.stage1(samples[0]!, () => false)).toEqual({ pass: false })
   })

@@ -1,12 +1,11 @@
 import { parseJetstreamFrame } from '../core/jetstream-frame.js'
-import { NSID, WANTED_COLLECTIONS } from '../core/nsid.js'
-import { passesPrefilter, peekDid, peekTimeUs } from '../core/prefilter.js'
+import { WANTED_COLLECTIONS } from '../core/nsid.js'
+import { passesPrefilter, peekTimeUs, trackedAuthor } from '../core/prefilter.js'
 import { ok } from '../core/result.js'
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, buildUrl } from './jetstream-url.js'
 import type { Stage1, StreamSource } from './stream-source.js'
 
 const COLLECTIONS = new Set<string>(WANTED_COLLECTIONS)
-const POST_KEY = `"${NSID.post}"`
 // Shared verdicts: stage 1 runs on every frame of the stream and should not allocate for it.
 const DROP: Stage1 = Object.freeze({ pass: false })
 const PASS: Stage1 = Object.freeze({ pass: true })
@@ -29,7 +28,7 @@ export function jetstreamSource(opts: { url: string; maxMessageBytes?: number })
     cursorOf: peekTimeUs,
     stage1(raw, hasIndexedAuthor) {
       if (!passesPrefilter(raw, hasIndexedAuthor)) return DROP
-      const postAuthor = raw.includes(POST_KEY) ? peekDid(raw) : undefined
+      const postAuthor = trackedAuthor(raw)
       return postAuthor ? { pass: true, postAuthor } : PASS
     },
     decode(raw) {

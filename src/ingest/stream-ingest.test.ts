@@ -143,6 +143,9 @@ describe('StreamIngest from Jetstream', () => {
     await ingest.idle()
     expect(ingest.stats.passed).toBe(4)
 
+    // Bob's join backfill keeps him in the set until it is done (issue #13).
+    expect(store.hasJoinBackfill('did:plc:bob')).toBe(true)
+    store.finishJoinBackfill(A.uri, 'did:plc:bob')
     // What the retention job does: purge, then prune.
     store.purgePosts(Number.MAX_SAFE_INTEGER, 100)
     ingest.pruneAuthors()

@@ -22,7 +22,10 @@ import { RetentionJob } from './retention-job.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
 import { DEFAULT_WEB_DIR, serveWebApp } from './web-assets.js'
 import { FirstStartBackfill } from './first-start-backfill.js'
-import { serviceIdentity } from './service-identity.js'
+import { serviceIdentity } from '../auth/service-identity.js'
+import { JoinBackfiller } from '../backfill/join-backfill.js'
+import { memberPostLister } from '../backfill/post-listing.js'
+import { JoinBackfillJob } from './join-backfill-job.js'
 
 /** Everything the Node host runs, built once from the config. */
 export interface AppContext {
@@ -37,6 +40,8 @@ export interface AppContext {
   checkpointer: WalCheckpointer
   /** Backfills an empty index from a relay at first start (ATRARIUM_BACKFILL_RELAY). */
   firstStart: FirstStartBackfill
+  /** Reads new members' earlier posts from their PDSs (issue #13). */
+  joinBackfill: JoinBackfillJob
   app: Hono<AppEnv>
 }
 
@@ -52,9 +57,15 @@ export function createContext(config: Config, log: Logger): AppContext {
     ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log, ...start })
     : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log, ...start })
   const pdsFetch = pinnedFetch({ allowLocal: config.allowLocalPds })
-  const firstStart = new FirstStartBackfill({
-    relay: config.backfillRelay, driver, store, indexer, log,
-    identity: serviceIdentity({ plcUrl: config.plcUrl, webFetch: pdsFetch, allowLocal: config.allowLocalPds }), fetch: pdsFetch,
+  const identity = serviceIdentity({ plcUrl: config.plcUrl, webFetch: pdsFetch, allowLocal: config.allowLocalPds })
+  const firstStart = new FirstStartBackfill({ relay: config.backfillRelay, driver, store, indexer, log, identity, fetch: pdsFetch })
+  const joinBackfill = new JoinBackfillJob({
+    log,
+    backfiller: new JoinBackfiller({
+      store, log, minSortUs,
+      listPosts: memberPostLister({ pdsOf: (did) => identity.pdsOf(did), fetch: pdsFetch }),
+      apply: (events) => indexer.applyBatch(events),
+    }),
   })
   const retention = new RetentionJob({ store, log, minSortUs, afterPurge: () => ingest.pruneAuthors() })
   const cache = config.feedCacheSize > 0 ? new SkeletonCache({ maxEntries: config.feedCacheSize }) : undefined
@@ -67,10 +78,10 @@ export function createContext(config: Config, log: Logger): AppContext {
     // webFetch: a did:web name is fetched only if every address DNS gives it is public, and only from
     // those addresses, checked as the socket connects (no lookupHost pre-check: it would ask DNS twice).
     auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature, webFetch: pinnedFetch() }),
-    health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats, backfill: firstStart.status }),
+    health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats, backfill: firstStart.status, joinBackfill: joinBackfill.status }),
     web: webClientConfig(config),
   })
   serveWebApp(app, config.webDir || DEFAULT_WEB_DIR, log)
   const checkpointer = new WalCheckpointer({ driver, log })
-  return { config, log, driver, store, indexer, ingest, retention, checkpointer, firstStart, app }
+  return { config, log, driver, store, indexer, ingest, retention, checkpointer, firstStart, joinBackfill, app }
 }

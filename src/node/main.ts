@@ -25,12 +25,14 @@ ctx.checkpointer.start()
 ctx.firstStart.start(ctx.ingest.sourceKey)
 ctx.ingest.start()
 ctx.retention.start()
+ctx.joinBackfill.start()
 
 let stopping: Promise<void> | undefined
 async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'shutting down')
   // Finish the batch in flight and save the cursor before the database closes.
   await ctx.firstStart.close()
+  await ctx.joinBackfill.close()
   await ctx.ingest.close()
   await ctx.retention.close()
   await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger.js'
-import { purgeChunk } from '../core/retention.js'
+import { purgeChunk, purgedFull } from '../core/retention.js'
 import type { Store } from '../core/store.js'
 
 // A feed request that arrives mid-chunk waits for it: 500 rows keep that wait to a few milliseconds.
@@ -49,8 +49,8 @@ export class RetentionJob {
       for (let more = true; more; ) {
         const n = purgeChunk(this.deps.store, now, CHUNK)
         total += n.posts
-        others += n.orphans + n.accounts
-        more = n.posts === CHUNK || n.orphans === CHUNK || n.accounts === CHUNK
+        others += n.orphans + n.accounts + n.tombstones
+        more = purgedFull(n, CHUNK)
         await new Promise((r) => setImmediate(r))
       }
       if (total > 0 || others > 0) this.deps.log.info({ purged: total, expired: others }, 'retention purge')

@@ -219,6 +219,24 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 9,
+    // Join backfill (issue #13): new members whose earlier posts are still to be read from their PDS,
+    // and the post deletes the stream delivered for them meanwhile, which win over what is read.
+    sql: `
+      CREATE TABLE join_backfills (
+        community TEXT NOT NULL,
+        did TEXT NOT NULL,
+        queued_us INTEGER NOT NULL,
+        due_us INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (community, did)
+      ) WITHOUT ROWID;
+      CREATE INDEX join_backfills_due ON join_backfills (due_us);
+      CREATE INDEX join_backfills_by_did ON join_backfills (did);
+      CREATE TABLE post_tombstones (uri TEXT PRIMARY KEY, seen_us INTEGER NOT NULL) WITHOUT ROWID;
+    `,
+  },
 ]
 
 export function migrate(db: SqlDriver): number {

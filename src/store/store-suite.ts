@@ -174,6 +174,33 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(s.skeleton({ community: 'd', minSortUs: 0, limit: 10 })).toHaveLength(1)
     }))
 
+    it('queues join backfills once per community and member, by due time, with tombstones per author (issue #13)', () => withStore((s) => {
+      s.queueJoinBackfill('c1', 'did:plc:b', 20)
+      s.queueJoinBackfill('c1', 'did:plc:a', 10)
+      s.queueJoinBackfill('c2', 'did:plc:a', 30)
+      s.queueJoinBackfill('c1', 'did:plc:a', 99)
+      expect(s.dueJoinBackfills(25, 10).map((j) => [j.community, j.did, j.dueUs, j.attempts])).toEqual([['c1', 'did:plc:a', 10, 0], ['c1', 'did:plc:b', 20, 0]])
+      expect([s.nextJoinBackfillUs(), s.joinBackfillCount(), s.joinBackfillsOf('did:plc:a').length]).toEqual([10, 3, 2])
+      s.retryJoinBackfill('c1', 'did:plc:a', 50)
+      expect(s.dueJoinBackfills(100, 10).map((j) => [j.did, j.dueUs, j.attempts])).toEqual([['did:plc:b', 20, 0], ['did:plc:a', 30, 0], ['did:plc:a', 50, 1]])
+      // Authors with a job queued pass stage 1's post-change test, posts or not.
+      expect(s.indexedAuthors()).toEqual(['did:plc:a', 'did:plc:b'])
+
+      const p = 'at://did:plc:a/app.bsky.feed.post/3k'
+      s.addPostTombstone(p, 5)
+      s.addPostTombstone('at://did:plc:ab/app.bsky.feed.post/3k', 5)
+      expect(s.hasJoinBackfill('did:plc:a')).toBe(true)
+      s.finishJoinBackfill('c1', 'did:plc:a')
+      expect(s.hasPostTombstone(p)).toBe(true)
+      s.finishJoinBackfill('c2', 'did:plc:a')
+      // The author's last job takes their tombstones, and only theirs.
+      expect([s.hasJoinBackfill('did:plc:a'), s.hasPostTombstone(p), s.hasPostTombstone('at://did:plc:ab/app.bsky.feed.post/3k')]).toEqual([false, false, true])
+      expect(s.purgeTombstones(6, 10)).toBe(1)
+      expect(s.nextJoinBackfillUs()).toBe(20)
+      s.finishJoinBackfill('c1', 'did:plc:b')
+      expect([s.nextJoinBackfillUs(), s.joinBackfillCount(), s.indexedAuthors()]).toEqual([undefined, 0, []])
+    }))
+
     it('purges posts older than the window in bounded chunks', () => withStore((s) => {
       for (let n = 0; n < 10; n++) s.putPost(post('c', n, n))
       expect(s.purgePosts(5, 3)).toBe(3)

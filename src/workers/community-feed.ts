@@ -9,7 +9,7 @@ import { Indexer } from '../core/indexer.js'
 import type { Logger } from '../core/logger.js'
 import { NSID } from '../core/nsid.js'
 import { ReadService } from '../core/read-service.js'
-import { purgeChunk } from '../core/retention.js'
+import { purgeChunk, purgedFull } from '../core/retention.js'
 import type { ActionView, CommunityCore, CommunityPageParams, CommunityParams, MemberView, Paged, PostView, ReadResult } from '../core/read-views.js'
 import { ok, type Result } from '../core/result.js'
 import type { Store, StoredConfig } from '../core/store.js'
@@ -181,8 +181,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     if (!index) return
     const now = { nowUs: Date.now() * 1000, minSortUs: index.indexer.minSortUs() }
     for (let i = 0; i < 10_000; i++) {
-      const n = purgeChunk(index.store, now, PURGE_CHUNK)
-      if (n.posts < PURGE_CHUNK && n.orphans < PURGE_CHUNK && n.accounts < PURGE_CHUNK) break
+      if (!purgedFull(purgeChunk(index.store, now, PURGE_CHUNK), PURGE_CHUNK)) break
     }
     index.deletedActions.purge(now.nowUs - US_PER_DAY)
     await this.ctx.storage.setAlarm(Date.now() + RETENTION_EVERY_MS)

@@ -1,7 +1,4 @@
-import { NSID } from '../core/nsid.js'
-import { passesPrefilter, peekDid } from '../core/prefilter.js'
-
-const POST_COLLECTION = `"${NSID.post}"`
+import { passesPrefilter, trackedAuthor } from '../core/prefilter.js'
 
 /**
  * Stage 1 with the candidate-author set, as the Node pipeline does it: a post delete or update
@@ -26,12 +23,10 @@ export class StageOneFilter {
 
   passes(raw: string, timeUs?: number): boolean {
     if (!passesPrefilter(raw, (did) => this.#authors.has(did))) return false
-    if (raw.includes(POST_COLLECTION)) {
-      const did = peekDid(raw)
-      if (did) {
-        this.#authors.add(did)
-        this.onPostAuthor(did, timeUs)
-      }
+    const did = trackedAuthor(raw)
+    if (did) {
+      this.#authors.add(did)
+      this.onPostAuthor(did, timeUs)
     }
     return true
   }

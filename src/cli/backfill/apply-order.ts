@@ -14,7 +14,10 @@ export function orderForApply(records: readonly StagedRecord[]): StagedRecord[] 
   return [...of(NSID.config), ...of(NSID.membership), ...of(NSID.action)]
 }
 
-/** Backfilled records enter the index as create events, through the same rules as the stream. */
+/**
+ * Backfilled records enter the index as create events, through the same rules as the stream; a run
+ * reads every member's posts itself, so they queue no join backfill.
+ */
 export function toCreateEvent(r: Omit<StagedRecord, 'uri'>, timeUs: number): RepoEvent {
-  return { op: 'create', did: r.did, collection: r.collection, rkey: r.rkey, record: r.record, timeUs, cursor: 0 }
+  return { op: 'create', did: r.did, collection: r.collection, rkey: r.rkey, record: r.record, timeUs, cursor: 0, backfill: true }
 }

@@ -1,6 +1,6 @@
 import { getPdsEndpoint } from '@atcute/identity'
 import { CompositeDidDocumentResolver, PlcDidDocumentResolver } from '@atcute/identity-resolver'
-import { SafeDidWebResolver } from '../auth/did-web-resolver.js'
+import { SafeDidWebResolver } from './did-web-resolver.js'
 import { err, ok } from '../core/result.js'
 import type { Identity } from '../cli/identity.js'
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { nextTid, tidTimeUs } from '../../records/tid.js'
+import { nextTid, tidTimeUs } from '../records/tid.js'
 import { listRecentPosts, politeGet } from './post-listing.js'
 
 // A PDS on a real socket: listRecords of app.bsky.feed.post, newest first, 2 a page; 429s on demand.

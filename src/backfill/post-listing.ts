@@ -1,7 +1,7 @@
-import { NSID } from '../../core/nsid.js'
-import { err, ok, type Result } from '../../core/result.js'
-import { datetimeToUs } from '../../core/time.js'
-import { tidTimeUs } from '../../records/tid.js'
+import { NSID } from '../core/nsid.js'
+import { err, ok, type Result } from '../core/result.js'
+import { datetimeToUs } from '../core/time.js'
+import { tidTimeUs } from '../records/tid.js'
 
 export interface ListedPost {
   rkey: string
@@ -81,4 +81,20 @@ export async function listRecentPosts(get: (url: string) => Promise<Response>, p
     cursor = body.cursor
   }
   return ok(out)
+}
+
+/**
+ * Reads a member's recent posts from the PDS their DID document names, politely: what join backfill
+ * runs per author. One instance per host keeps one request rate per PDS across every job.
+ */
+export function memberPostLister(o: {
+  pdsOf: (did: string) => Promise<Result<string>>
+  fetch?: typeof fetch
+  perHostPerSec?: number
+}): (did: string, minUs: number) => Promise<Result<ListedPost[]>> {
+  const get = politeGet({ perHostPerSec: o.perHostPerSec ?? 10, ...(o.fetch ? { fetch: o.fetch } : {}) })
+  return async (did, minUs) => {
+    const pds = await o.pdsOf(did)
+    return pds.ok ? listRecentPosts(get, pds.value, did, minUs) : pds
+  }
 }
