@@ -20,9 +20,14 @@ import { DoSqlDriver } from './do-sql-driver.js'
 import { DeletedActionTargets, reportAfter, touchedBy, type GlobalReport } from './global-report.js'
 import { NeedMore, resolveParentRemote, visibleAmongIn, visiblePostsIn, workerSources } from './mixed-sources.js'
 import { settingsOf } from './settings.js'
+import type { JoinBackfiller } from '../backfill/join-backfill.js'
+import { unwatch, workerJoinBackfiller } from './worker-join-backfill.js'
 
 const RETENTION_EVERY_MS = 3_600_000
 const PURGE_CHUNK = 2000
+/** Authors whose posts one alarm reads: a step stays well inside an alarm's limits. */
+const JOIN_AUTHORS_PER_ALARM = 4
+const RETENTION_AT = 'retentionAt'
 
 export interface ApplyResult {
   /** Each community the batch wrote or removed, by config URI: as the tree knows it now, or null when gone. */
@@ -39,6 +44,7 @@ interface Index {
   indexer: Indexer
   reads: ReadService
   deletedActions: DeletedActionTargets
+  joins: JoinBackfiller
 }
 
 /** Every community this object holds: usually one, several when their ids collide. */
@@ -72,7 +78,9 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     const db = new DoSqlDriver(this.ctx.storage)
     const store = new SqlStore(db)
     const indexer = new Indexer({ store, log: this.log, retentionUs: settings.retentionDays * US_PER_DAY })
-    this.#index = { store, indexer, reads: new ReadService({ store, minSortUs: () => indexer.minSortUs() }), deletedActions: new DeletedActionTargets(db) }
+    const id = () => allCommunities(store)[0]?.id
+    const joins = workerJoinBackfiller({ env: this.env, store, indexer, log: this.log, id, apply: (events) => this.apply(events) })
+    this.#index = { store, indexer, reads: new ReadService({ store, minSortUs: () => indexer.minSortUs() }), deletedActions: new DeletedActionTargets(db), joins }
     return this.#index
   }
 
@@ -95,8 +103,10 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     const before = allCommunities(store)
     const touched = touchedBy(events, store, before.map((c) => c.uri), deletedActions, Date.now() * 1000)
     indexer.applyBatch(events)
-    // Armed on the first write, then re-armed by the alarm itself.
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + RETENTION_EVERY_MS)
+    // Retention is armed on the first write, then re-armed by the alarm itself; a join backfill
+    // queued by this batch brings the alarm forward.
+    if ((await this.ctx.storage.get<number>(RETENTION_AT)) === undefined) await this.ctx.storage.put(RETENTION_AT, Date.now() + RETENTION_EVERY_MS)
+    await this.#arm(store)
     const posts: Record<string, boolean> = {}
     const configs: Record<string, CommunityEntry | null> = {}
     const after = new Map(allCommunities(store).map((c) => [c.uri, c]))
@@ -175,15 +185,39 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     return (this.existing()?.reads ?? noCommunityReads).getPosts(params, viewer)
   }
 
-  /** Retention (SPEC §4, §6): purge in chunks, then come back in an hour. */
+  /** The one alarm serves retention and join backfill: set it to whichever is due first. */
+  async #arm(store: Store): Promise<void> {
+    const joinDue = store.nextJoinBackfillUs()
+    const retentionAt = (await this.ctx.storage.get<number>(RETENTION_AT)) ?? Date.now() + RETENTION_EVERY_MS
+    const at = Math.min(retentionAt, joinDue === undefined ? Infinity : Math.ceil(joinDue / 1000))
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at)
+  }
+
+  /** Jobs and retention waiting, for tests and the admin status. */
+  joinBackfillPending(): number {
+    return this.existing()?.store.joinBackfillCount() ?? 0
+  }
+
+  /**
+   * A bounded step of join backfill when one is due (issue #13), then retention (SPEC §4, §6) when
+   * its hour is up: purge in chunks, then come back in an hour.
+   */
   override async alarm(): Promise<void> {
     const index = this.existing()
     if (!index) return
-    const now = { nowUs: Date.now() * 1000, minSortUs: index.indexer.minSortUs() }
-    for (let i = 0; i < 10_000; i++) {
-      if (!purgedFull(purgeChunk(index.store, now, PURGE_CHUNK), PURGE_CHUNK)) break
+    if ((index.store.nextJoinBackfillUs() ?? Infinity) <= Date.now() * 1000) {
+      const step = await index.joins.step(JOIN_AUTHORS_PER_ALARM)
+      await unwatch(this.env, allCommunities(index.store)[0]?.id, step.finished.map((f) => f.did))
     }
-    index.deletedActions.purge(now.nowUs - US_PER_DAY)
-    await this.ctx.storage.setAlarm(Date.now() + RETENTION_EVERY_MS)
+    if (((await this.ctx.storage.get<number>(RETENTION_AT)) ?? 0) <= Date.now()) {
+      const now = { nowUs: Date.now() * 1000, minSortUs: index.indexer.minSortUs() }
+      for (let i = 0; i < 10_000; i++) {
+        if (!purgedFull(purgeChunk(index.store, now, PURGE_CHUNK), PURGE_CHUNK)) break
+      }
+      index.deletedActions.purge(now.nowUs - US_PER_DAY)
+      await this.ctx.storage.put(RETENTION_AT, Date.now() + RETENTION_EVERY_MS)
+    }
+    await this.#arm(index.store)
   }
 }

@@ -45,7 +45,8 @@ export class Directory extends DurableObject<Env> {
         CREATE TABLE IF NOT EXISTS communities_by_uri (uri TEXT PRIMARY KEY, id TEXT NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL, stage TEXT NOT NULL, parent TEXT);
         CREATE INDEX IF NOT EXISTS communities_by_id ON communities_by_uri (id, uri);
         CREATE INDEX IF NOT EXISTS communities_by_owner ON communities_by_uri (owner, id, uri);
-        CREATE INDEX IF NOT EXISTS communities_by_parent ON communities_by_uri (parent)`)
+        CREATE INDEX IF NOT EXISTS communities_by_parent ON communities_by_uri (parent);
+        CREATE TABLE IF NOT EXISTS watches (did TEXT NOT NULL, community TEXT NOT NULL, until_us INTEGER NOT NULL, PRIMARY KEY (did, community)) WITHOUT ROWID`)
       if (this.sql.all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'community_tree'").length > 0) {
         this.sql.exec(`INSERT OR IGNORE INTO communities_by_uri (uri, id, owner, name, stage, parent)
           SELECT uri, id, owner, name, stage, parent FROM community_tree; DROP TABLE community_tree`)
@@ -62,9 +63,26 @@ export class Directory extends DurableObject<Env> {
     }
   }
 
-  lookup(uri: string): string[] {
+  /**
+   * The community ids holding a record. With `watchers`, for a post delete, also those fetching the
+   * author's posts for a join backfill: the delete must reach them to win over the listing (issue #13).
+   */
+  lookup(uri: string, watchers = false): string[] {
     const row = first(this.sql.all<{ communities: string }>('SELECT communities FROM routes WHERE uri = ?', uri))
-    return row ? row.communities.split(',') : []
+    const held = row ? row.communities.split(',') : []
+    if (!watchers) return held
+    const did = uri.slice('at://'.length, uri.indexOf('/', 'at://'.length))
+    const watching = this.sql.all<{ community: string }>('SELECT community FROM watches WHERE did = ? AND until_us > ?', did, Date.now() * 1000)
+    return [...new Set([...held, ...watching.map((w) => w.community)])]
+  }
+
+  /** Community `id` is reading `did`'s posts until `untilUs` at the latest: send it their post deletes. */
+  watch(did: string, id: string, untilUs: number): void {
+    this.sql.run('INSERT OR REPLACE INTO watches (did, community, until_us) VALUES (?, ?, ?)', did, id, untilUs)
+  }
+
+  unwatch(did: string, id: string): void {
+    this.sql.run('DELETE FROM watches WHERE did = ? AND community = ?', did, id)
   }
 
   route(uri: string, communities: string[]): void {

@@ -23,7 +23,7 @@ function namedCommunities(e: RecordEvent): string[] {
 }
 
 /** Passes on what one community object reports: its communities' global rows, and its configs to the tree. */
-async function publish(env: Env, id: string, result: ApplyResult): Promise<void> {
+export async function publish(env: Env, id: string, result: ApplyResult): Promise<void> {
   for (const [community, { rows, removed, replace, legacyId }] of Object.entries(result.global)) {
     await globalStub(env, globalShardOf(id)).sync(community, rows, removed, replace, legacyId)
   }
@@ -40,7 +40,7 @@ async function processRecord(e: RecordEvent, env: Env): Promise<void> {
   const uri = recordUri(e)
   const routed = e.collection !== NSID.config
   const shard = routed ? directoryStub(env, directoryShardOf(e.did)) : undefined
-  const previous = shard ? await shard.lookup(uri) : []
+  const previous = shard ? await shard.lookup(uri, e.op === 'delete' && e.collection === NSID.post) : []
   const targets = [...new Set([...previous, ...namedCommunities(e)])]
   const holding: string[] = []
   for (const id of targets) {
@@ -61,6 +61,19 @@ async function processAccount(e: AccountEvent, env: Env): Promise<void> {
   const [held, owned] = await Promise.all([shard.repoCommunities(e.did), directoryStub(env, COMMUNITIES_DIRECTORY).ownedBy(e.did)])
   for (const id of new Set([...held, ...owned])) await publish(env, id, await communityStub(env, id).apply([e]))
   if (e.status === DELETED_STATUS && held.length > 0) await shard.forgetRepo(e.did)
+}
+
+/**
+ * Posts a community object indexed outside the stream (a join backfill): each repo's directory shard
+ * learns that `id` holds them, so their deletes and updates reach it.
+ */
+export async function routePosts(env: Env, id: string, result: ApplyResult): Promise<void> {
+  for (const [uri, held] of Object.entries(result.posts)) {
+    if (!held) continue
+    const shard = directoryStub(env, directoryShardOf(uri.slice('at://'.length, uri.indexOf('/', 'at://'.length))))
+    const previous = await shard.lookup(uri)
+    if (!previous.includes(id)) await shard.route(uri, [...previous, id])
+  }
 }
 
 /** Stage 2 on Workers: strict parse, then routing to each community's Durable Object. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { TestProject } from 'vitest/node'
 import { P256PrivateKeyExportable } from '@atcute/crypto'
 import { FakeJetstream } from './fake-jetstream.js'
+import { FakePds } from './fake-pds.js'
 import { didDocument, FakePlc } from './fake-plc.js'
 import { bob, mod, owner } from './read-scenario.js'
 
@@ -35,6 +36,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
  *   POST /publish  {"frames":[{"raw":"…","timeUs":1}]}  sends each frame to every client, keeps it for replay
  *   POST /drop     terminates every client connection (a server-side disconnect)
  *   GET  /connections  [{"url":"…","cursor":n|null}] in connection order
+ *   POST /pds/repo {"did","records":[{"uri","value"}]}  the fake PDS's repo, and a DID document naming it
+ *   POST /pds/hold, /pds/release {"did"}  holds the repo's listings until released
+ *   GET  /pds/requested  repos listed so far
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const fake = await FakeJetstream.start()
@@ -53,6 +57,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
         for (const ws of fake.clients) ws.terminate()
         return reply(200, { dropped: n })
       }
+      // The fake PDS (join backfill): {did, records} sets a repo and its DID document; hold/release gate it.
+      if (req.method === 'POST' && req.url === '/pds/repo') {
+        const { did, records } = JSON.parse(await readBody(req)) as { did: string; records: { uri: string; value: unknown }[] }
+        pds.repos.set(did, records)
+        plc.docs.set(did, pds.didDocument(did))
+        return reply(200, { did })
+      }
+      if (req.method === 'POST' && (req.url === '/pds/hold' || req.url === '/pds/release')) {
+        const { did } = JSON.parse(await readBody(req)) as { did: string }
+        if (req.url === '/pds/hold') pds.hold(did)
+        else pds.release(did)
+        return reply(200, { did })
+      }
+      if (req.method === 'GET' && req.url === '/pds/requested') return reply(200, pds.requested)
       if (req.method === 'GET' && req.url === '/connections') {
         return reply(200, fake.connections.map((c) => ({ url: c.url.toString(), cursor: c.cursor ?? null })))
       }
@@ -62,6 +80,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await new Promise<void>((resolve, reject) => control.once('error', reject).listen(0, '127.0.0.1', resolve))
   // workerd cannot listen either: the fake PLC that requesters' service JWTs resolve through runs here too.
   const plc = await FakePlc.start()
+  const pds = await FakePds.start()
   const plcKeys: Record<string, string> = {}
   for (const did of [owner, mod, bob]) {
     const key = await P256PrivateKeyExportable.createKeypair()
@@ -77,5 +96,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await new Promise<void>((resolve) => control.close(() => resolve()))
     await fake.close()
     await plc.close()
+    await pds.close()
   }
 }
