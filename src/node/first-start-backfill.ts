@@ -5,7 +5,7 @@ import type { Store } from '../core/store.js'
 import type { Identity } from '../cli/identity.js'
 import { BackfillState } from '../cli/backfill/backfill-state.js'
 import type { Progress } from '../cli/backfill/progress.js'
-import { relaySource } from '../cli/backfill/repo-sources.js'
+import { relaySource } from '../backfill/repo-listing.js'
 import { runBackfill } from '../cli/backfill/run-backfill.js'
 import type { SqlDriver } from '../store/sql-driver.js'
 

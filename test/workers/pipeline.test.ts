@@ -55,9 +55,12 @@ describe('Workers host: queue → processor → community Durable Objects', () =
     await deliver([configEvent(R), old].map((e) => JSON.stringify(toJetstream(e))))
     expect(await readFeed(get, R.id)).toHaveLength(1)
     const stub = communityStub(testEnv, R.id)
-    // Age the post past the 7-day window, then fire the alarm the write armed.
-    await runInDurableObject(stub, (_i, state) => {
+    // Age the post past the 7-day window and let retention's hour pass, then fire the alarm the
+    // write armed (it also serves the owner's join backfill, which came first).
+    await runInDurableObject(stub, async (_i, state) => {
       state.storage.sql.exec('UPDATE posts SET sort_us = sort_us - ?', 2 * 86_400_000_000)
+      expect(await state.storage.get('retentionAt')).toBeGreaterThan(Date.now())
+      await state.storage.put('retentionAt', Date.now() - 1)
     })
     expect(await runDurableObjectAlarm(stub)).toBe(true)
     await runInDurableObject(stub, async (_i, state) => {

@@ -1,10 +1,6 @@
+import type { RepoRef } from '../../backfill/repo-listing.js'
 import type { SqlDriver } from '../../store/sql-driver.js'
 
-export interface RepoRef {
-  did: string
-  /** Known for --pds; resolved from the DID document for --relay. */
-  pds?: string
-}
 
 export interface StagedRecord {
   uri: string

@@ -7,7 +7,7 @@ import type { Identity } from '../identity.js'
 import { orderForApply, toCreateEvent } from './apply-order.js'
 import { BackfillState, type StagedRecord } from './backfill-state.js'
 import { createProgress } from './progress.js'
-import type { RepoSource } from './repo-sources.js'
+import type { RepoSource } from '../../backfill/repo-listing.js'
 import { runBackfill } from './run-backfill.js'
 
 /** Two config URIs with the same community id, found by a bounded birthday search. */

@@ -1,4 +1,3 @@
-import { AtpAgent } from '@atproto/api'
 import type { Indexer } from '../../core/indexer.js'
 import { eachCommunity } from '../../core/community-pages.js'
 import { authorities } from '../../core/moderation.js'
@@ -6,15 +5,15 @@ import type { Store } from '../../core/store.js'
 import { NSID } from '../../core/nsid.js'
 import { err, ok, type Result } from '../../core/result.js'
 import type { Identity } from '../identity.js'
-import { listAllRecords, parseRecordUri } from '../repo.js'
+import { parseRecordUri } from '../repo.js'
 import { orderForApply, toCreateEvent } from './apply-order.js'
-import type { BackfillState, RepoRef, StagedRecord } from './backfill-state.js'
+import type { BackfillState, StagedRecord } from './backfill-state.js'
 import { forEachBounded } from './pool.js'
 import { listRecentPosts, politeGet } from '../../backfill/post-listing.js'
 import type { RepoEvent } from '../../core/events.js'
 import { tidTimeUs } from '../../records/tid.js'
 import type { Progress } from './progress.js'
-import { BACKFILL_COLLECTIONS, type RepoSource } from './repo-sources.js'
+import { BACKFILL_COLLECTIONS, listCollection, type RepoRef, type RepoSource } from '../../backfill/repo-listing.js'
 
 export interface BackfillOptions {
   source: RepoSource
@@ -72,10 +71,9 @@ async function readRepo(o: BackfillOptions, repo: RepoRef): Promise<Result<Stage
     if (!found.ok) return found
     pds = found.value
   }
-  const agent = new AtpAgent({ service: pds, ...(o.fetch ? { fetch: o.fetch } : {}) })
   const out: StagedRecord[] = []
   for (const collection of BACKFILL_COLLECTIONS) {
-    const records = await listAllRecords(agent, repo.did, collection)
+    const records = await listCollection(o.fetch ?? fetch, pds, repo.did, collection)
     if (!records.ok) return records
     for (const r of records.value) out.push({ uri: r.uri, did: repo.did, collection, rkey: parseRecordUri(r.uri).rkey, record: r.value })
   }

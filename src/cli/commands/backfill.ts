@@ -8,7 +8,7 @@ import { SqliteDriver } from '../../store/sqlite-driver.js'
 import { intOption, str, urlOption } from '../args.js'
 import { BackfillState } from '../backfill/backfill-state.js'
 import { createProgress } from '../backfill/progress.js'
-import { pdsSource, relaySource } from '../backfill/repo-sources.js'
+import { pdsSource, relaySource } from '../../backfill/repo-listing.js'
 import { runBackfill } from '../backfill/run-backfill.js'
 import type { Command } from '../command.js'
 
