@@ -1,3 +1,4 @@
+import { authorities } from './moderation.js'
 import type { Store, StoredConfig } from './store.js'
 
 const PAGE = 100
@@ -10,5 +11,16 @@ export function* eachCommunity(store: Pick<Store, 'communitiesPage'>, owner?: st
     const last = page[page.length - 1]
     if (page.length < PAGE || !last) return
     page = store.communitiesPage({ ...q, after: { id: last.id, uri: last.uri } })
+  }
+}
+
+/**
+ * Every member of a community (SPEC §3, §4): its owner and moderators, then active memberships in
+ * DID order, read a page at a time. A DID may come twice (a moderator with a membership record).
+ */
+export function* eachMember(store: Pick<Store, 'activeMembers'>, community: StoredConfig): Generator<string> {
+  yield* authorities(community)
+  for (let m = store.activeMembers(community.uri, { limit: 1000 }); m.length > 0; m = store.activeMembers(community.uri, { limit: 1000, after: m[m.length - 1]!.did })) {
+    for (const row of m) yield row.did
   }
 }

@@ -16,6 +16,8 @@ export const NSID = {
   getMembers: 'net.atrarium.community.getMembers',
   getPosts: 'net.atrarium.community.getPosts',
   getActions: 'net.atrarium.moderation.getActions',
+  adminStartBackfill: 'net.atrarium.admin.startBackfill',
+  adminGetBackfill: 'net.atrarium.admin.getBackfill',
 } as const
 
 /** The collections the stream must deliver, in the order Jetstream is asked for them. */

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { ParentResolution } from '../core/community-parent.js'
-import { eachCommunity } from '../core/community-pages.js'
+import { eachCommunity, eachMember } from '../core/community-pages.js'
 import { entryOf, type CommunityEntry } from '../core/community-tree.js'
 import { recordUri, type RepoEvent } from '../core/events.js'
 import { MAX_ROWS_PER_ENTRY, type FeedEntry } from '../core/feed-mix.js'
@@ -194,9 +194,27 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     if (current === null || current > at) await this.ctx.storage.setAlarm(at)
   }
 
-  /** Jobs and retention waiting, for tests and the admin status. */
+  /** Join backfills waiting here, for tests and the admin backfill's status. */
   joinBackfillPending(): number {
     return this.existing()?.store.joinBackfillCount() ?? 0
+  }
+
+  /**
+   * Queues a posts backfill for every member of every community here (owner, moderators, active
+   * memberships): the admin backfill's posts phase, worked through by the alarm. Returns how many.
+   */
+  async queueMemberBackfills(): Promise<number> {
+    const index = this.existing()
+    if (!index) return 0
+    const nowUs = Date.now() * 1000
+    let n = 0
+    index.store.transaction(() => {
+      for (const c of allCommunities(index.store)) {
+        for (const did of eachMember(index.store, c)) (index.store.queueJoinBackfill(c.uri, did, nowUs), n++)
+      }
+    })
+    await this.#arm(index.store)
+    return n
   }
 
   /**

@@ -3,6 +3,7 @@ import { communityPageSql } from '../store/community-page-sql.js'
 import { hierarchyOf, listCommunities, type CommunityEntry, type CommunityTree } from '../core/community-tree.js'
 import type { CommunityHierarchy, CommunitySummary, ListCommunitiesParams, Paged, ReadResult } from '../core/read-views.js'
 import type { Stage } from '../core/records.js'
+import { NSID } from '../core/nsid.js'
 import { first } from '../store/sql-driver.js'
 import { DoSqlDriver } from './do-sql-driver.js'
 
@@ -94,6 +95,17 @@ export class Directory extends DurableObject<Env> {
   repoCommunities(did: string): string[] {
     const rows = this.sql.all<{ communities: string }>('SELECT DISTINCT communities FROM routes WHERE uri >= ? AND uri < ?', ...repoRange(did))
     return [...new Set(rows.flatMap((r) => r.communities.split(',')))]
+  }
+
+  /** URIs of `did`'s records routed here, posts aside: what a backfill compares with the repo. */
+  repoRecords(did: string): string[] {
+    return this.sql.all<{ uri: string }>('SELECT uri FROM routes WHERE uri >= ? AND uri < ?', ...repoRange(did))
+      .map((r) => r.uri).filter((uri) => !uri.startsWith(`at://${did}/${NSID.post}/`))
+  }
+
+  /** Config URIs of the communities `did` owns. */
+  configsOwnedBy(did: string): string[] {
+    return this.sql.all<{ uri: string }>('SELECT uri FROM communities_by_uri WHERE owner = ?', did).map((r) => r.uri)
   }
 
   /** A deleted account's records are gone from every community: nothing is left to route. */

@@ -4,6 +4,9 @@ declare namespace Cloudflare {
     FIREHOSE_RECEIVER: DurableObjectNamespace<import('./firehose-receiver.js').FirehoseReceiver>
     DIRECTORY: DurableObjectNamespace<import('./directory.js').Directory>
     GLOBAL_POSTS: DurableObjectNamespace<import('./global-posts.js').GlobalPosts>
+    BACKFILL_COORDINATOR: DurableObjectNamespace<import('./backfill-coordinator.js').BackfillCoordinator>
+    /** A secret (wrangler secret put): unset, the admin methods answer 403. */
+    ATRARIUM_ADMIN_TOKEN?: string
     FIREHOSE_QUEUE: Queue<string>
     ATRARIUM_JETSTREAM_URL: string
     ATRARIUM_HOSTNAME: string

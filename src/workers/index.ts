@@ -1,6 +1,7 @@
 import { createApp } from '../api/app.js'
 import { webClientConfig } from '../api/web-routes.js'
 import { ServiceAuthVerifier } from '../auth/service-auth-verifier.js'
+import { adminRoutes, isAdminPath } from './admin-routes.js'
 import { processBatch } from './processor.js'
 import { consoleLogger } from './console-logger.js'
 import { settingsOf } from './settings.js'
@@ -11,6 +12,7 @@ export { CommunityFeedGenerator } from './community-feed.js'
 export { Directory } from './directory.js'
 export { GlobalPosts } from './global-posts.js'
 export { FirehoseReceiver } from './firehose-receiver.js'
+export { BackfillCoordinator } from './backfill-coordinator.js'
 
 // One verifier per isolate and settings, so its DID document cache outlives a request. No
 // lookupHost: workerd has no DNS API. The verifier still refuses did:web IP literals that are not
@@ -54,6 +56,7 @@ export default {
         consoleLogger(settingsOf(env).logLevel).error({ err: e }, 'could not start the receiver')
       }))
     }
+    if (isAdminPath(new URL(request.url).pathname)) return adminRoutes.fetch(request, env)
     return appFor(env).fetch(request, env)
   },
   async queue(batch, env) {

@@ -36,7 +36,7 @@ export async function publish(env: Env, id: string, result: ApplyResult): Promis
  * A record: routed to each community object it names, and to those the directory shard remembers
  * it went to (deletes, updates that drop a community).
  */
-async function processRecord(e: RecordEvent, env: Env): Promise<void> {
+export async function processRecord(e: RecordEvent, env: Env): Promise<void> {
   const uri = recordUri(e)
   const routed = e.collection !== NSID.config
   const shard = routed ? directoryStub(env, directoryShardOf(e.did)) : undefined

@@ -1,6 +1,5 @@
 import type { Indexer } from '../../core/indexer.js'
-import { eachCommunity } from '../../core/community-pages.js'
-import { authorities } from '../../core/moderation.js'
+import { eachCommunity, eachMember } from '../../core/community-pages.js'
 import type { Store } from '../../core/store.js'
 import { NSID } from '../../core/nsid.js'
 import { err, ok, type Result } from '../../core/result.js'
@@ -102,12 +101,7 @@ function removeDeleted(o: BackfillOptions, read: Set<string>, nowUs: number): nu
 /** Every member of every community: owner, moderators and active memberships (SPEC §3, §4). */
 function allMembers(store: Store): Set<string> {
   const out = new Set<string>()
-  for (const c of eachCommunity(store)) {
-    for (const did of authorities(c)) out.add(did)
-    for (let m = store.activeMembers(c.uri, { limit: 1000 }); m.length > 0; m = store.activeMembers(c.uri, { limit: 1000, after: m[m.length - 1]!.did })) {
-      for (const row of m) out.add(row.did)
-    }
-  }
+  for (const c of eachCommunity(store)) for (const did of eachMember(store, c)) out.add(did)
   return out
 }
 
