@@ -1,59 +1,32 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { community, configEvent, toJetstream } from '../support/events.js'
 import { ensureWebBuild, launchChromium, newPage } from '../support/browser.js'
 import { FakeJetstream } from '../support/fake-jetstream.js'
-import { freePort } from '../support/node-process.js'
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+import { WranglerDev } from '../support/wrangler-dev.js'
 
 /**
  * The same built app under `wrangler dev` (static assets beside the Worker). There no cron fires
  * (wrangler 4.86 answers /cdn-cgi/handler/scheduled with a 500 once assets are configured), so the
  * first request must start the receiver.
  */
-let child: ChildProcess
+let wrangler: WranglerDev
 let jetstream: FakeJetstream
 let browser: Browser
 let base: string
-let stateDir: string
-let out = ''
 
 beforeAll(async () => {
   ensureWebBuild()
   jetstream = await FakeJetstream.start()
-  stateDir = mkdtempSync(join(tmpdir(), 'atrarium-wrangler-'))
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  const vars = { ATRARIUM_JETSTREAM_URL: jetstream.url, ATRARIUM_PLC_URL: 'http://127.0.0.1:9', ATRARIUM_HOSTNAME: 'feeds.example.com', LOG_LEVEL: 'warn' }
-  child = spawn('npx', ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', stateDir, ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])], {
-    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
-  })
-  child.stdout!.on('data', (d: Buffer) => (out += d))
-  child.stderr!.on('data', (d: Buffer) => (out += d))
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    if ((await fetch(`${base}/app-config.json`).then((r) => r.ok, () => false))) break
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`wrangler dev did not start:\n${out}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
+  wrangler = await WranglerDev.start({ ATRARIUM_JETSTREAM_URL: jetstream.url, ATRARIUM_PLC_URL: 'http://127.0.0.1:9', ATRARIUM_HOSTNAME: 'feeds.example.com', LOG_LEVEL: 'warn' })
+  base = wrangler.base
   browser = await launchChromium()
 }, 90_000)
 
 afterAll(async () => {
   await browser?.close()
-  if (child?.pid && child.exitCode === null) {
-    const closed = new Promise((r) => child.once('close', r))
-    process.kill(-child.pid, 'SIGTERM')
-    await closed
-  }
+  await wrangler?.stop()
   await jetstream?.close()
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true })
 })
 
 it('serves the app, its settings and client metadata; the first request starts the stream; a community appears in the directory', async () => {
