@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: every benchmark of issue 6 against the production modules; prints a table and
  * writes bench/results/latest.json. Options:
- *   --only a,b          run only these (stage1, ingest, freshness, skeleton, http, footprint, retention)
+ *   --only a,b          run only these (stage1, ingest, freshness, backfill, skeleton, http, footprint, retention)
  *   --save-stream FILE  write generated Jetstream frames (JSONL) to FILE and exit; --frames N (default 100000)
  * Env: BENCH_SMALL_POSTS (posts per small community, default 1000; the issue's 10000 takes ~10 min
  * to build on 2 cores), BENCH_BIG_POSTS (default 1000000).
  */
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
 import { createStream } from '../test/support/stream-generator.js'
+import { benchBackfill } from './backfill.js'
 import { buildDataset, type Dataset } from './dataset.js'
 import { benchFootprint } from './footprint.js'
 import { benchFreshness } from './freshness.js'
@@ -53,6 +54,7 @@ async function main() {
   await step('stage1', () => benchStage1())
   await step('ingest', () => benchIngest({ mixFrames: 500_000, postFrames: 30_000, runs: 3, postRuns: 5 }))
   await step('freshness', () => benchFreshness())
+  await step('backfill', () => benchBackfill())
   let ds: Dataset | undefined
   const needsData = ['skeleton', 'http', 'footprint', 'retention'].some(want)
   try {

@@ -1,10 +1,12 @@
 import type { JoinBackfiller } from '../backfill/join-backfill.js'
 import type { Logger } from '../core/logger.js'
 
-const POLL_MS = 1000
+const POLL_MS = 250
+/** Authors read at once: enough that one PDS's request rate, not the step, is what bounds a burst. */
+const AUTHORS_PER_STEP = 8
 
 /**
- * Runs join-backfill steps on the Node host whenever jobs are due: checks the queue every second
+ * Runs join-backfill steps on the Node host whenever jobs are due: checks the queue four times a second
  * (one indexed MIN), works through what is due a few authors at a time, and never blocks the
  * stream or the API (each step is a fetch, then one short transaction per 500 posts).
  */
@@ -37,7 +39,7 @@ export class JoinBackfillJob {
       while (!this.#closed) {
         const due = this.o.backfiller.nextDueUs()
         if (due === undefined || due > Date.now() * 1000) return
-        const step = await this.o.backfiller.step(this.o.authorsPerStep ?? 4)
+        const step = await this.o.backfiller.step(this.o.authorsPerStep ?? AUTHORS_PER_STEP)
         for (const f of step.finished) this.latenciesUs.push(f.latencyUs)
         if (this.latenciesUs.length > 1000) this.latenciesUs.splice(0, this.latenciesUs.length - 1000)
         // Everything due failed: leave it to its backoff rather than spin on it.
