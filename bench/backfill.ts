@@ -79,11 +79,15 @@ export async function benchBackfill(opts: { members?: number; postsPerMember?: n
     }
     log(`backfill: ${members} members × ${perMember} posts written to the PDS in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 
-    const fetch = pinnedFetch({ allowLocal: true })
+    const pinned = pinnedFetch({ allowLocal: true })
+    // Post listings requested: the politeness limit is on requests, and a listing ends with an empty page.
+    let postPages = 0
+    const fetch: typeof pinned = (input, init) => {
+      if (String(input).includes(`collection=${NSID.post}`)) postPages++
+      return pinned(input, init)
+    }
     const identity = serviceIdentity({ plcUrl: net.plc.url, webFetch: fetch, allowLocal: true })
     const figures: Figure[] = []
-    // One PDS at 10 requests a second, pages of 100: the most a polite reader can get from it.
-    const ceiling = (members * perMember) / ((members * Math.ceil(perMember / 100)) / 10)
     for (const [label, perHostPerSec] of [['host default: 10 requests/s to one PDS', 10], ['politeness lifted (1,000 requests/s)', 1000]] as const) {
       const ix = index()
       try {
@@ -91,6 +95,7 @@ export async function benchBackfill(opts: { members?: number; postsPerMember?: n
         // The run reports a start per phase: repos first, then members' posts.
         const starts: number[] = []
         const progress = { start: () => void starts.push(performance.now()), tick() {}, note() {}, finish() {} }
+        postPages = 0
         const result = await runBackfill({
           source, state: new BackfillState(ix.driver, source.key), indexer: ix.indexer, store: ix.store, identity, fetch, perHostPerSec,
           progress, concurrency: 8, interrupted: () => false,
@@ -100,10 +105,12 @@ export async function benchBackfill(opts: { members?: number; postsPerMember?: n
         const read = result.value.posts.read
         if (read !== members * perMember) throw new Error(`read ${read} posts, wrote ${members * perMember}`)
         const seconds = (end - starts[1]!) / 1000
+        // One PDS at 10 requests a second: the most a polite reader can get from it.
+        const ceiling = read / (postPages / 10)
         figures.push({
           key: `backfill_posts_per_s_${perHostPerSec}`, figure: `backfill from a local PDS, members' posts read and indexed/s (${label})`, unit: 'posts/s', median: read / seconds,
-          note: `${read} posts of ${members} members in ${seconds.toFixed(2)} s; the whole run, records first, ${((end - starts[0]!) / 1000).toFixed(2)} s`,
-          ...(perHostPerSec === 10 ? { target: { op: '>=' as const, value: Math.round(0.8 * ceiling), label: `≥ ${Math.round(0.8 * ceiling)}/s (80% of what 10 pages/s allow)` } } : {}),
+          note: `${read} posts of ${members} members in ${seconds.toFixed(2)} s, ${postPages} pages; the whole run, records first, ${((end - starts[0]!) / 1000).toFixed(2)} s`,
+          ...(perHostPerSec === 10 ? { target: { op: '>=' as const, value: Math.round(0.8 * ceiling), label: `≥ ${Math.round(0.8 * ceiling)}/s (80% of 10 pages/s)` } } : {}),
         })
       } finally {
         ix.close()
@@ -137,15 +144,17 @@ export async function benchBackfill(opts: { members?: number; postsPerMember?: n
             return waiting.size === 0
           }, 'join backfill', 120_000, 5)
         }
+        postPages = 0
         if (burst) await joinAll(joiners)
         else for (const u of joiners) await joinAll([u])
+        const burstBound = 1000 + postPages * 100
         figures.push({
           key: burst ? 'join_backfill_burst_ms' : 'join_backfill_ms',
           figure: burst ? `join backfill, ${joiners.length} joins at once: join applied → posts served` : 'join backfill, one join: join applied → earlier posts served',
           unit: 'ms', median: median(latencies), p99: percentile(latencies, 99),
           note: `${perMember} posts each (half naming the community), one PDS, poll 250 ms`,
           target: burst
-            ? { op: '<=', value: 1000 + joiners.length * Math.ceil(perMember / 100) * 100, label: `p99 ≤ ${((1000 + joiners.length * Math.ceil(perMember / 100) * 100) / 1000).toFixed(0)} s (its pages at 10/s + 1 s)` }
+            ? { op: '<=', value: burstBound, label: `p99 ≤ ${(burstBound / 1000).toFixed(1)} s (${postPages} pages at 10/s + 1 s)` }
             : { op: '<=', value: 2000, label: 'p99 ≤ 2 s' },
         })
       } finally {
