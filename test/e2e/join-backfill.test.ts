@@ -20,6 +20,7 @@ let held: HeldPds
 let host: NodeHost
 let community: { uri: string; id: string; hashtag: string }
 const dir = mkdtempSync(join(tmpdir(), 'atrarium-join-'))
+const rebuilt = mkdtempSync(join(tmpdir(), 'atrarium-join-rebuilt-'))
 const early: Record<string, string[]> = {}
 
 const cli = async (user: string, ...args: string[]) => {
@@ -27,8 +28,9 @@ const cli = async (user: string, ...args: string[]) => {
   expect(r.code, r.stderr).toBe(0)
   return r.json
 }
-const feed = async () =>
-  ((await host.get(`/xrpc/${NSID.getFeedSkeleton}?feed=${encodeURIComponent(`at://${dev.users.ivy!.did}/${NSID.feedGenerator}/${community.id}`)}`)).body as { feed: { post: string }[] }).feed.map((f) => f.post)
+const skeleton = async (owner: string, id: string) =>
+  ((await host.get(`/xrpc/${NSID.getFeedSkeleton}?limit=100&feed=${encodeURIComponent(`at://${owner}/${NSID.feedGenerator}/${id}`)}`)).body as { feed: { post: string }[] }).feed.map((f) => f.post)
+const feed = () => skeleton(dev.users.ivy!.did, community.id)
 const joinStatus = async () => ((await host.health()) as unknown as { joinBackfill: { pending: number; done: number; posts: number } }).joinBackfill
 /** The PDS's latest seq, then the host's cursor past it: the end-to-end processAll(). */
 const caughtUp = async () => host.caughtUp((await dev.net.pds.ctx.sequencer.curr()) ?? 0)
@@ -56,7 +58,7 @@ afterAll(async () => {
   await held?.close()
   await relay?.close()
   await dev?.close()
-  rmSync(dir, { recursive: true, force: true })
+  for (const d of [dir, rebuilt]) rmSync(d, { recursive: true, force: true })
 })
 
 it("a new member's posts from before the service ran appear within seconds of their join", async () => {
@@ -85,3 +87,22 @@ it("a post deleted while the join's fetch is in flight is not indexed", async ()
   await caughtUp()
   expect((await feed()).filter((uri) => uri.includes(kim.did))).toEqual([early.kim![0]])
 }, 60_000)
+
+it('wiping the data directory and backfilling from the PDS gives the same skeleton for every community', async () => {
+  // More live activity first: a second community, a join, posts, a hide, all through the firehose.
+  const egrets = await cli('jay', 'community', 'create', '--name', 'Egrets')
+  await cli('ivy', 'join', egrets.uri)
+  await dev.users.ivy!.agent.post({ text: `an egret ${egrets.hashtag} ${community.hashtag}` })
+  const spam = await dev.users.kim!.agent.post({ text: `buy now ${community.hashtag}` })
+  await cli('ivy', 'hide', spam.uri, '--community', community.uri)
+  await caughtUp()
+  const communities = [[dev.users.ivy!.did, community.id], [dev.users.jay!.did, egrets.id]] as const
+  const before = await Promise.all(communities.map(([owner, id]) => skeleton(owner, id)))
+  expect(before.map((s) => s.length)).toEqual([4, 1])
+  await host.stop()
+
+  const r = await atrarium(['backfill', '--pds', dev.pdsUrl, '--data-dir', rebuilt, '--json'], dev.env)
+  expect(r.code, r.stderr).toBe(0)
+  host = await NodeHost.start({ ATRARIUM_DATA_DIR: rebuilt, ATRARIUM_FIREHOSE_URL: `ws://localhost:${new URL(dev.pdsUrl).port}`, ATRARIUM_PLC_URL: held.url })
+  expect(await Promise.all(communities.map(([owner, id]) => skeleton(owner, id)))).toEqual(before)
+}, 90_000)
