@@ -36,6 +36,7 @@ const queueCases: QueueCase[] = [
   { name: 'an inactive membership queues nothing', events: () => [configEvent(A), membershipEvent(bob, 'm1', A, { active: false })], jobs: [['A', alice]] },
   { name: 'a moderator added by a config update is a join', events: () => [configEvent(A), configEvent(A, { moderators: [carol] }, 'update')], jobs: [['A', alice], ['A', carol]] },
   { name: 'a membership moving to another community joins that one', events: () => [configEvent(A), configEvent(B), membershipEvent(bob, 'm1', A), membershipEvent(bob, 'm1', B)], jobs: [['A', alice], ['A', bob], ['B', alice], ['B', bob]] },
+  { name: 'a membership that arrived before its config joins when the config does (SPEC §6)', events: () => [membershipEvent(bob, 'm1', A), configEvent(A)], jobs: [['A', alice], ['A', bob]] },
   { name: 'records read by a backfill queue nothing (it reads posts itself)', events: () => [{ ...configEvent(A), backfill: true }, { ...membershipEvent(bob, 'm1', A), backfill: true }], jobs: [] },
 ]
 

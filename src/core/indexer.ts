@@ -1,4 +1,5 @@
 import { communityIdOf } from './community-id.js'
+import { eachMember } from './community-pages.js'
 import { DELETED_STATUS, recordUri, type AccountEvent, type RecordEvent, type RepoEvent, type RepoWrite } from './events.js'
 import type { Logger } from './logger.js'
 import { authorities, canModerate, targetState } from './moderation.js'
@@ -211,6 +212,11 @@ export class Indexer {
     for (const did of changed) {
       const was = before.has(did) || this.store.hasActiveMembership(next.uri, did)
       this.refreshMember(next.uri, did, next, backfill ? undefined : was)
+    }
+    // Memberships that arrived before their config (SPEC §6) become joins only now: the stream
+    // dropped their authors' posts while the community was unknown.
+    if (!previous && !backfill) {
+      for (const did of eachMember(this.store, next)) if (!after.has(did)) this.store.queueJoinBackfill(next.uri, did, this.nowUs())
     }
   }
 

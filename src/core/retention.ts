@@ -22,8 +22,8 @@ export const purgedFull = (n: Purged, chunk: number): boolean =>
 
 /**
  * One bounded chunk of every expiry the index has: posts past retention (SPEC §4), records naming
- * configs never seen (SPEC §6), statuses of accounts with nothing left to hide, and old tombstones. A host calls it
- * until it removes less than a chunk of each, yielding between calls.
+ * configs never seen (SPEC §6), statuses of accounts with nothing left to hide, and old tombstones.
+ * A host calls it until it removes less than a chunk of each, yielding between calls.
  */
 export function purgeChunk(store: Store, now: { nowUs: number; minSortUs: number }, chunk: number): Purged {
   return {

@@ -94,8 +94,6 @@ export interface JoinBackfillQueue {
   queueJoinBackfill(community: string, did: string, nowUs: number): void
   /** Jobs due at `nowUs`, the earliest first. */
   dueJoinBackfills(nowUs: number, limit: number): JoinBackfillJob[]
-  /** Every job of one author. */
-  joinBackfillsOf(did: string): JoinBackfillJob[]
   /** When the earliest job is due, if any is queued. */
   nextJoinBackfillUs(): number | undefined
   joinBackfillCount(): number

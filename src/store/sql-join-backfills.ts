@@ -20,10 +20,6 @@ export class SqlJoinBackfills extends SqlPosts {
     return this.db.all<JobRow>('SELECT * FROM join_backfills WHERE due_us <= ? ORDER BY due_us, community, did LIMIT ?', nowUs, limit).map(toJob)
   }
 
-  joinBackfillsOf(did: string): JoinBackfillJob[] {
-    return this.db.all<JobRow>('SELECT * FROM join_backfills WHERE did = ? ORDER BY community', did).map(toJob)
-  }
-
   nextJoinBackfillUs(): number | undefined {
     return first(this.db.all<{ due: number | null }>('SELECT MIN(due_us) AS due FROM join_backfills'))?.due ?? undefined
   }

@@ -180,7 +180,7 @@ export function describeStore(name: string, withStore: WithStore): void {
       s.queueJoinBackfill('c2', 'did:plc:a', 30)
       s.queueJoinBackfill('c1', 'did:plc:a', 99)
       expect(s.dueJoinBackfills(25, 10).map((j) => [j.community, j.did, j.dueUs, j.attempts])).toEqual([['c1', 'did:plc:a', 10, 0], ['c1', 'did:plc:b', 20, 0]])
-      expect([s.nextJoinBackfillUs(), s.joinBackfillCount(), s.joinBackfillsOf('did:plc:a').length]).toEqual([10, 3, 2])
+      expect([s.nextJoinBackfillUs(), s.joinBackfillCount()]).toEqual([10, 3])
       s.retryJoinBackfill('c1', 'did:plc:a', 50)
       expect(s.dueJoinBackfills(100, 10).map((j) => [j.did, j.dueUs, j.attempts])).toEqual([['did:plc:b', 20, 0], ['did:plc:a', 30, 0], ['did:plc:a', 50, 1]])
       // Authors with a job queued pass stage 1's post-change test, posts or not.
