@@ -2,6 +2,7 @@ import { NSID } from '../core/nsid.js'
 import { err, ok, type Result } from '../core/result.js'
 import { datetimeToUs } from '../core/time.js'
 import { tidTimeUs } from '../records/tid.js'
+import { boundedJson, REQUEST_TIMEOUT_MS } from './bounded-json.js'
 
 export interface ListedPost {
   rkey: string
@@ -34,7 +35,7 @@ export function politeGet(opts: PoliteOptions = {}): (url: string) => Promise<Re
       const at = Math.max(Date.now(), next.get(host) ?? 0)
       next.set(host, at + gapMs)
       if (at > Date.now()) await sleep(at - Date.now())
-      const res = await doFetch(url)
+      const res = await doFetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
       if (res.status !== 429 || attempt >= (opts.maxRetries ?? 5)) return res
       await res.body?.cancel()
       const after = Number(res.headers.get('retry-after'))
@@ -66,7 +67,7 @@ export async function listRecentPosts(get: (url: string) => Promise<Response>, p
     try {
       const res = await get(`${pds.replace(/\/+$/, '')}/xrpc/com.atproto.repo.listRecords?${q}`)
       if (!res.ok) return err(`cannot list posts of ${did}: HTTP ${res.status}${res.status === 429 ? ' (rate limited)' : ''}`)
-      body = (await res.json()) as typeof body
+      body = (await boundedJson(res)) as typeof body
     } catch (e) {
       return err(`cannot list posts of ${did}: ${e instanceof Error ? e.message : String(e)}`)
     }

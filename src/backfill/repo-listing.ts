@@ -1,5 +1,6 @@
 import { NSID } from '../core/nsid.js'
 import { err, ok, type Result } from '../core/result.js'
+import { boundedJson, REQUEST_TIMEOUT_MS } from './bounded-json.js'
 
 /** The record collections a backfill reads from each repo; posts are read per member afterwards. */
 export const BACKFILL_COLLECTIONS = [NSID.config, NSID.membership, NSID.action] as const
@@ -28,7 +29,7 @@ export interface ListedRecord {
   value: unknown
 }
 
-type Get = (url: string) => Promise<Response>
+type Get = (url: string, init?: RequestInit) => Promise<Response>
 
 const REPOS_PAGE = 1000
 const RECORDS_PAGE = 100
@@ -39,8 +40,8 @@ const MAX_RECORD_PAGES = 10_000
 async function query<T>(get: Get, base: string, nsid: string, params: Record<string, string | undefined>): Promise<Result<T>> {
   const q = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined))
   try {
-    const res = await get(`${base.replace(/\/+$/, '')}/xrpc/${nsid}?${q}`)
-    const body = (await res.json().catch(() => undefined)) as (T & { error?: string; message?: string }) | undefined
+    const res = await get(`${base.replace(/\/+$/, '')}/xrpc/${nsid}?${q}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    const body = (await boundedJson(res).catch((e: unknown) => (res.ok ? Promise.reject(e) : undefined))) as (T & { error?: string; message?: string }) | undefined
     if (!res.ok) return err(`HTTP ${res.status}${body?.error ? ` ${body.error}` : ''}${body?.message ? `: ${body.message}` : ''}`)
     if (body === undefined || body === null || typeof body !== 'object') return err('the answer is not a JSON object')
     return ok(body)

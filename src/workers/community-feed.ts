@@ -65,6 +65,8 @@ const noCommunityReads = new ReadService({ store: noCommunities as Partial<Store
  */
 export class CommunityFeedGenerator extends DurableObject<Env> {
   #index: Index | undefined
+  /** When retention is next due (epoch ms), as stored under RETENTION_AT; read once per instance. */
+  #retentionAt: number | undefined
   private readonly log: Logger
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -105,8 +107,12 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     indexer.applyBatch(events)
     // Retention is armed on the first write, then re-armed by the alarm itself; a join backfill
     // queued by this batch brings the alarm forward.
-    if ((await this.ctx.storage.get<number>(RETENTION_AT)) === undefined) await this.ctx.storage.put(RETENTION_AT, Date.now() + RETENTION_EVERY_MS)
-    await this.#arm(store)
+    this.#retentionAt ??= await this.ctx.storage.get<number>(RETENTION_AT)
+    if (this.#retentionAt === undefined) {
+      this.#retentionAt = Date.now() + RETENTION_EVERY_MS
+      await this.ctx.storage.put(RETENTION_AT, this.#retentionAt)
+      await this.#arm(store)
+    } else if (store.nextJoinBackfillUs() !== undefined) await this.#arm(store)
     const posts: Record<string, boolean> = {}
     const configs: Record<string, CommunityEntry | null> = {}
     const after = new Map(allCommunities(store).map((c) => [c.uri, c]))
@@ -188,8 +194,8 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
   /** The one alarm serves retention and join backfill: set it to whichever is due first. */
   async #arm(store: Store): Promise<void> {
     const joinDue = store.nextJoinBackfillUs()
-    const retentionAt = (await this.ctx.storage.get<number>(RETENTION_AT)) ?? Date.now() + RETENTION_EVERY_MS
-    const at = Math.min(retentionAt, joinDue === undefined ? Infinity : Math.ceil(joinDue / 1000))
+    this.#retentionAt ??= (await this.ctx.storage.get<number>(RETENTION_AT)) ?? Date.now() + RETENTION_EVERY_MS
+    const at = Math.min(this.#retentionAt, joinDue === undefined ? Infinity : Math.ceil(joinDue / 1000))
     const current = await this.ctx.storage.getAlarm()
     if (current === null || current > at) await this.ctx.storage.setAlarm(at)
   }
@@ -228,13 +234,16 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
       const step = await index.joins.step(JOIN_AUTHORS_PER_ALARM)
       await unwatch(this.env, allCommunities(index.store)[0]?.id, step.finished.map((f) => f.did))
     }
-    if (((await this.ctx.storage.get<number>(RETENTION_AT)) ?? 0) <= Date.now()) {
+    // Read afresh: alarms are rare, and storage is the record of when retention is due.
+    this.#retentionAt = await this.ctx.storage.get<number>(RETENTION_AT)
+    if ((this.#retentionAt ?? 0) <= Date.now()) {
       const now = { nowUs: Date.now() * 1000, minSortUs: index.indexer.minSortUs() }
       for (let i = 0; i < 10_000; i++) {
         if (!purgedFull(purgeChunk(index.store, now, PURGE_CHUNK), PURGE_CHUNK)) break
       }
       index.deletedActions.purge(now.nowUs - US_PER_DAY)
-      await this.ctx.storage.put(RETENTION_AT, Date.now() + RETENTION_EVERY_MS)
+      this.#retentionAt = Date.now() + RETENTION_EVERY_MS
+      await this.ctx.storage.put(RETENTION_AT, this.#retentionAt)
     }
     await this.#arm(index.store)
   }
