@@ -37,6 +37,7 @@ it('cost model: Durable Object requests, rows written and queue operations per 1
   }
   requests.calls = 0
   const rowsBefore = sqlUsage.rowsWritten
+  sqlUsage.byStatement = {}
   await deliver(survivors)
   const per1000 = (n: number) => Math.round((n / N) * 1000 * 100) / 100
   const queueOps = survivors.length * 3 // write, read and delete (ack) per message under 64 KB
@@ -46,6 +47,8 @@ it('cost model: Durable Object requests, rows written and queue operations per 1
     perThousand: { queueMessages: per1000(survivors.length), queueOperations: per1000(queueOps), doRequests: per1000(requests.calls), rowsWritten: per1000(sqlUsage.rowsWritten - rowsBefore) },
   }
   console.log(`COST_MODEL ${JSON.stringify(result)}`)
+  for (const [sql, rows] of Object.entries(sqlUsage.byStatement).sort((a, b) => b[1] - a[1])) console.log(`ROWS ${per1000(rows)} ${sql}`)
+  delete sqlUsage.byStatement
   expect(survivors.length).toBeGreaterThan(N * 0.005)
   expect(survivors.length).toBeLessThan(N * 0.05)
   expect(requests.calls).toBeGreaterThanOrEqual(survivors.length)
