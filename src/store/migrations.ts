@@ -237,6 +237,26 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE TABLE post_tombstones (uri TEXT PRIMARY KEY, seen_us INTEGER NOT NULL) WITHOUT ROWID;
     `,
   },
+  {
+    version: 10,
+    // Keyed by author first: the lookup by author needs no index of its own, one row fewer written
+    // per job queued or finished (issue #14, rows written on Durable Objects).
+    sql: `
+      CREATE TABLE join_backfills_by_author (
+        did TEXT NOT NULL,
+        community TEXT NOT NULL,
+        queued_us INTEGER NOT NULL,
+        due_us INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (did, community)
+      ) WITHOUT ROWID;
+      INSERT INTO join_backfills_by_author (did, community, queued_us, due_us, attempts)
+        SELECT did, community, queued_us, due_us, attempts FROM join_backfills;
+      DROP TABLE join_backfills;
+      ALTER TABLE join_backfills_by_author RENAME TO join_backfills;
+      CREATE INDEX join_backfills_due ON join_backfills (due_us);
+    `,
+  },
 ]
 
 export function migrate(db: SqlDriver): number {

@@ -8,7 +8,7 @@ import { NSID } from '../core/nsid.js'
 import { first } from '../store/sql-driver.js'
 import { consoleLogger } from './console-logger.js'
 import { DoSqlDriver } from './do-sql-driver.js'
-import { processRecord } from './processor.js'
+import { applyEvents } from './processor.js'
 import { COMMUNITIES_DIRECTORY, communityStub, directoryShardOf, directoryStub } from './routing.js'
 import { settingsOf } from './settings.js'
 
@@ -156,7 +156,7 @@ export class BackfillCoordinator extends DurableObject<Env> {
         ? { op: 'delete', did, collection, rkey, timeUs: nowUs, cursor: 0 }
         : { op: 'create', did, collection, rkey, record: value, timeUs: nowUs, cursor: 0, backfill: true }
     }
-    for (const r of records) await processRecord(event(r.uri, r.value), this.env)
+    await applyEvents(records.map((r) => event(r.uri, r.value)), this.env)
     const read = new Set(records.map((r) => r.uri))
     const [routed, owned] = await Promise.all([
       directoryStub(this.env, directoryShardOf(did)).repoRecords(did),
@@ -164,7 +164,7 @@ export class BackfillCoordinator extends DurableObject<Env> {
     ])
     // Two backfills give the state of the PDSs, not the union of history.
     const gone = [...new Set([...routed, ...owned])].filter((uri) => !read.has(uri))
-    for (const uri of gone) await processRecord(event(uri), this.env)
+    await applyEvents(gone.map((uri) => event(uri)), this.env)
     this.sql.transaction(() => {
       for (const r of records) if (r.uri.startsWith(`at://${did}/${NSID.config}/`)) this.sql.run('INSERT OR IGNORE INTO communities (id) VALUES (?)', communityIdOf(r.uri))
       this.sql.run('UPDATE run SET records = records + ?, deleted = deleted + ? WHERE id = 0', records.length, gone.length)
@@ -177,7 +177,11 @@ export class BackfillCoordinator extends DurableObject<Env> {
     const ids = this.sql.all<{ id: string }>('SELECT id FROM communities WHERE queued = 0 ORDER BY id LIMIT ?', COMMUNITIES_PER_STEP).map((r) => r.id)
     if (ids.length === 0) return this.#state('done')
     for (const id of ids) {
-      await communityStub(this.env, id).queueMemberBackfills()
+      const members = await communityStub(this.env, id).queueMemberBackfills()
+      // Their post deletes must reach the object while it reads their posts.
+      const byShard = new Map<string, [string, string][]>()
+      for (const did of members) byShard.set(directoryShardOf(did), [...(byShard.get(directoryShardOf(did)) ?? []), [did, id]])
+      for (const [shard, authors] of byShard) await directoryStub(this.env, shard).routeMany([], authors)
       this.sql.run('UPDATE communities SET queued = 1 WHERE id = ?', id)
     }
     return true

@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { ParentResolution } from '../core/community-parent.js'
 import { eachCommunity, eachMember } from '../core/community-pages.js'
+import { authorities } from '../core/moderation.js'
 import { entryOf, type CommunityEntry } from '../core/community-tree.js'
 import { recordUri, type RepoEvent } from '../core/events.js'
 import { MAX_ROWS_PER_ENTRY, type FeedEntry } from '../core/feed-mix.js'
@@ -21,7 +22,7 @@ import { DeletedActionTargets, reportAfter, touchedBy, type GlobalReport } from 
 import { NeedMore, resolveParentRemote, visibleAmongIn, visiblePostsIn, workerSources } from './mixed-sources.js'
 import { settingsOf } from './settings.js'
 import type { JoinBackfiller } from '../backfill/join-backfill.js'
-import { unwatch, workerJoinBackfiller } from './worker-join-backfill.js'
+import { workerJoinBackfiller } from './worker-join-backfill.js'
 
 const RETENTION_EVERY_MS = 3_600_000
 const PURGE_CHUNK = 2000
@@ -36,6 +37,11 @@ export interface ApplyResult {
   posts: Record<string, boolean>
   /** By config URI: what the global recent-posts index must learn from this batch. */
   global: Record<string, GlobalReport>
+  /**
+   * Members whose join backfill this batch queued: the directory routes their post deletes here
+   * from now on, so a delete during the fetch wins over the listing (issue #13).
+   */
+  joined: string[]
 }
 
 /** The index of one object: created on the first write that can need it, never by a read. */
@@ -47,8 +53,22 @@ interface Index {
   joins: JoinBackfiller
 }
 
+/** Alarm runs in this isolate: each is billed as a Durable Object request (the cost model counts them). */
+export const alarmRuns = { count: 0 }
+
+/** Authors a batch may have made members whose join backfill is now queued here. */
+function joinedBy(events: readonly RepoEvent[], store: Store): string[] {
+  const candidates = new Set<string>()
+  for (const e of events) {
+    if (e.op === 'account' || e.op === 'delete') continue
+    if (e.collection === NSID.membership) candidates.add(e.did)
+    else if (e.collection === NSID.config) for (const c of allCommunities(store)) for (const did of authorities(c)) candidates.add(did)
+  }
+  return [...candidates].filter((did) => store.hasJoinBackfill(did))
+}
+
 /** Every community this object holds: usually one, several when their ids collide. */
-function allCommunities(store: SqlStore): StoredConfig[] {
+function allCommunities(store: Store): StoredConfig[] {
   return [...eachCommunity(store)]
 }
 
@@ -100,7 +120,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     // A post or an account status adds no community: where there is none, it has nothing to do.
     const writes = events.some((e) => e.op !== 'account' && e.collection !== NSID.post)
     const index = writes ? this.open() : this.existing()
-    if (!index) return { configs: {}, posts: {}, global: {} }
+    if (!index) return { configs: {}, posts: {}, global: {}, joined: [] }
     const { store, indexer, deletedActions } = index
     const before = allCommunities(store)
     const touched = touchedBy(events, store, before.map((c) => c.uri), deletedActions, Date.now() * 1000)
@@ -130,7 +150,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
       if (report.rows.length === 0 && report.removed.length === 0 && !report.replace) continue
       global[uri] = sole?.uri === uri ? { ...report, legacyId: sole.id } : report
     }
-    return { configs, posts, global }
+    return { configs, posts, global, joined: joinedBy(events, store) }
   }
 
   /** getFeedSkeleton with the feed mix: own posts here, parent by RPC, global from the shards. */
@@ -207,20 +227,21 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
 
   /**
    * Queues a posts backfill for every member of every community here (owner, moderators, active
-   * memberships): the admin backfill's posts phase, worked through by the alarm. Returns how many.
+   * memberships): the admin backfill's posts phase, worked through by the alarm. Returns the members,
+   * whose post deletes the directory must now route here.
    */
-  async queueMemberBackfills(): Promise<number> {
+  async queueMemberBackfills(): Promise<string[]> {
     const index = this.existing()
-    if (!index) return 0
+    if (!index) return []
     const nowUs = Date.now() * 1000
-    let n = 0
+    const members = new Set<string>()
     index.store.transaction(() => {
       for (const c of allCommunities(index.store)) {
-        for (const did of eachMember(index.store, c)) (index.store.queueJoinBackfill(c.uri, did, nowUs), n++)
+        for (const did of eachMember(index.store, c)) (index.store.queueJoinBackfill(c.uri, did, nowUs), members.add(did))
       }
     })
     await this.#arm(index.store)
-    return n
+    return [...members]
   }
 
   /**
@@ -228,12 +249,10 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
    * its hour is up: purge in chunks, then come back in an hour.
    */
   override async alarm(): Promise<void> {
+    alarmRuns.count++
     const index = this.existing()
     if (!index) return
-    if ((index.store.nextJoinBackfillUs() ?? Infinity) <= Date.now() * 1000) {
-      const step = await index.joins.step(JOIN_AUTHORS_PER_ALARM)
-      await unwatch(this.env, allCommunities(index.store)[0]?.id, step.finished.map((f) => f.did))
-    }
+    if ((index.store.nextJoinBackfillUs() ?? Infinity) <= Date.now() * 1000) await index.joins.step(JOIN_AUTHORS_PER_ALARM)
     // Read afresh: alarms are rare, and storage is the record of when retention is due.
     this.#retentionAt = await this.ctx.storage.get<number>(RETENTION_AT)
     if ((this.#retentionAt ?? 0) <= Date.now()) {

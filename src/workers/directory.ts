@@ -6,6 +6,7 @@ import type { Stage } from '../core/records.js'
 import { NSID } from '../core/nsid.js'
 import { first } from '../store/sql-driver.js'
 import { DoSqlDriver } from './do-sql-driver.js'
+import { settingsOf } from './settings.js'
 
 interface TreeRow {
   uri: string
@@ -23,6 +24,10 @@ const MAX_CHAIN = 65
 
 /** A repo's record URIs: `at://<did>/` up to `at://<did>0`, as '0' follows '/'. */
 const repoRange = (did: string): [string, string] => [`at://${did}/`, `at://${did}0`]
+const isPostUri = (uri: string): boolean => uri.includes(`/${NSID.post}/`)
+const didOf = (uri: string): string => uri.slice('at://'.length, uri.indexOf('/', 'at://'.length))
+const DAY_US = 86_400_000_000
+const PURGE_EVERY_MS = 3_600_000
 
 /**
  * Routing that a record alone cannot give. A post delete names only the post, and a membership
@@ -34,6 +39,7 @@ const repoRange = (did: string): [string, string] => [`at://${did}/`, `at://${di
 export class Directory extends DurableObject<Env> {
   private readonly sql: DoSqlDriver
   private readonly tree: CommunityTree
+  #purgeArmed = false
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -47,7 +53,7 @@ export class Directory extends DurableObject<Env> {
         CREATE INDEX IF NOT EXISTS communities_by_id ON communities_by_uri (id, uri);
         CREATE INDEX IF NOT EXISTS communities_by_owner ON communities_by_uri (owner, id, uri);
         CREATE INDEX IF NOT EXISTS communities_by_parent ON communities_by_uri (parent);
-        CREATE TABLE IF NOT EXISTS watches (did TEXT NOT NULL, community TEXT NOT NULL, until_us INTEGER NOT NULL, PRIMARY KEY (did, community)) WITHOUT ROWID`)
+        CREATE TABLE IF NOT EXISTS author_routes (did TEXT NOT NULL, community TEXT NOT NULL, seen_us INTEGER NOT NULL, PRIMARY KEY (did, community)) WITHOUT ROWID`)
       if (this.sql.all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'community_tree'").length > 0) {
         this.sql.exec(`INSERT OR IGNORE INTO communities_by_uri (uri, id, owner, name, stage, parent)
           SELECT uri, id, owner, name, stage, parent FROM community_tree; DROP TABLE community_tree`)
@@ -65,26 +71,54 @@ export class Directory extends DurableObject<Env> {
   }
 
   /**
-   * The community ids holding a record. With `watchers`, for a post delete, also those fetching the
-   * author's posts for a join backfill: the delete must reach them to win over the listing (issue #13).
+   * The community ids that may hold a record. A post is routed by its author: every community
+   * holding a post of theirs, or reading their posts for a join backfill (where a delete must win
+   * over the listing, issue #13). Indexing a post so writes a row only for an author's first post
+   * in a community; posts routed one by one before that stay routed.
    */
-  lookup(uri: string, watchers = false): string[] {
+  lookup(uri: string): string[] {
     const row = first(this.sql.all<{ communities: string }>('SELECT communities FROM routes WHERE uri = ?', uri))
     const held = row ? row.communities.split(',') : []
-    if (!watchers) return held
-    const did = uri.slice('at://'.length, uri.indexOf('/', 'at://'.length))
-    const watching = this.sql.all<{ community: string }>('SELECT community FROM watches WHERE did = ? AND until_us > ?', did, Date.now() * 1000)
-    return [...new Set([...held, ...watching.map((w) => w.community)])]
+    if (!isPostUri(uri)) return held
+    const byAuthor = this.sql.all<{ community: string }>('SELECT community FROM author_routes WHERE did = ?', didOf(uri)).map((r) => r.community)
+    return [...new Set([...held, ...byAuthor])]
   }
 
-  /** Community `id` is reading `did`'s posts until `untilUs` at the latest: send it their post deletes. */
-  watch(did: string, id: string, untilUs: number): void {
-    this.sql.run('INSERT OR REPLACE INTO watches (did, community, until_us) VALUES (?, ?, ?)', did, id, untilUs)
+  /** `lookup` for many records in one call: what a queue batch needs of this shard. */
+  lookupMany(uris: string[]): Record<string, string[]> {
+    return Object.fromEntries(uris.map((uri) => [uri, this.lookup(uri)]))
   }
 
-  unwatch(did: string, id: string): void {
-    this.sql.run('DELETE FROM watches WHERE did = ? AND community = ?', did, id)
+  /**
+   * What a batch learned: where records are now (an empty list forgets one), and which communities
+   * now hold a post of which author. An author's route is written once, then refreshed at most
+   * daily so that it can age out with the author's last post.
+   */
+  async routeMany(records: [string, string[]][], authors: [string, string][]): Promise<void> {
+    const nowUs = Date.now() * 1000
+    this.sql.transaction(() => {
+      for (const [uri, ids] of records) this.route(uri, ids)
+      for (const [did, id] of authors) {
+        this.sql.run(
+          `INSERT INTO author_routes (did, community, seen_us) VALUES (?, ?, ?)
+            ON CONFLICT (did, community) DO UPDATE SET seen_us = excluded.seen_us WHERE seen_us < excluded.seen_us - ?`,
+          did, id, nowUs, DAY_US,
+        )
+      }
+    })
+    if (authors.length > 0 && !this.#purgeArmed) {
+      this.#purgeArmed = true
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PURGE_EVERY_MS)
+    }
   }
+
+  /** Hourly: author routes not refreshed within retention and a day go. */
+  override async alarm(): Promise<void> {
+    const nowUs = Date.now() * 1000
+    this.sql.run('DELETE FROM author_routes WHERE seen_us < ?', nowUs - (settingsOf(this.env).retentionDays + 1) * DAY_US)
+    await this.ctx.storage.setAlarm(Date.now() + PURGE_EVERY_MS)
+  }
+
 
   route(uri: string, communities: string[]): void {
     if (communities.length === 0) this.sql.run('DELETE FROM routes WHERE uri = ?', uri)
@@ -94,7 +128,8 @@ export class Directory extends DurableObject<Env> {
   /** The community ids that hold any record of `did`'s repo: where its account status must go. */
   repoCommunities(did: string): string[] {
     const rows = this.sql.all<{ communities: string }>('SELECT DISTINCT communities FROM routes WHERE uri >= ? AND uri < ?', ...repoRange(did))
-    return [...new Set(rows.flatMap((r) => r.communities.split(',')))]
+    const byAuthor = this.sql.all<{ community: string }>('SELECT community FROM author_routes WHERE did = ?', did).map((r) => r.community)
+    return [...new Set([...rows.flatMap((r) => r.communities.split(',')), ...byAuthor])]
   }
 
   /** URIs of `did`'s records routed here, posts aside: what a backfill compares with the repo. */
@@ -111,6 +146,7 @@ export class Directory extends DurableObject<Env> {
   /** A deleted account's records are gone from every community: nothing is left to route. */
   forgetRepo(did: string): void {
     this.sql.run('DELETE FROM routes WHERE uri >= ? AND uri < ?', ...repoRange(did))
+    this.sql.run('DELETE FROM author_routes WHERE did = ?', did)
   }
 
   /** The community at config URI `uri` now, or none. */

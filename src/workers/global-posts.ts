@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers'
 import type { FeedEntry } from '../core/feed-mix.js'
 import { US_PER_DAY } from '../core/time.js'
 import { DoSqlDriver } from './do-sql-driver.js'
+import type { GlobalReport } from './global-report.js'
 import { settingsOf } from './settings.js'
 
 export interface GlobalRow {
@@ -34,17 +35,35 @@ export class GlobalPosts extends DurableObject<Env> {
    * (after a config change). `legacyId` is given by the sole community of its id.
    */
   async sync(community: string, rows: GlobalRow[], removed: string[], replace: boolean, legacyId?: string): Promise<void> {
-    this.sql.transaction(() => {
-      // Rows written before communities were keyed by URI carry the id, which then named one
-      // community: its sole holder claims them on its first report; otherwise they age out.
-      if (legacyId !== undefined) this.sql.run('UPDATE OR REPLACE rows SET community = ? WHERE community = ?', community, legacyId)
-      if (replace) this.sql.run('DELETE FROM rows WHERE community = ?', community)
-      for (const uri of removed) this.sql.run('DELETE FROM rows WHERE community = ? AND uri = ?', community, uri)
-      for (const r of rows) {
-        this.sql.run('INSERT OR REPLACE INTO rows (community, uri, sort_us, visible) VALUES (?, ?, ?, ?)', community, r.uri, r.sortUs, r.visible ? 1 : 0)
-      }
-    })
+    this.sql.transaction(() => this.#apply(community, rows, removed, replace, legacyId))
+    await this.#armPurge()
+  }
+
+  #apply(community: string, rows: GlobalRow[], removed: string[], replace: boolean, legacyId: string | undefined): void {
+    // Rows written before communities were keyed by URI carry the id, which then named one
+    // community: its sole holder claims them on its first report; otherwise they age out.
+    if (legacyId !== undefined) this.sql.run('UPDATE OR REPLACE rows SET community = ? WHERE community = ?', community, legacyId)
+    if (replace) this.sql.run('DELETE FROM rows WHERE community = ?', community)
+    for (const uri of removed) this.sql.run('DELETE FROM rows WHERE community = ? AND uri = ?', community, uri)
+    for (const r of rows) {
+      this.sql.run('INSERT OR REPLACE INTO rows (community, uri, sort_us, visible) VALUES (?, ?, ?, ?)', community, r.uri, r.sortUs, r.visible ? 1 : 0)
+    }
+  }
+
+  #purgeArmed = false
+
+  async #armPurge(): Promise<void> {
+    if (this.#purgeArmed) return
+    this.#purgeArmed = true
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PURGE_EVERY_MS)
+  }
+
+  /** Several communities' reports in one call and one transaction: what a queue batch sends a shard. */
+  async syncMany(reports: ({ community: string } & GlobalReport)[]): Promise<void> {
+    this.sql.transaction(() => {
+      for (const r of reports) this.#apply(r.community, r.rows, r.removed, r.replace, r.legacyId)
+    })
+    await this.#armPurge()
   }
 
   /** Visible posts of every community but `exclude`, each once, in feed order. */

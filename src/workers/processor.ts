@@ -1,11 +1,13 @@
 import { communityIdOf } from '../core/community-id.js'
-import { DELETED_STATUS, recordUri, type AccountEvent, type RecordEvent } from '../core/events.js'
+import { DELETED_STATUS, recordUri, type RecordEvent, type RepoEvent } from '../core/events.js'
 import { parseJetstreamFrame } from '../core/jetstream-frame.js'
 import type { Logger } from '../core/logger.js'
 import { NSID, WANTED_COLLECTIONS } from '../core/nsid.js'
 import { postCommunityIds, validatePost } from '../core/post.js'
 import { isConfigUri } from '../core/record-validation.js'
 import type { ApplyResult } from './community-feed.js'
+import type { GlobalReport } from './global-report.js'
+import { unpackMessage } from './queue-limits.js'
 import { COMMUNITIES_DIRECTORY, communityStub, directoryShardOf, directoryStub, globalShardOf, globalStub } from './routing.js'
 
 const COLLECTIONS = new Set<string>(WANTED_COLLECTIONS)
@@ -22,87 +24,143 @@ function namedCommunities(e: RecordEvent): string[] {
   return typeof community === 'string' && isConfigUri(community) ? [communityIdOf(community)] : []
 }
 
-/** Passes on what one community object reports: its communities' global rows, and its configs to the tree. */
-export async function publish(env: Env, id: string, result: ApplyResult): Promise<void> {
-  for (const [community, { rows, removed, replace, legacyId }] of Object.entries(result.global)) {
-    await globalStub(env, globalShardOf(id)).sync(community, rows, removed, replace, legacyId)
+/** Groups items by a key, keeping first-seen order. */
+function groupBy<T>(items: Iterable<T>, key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const t of items) out.set(key(t), [...(out.get(key(t)) ?? []), t])
+  return out
+}
+
+/**
+ * Where each event must go. A config goes to its own id; another record to the ids it names and to
+ * those the directory says may hold it (a delete names none; an update may drop one); an account
+ * status to every id holding something of the repo or a community it owns. The directory is asked
+ * once per shard for the whole batch; what an earlier event of the batch routed counts too.
+ */
+async function targetsOf(events: readonly RepoEvent[], env: Env): Promise<string[][]> {
+  const asks = events.filter((e): e is RecordEvent => e.op !== 'account' && e.collection !== NSID.config && e.op !== 'create')
+  const known: Record<string, string[]> = {}
+  await Promise.all([...groupBy(asks, (e) => directoryShardOf(e.did))].map(async ([shard, es]) => {
+    Object.assign(known, await directoryStub(env, shard).lookupMany(es.map(recordUri)))
+  }))
+  const batchRoutes = new Map<string, string[]>()
+  const out: string[][] = []
+  for (const e of events) {
+    if (e.op === 'account') {
+      const [held, owned] = await Promise.all([directoryStub(env, directoryShardOf(e.did)).repoCommunities(e.did), directoryStub(env, COMMUNITIES_DIRECTORY).ownedBy(e.did)])
+      out.push([...new Set([...held, ...owned])])
+      continue
+    }
+    const uri = recordUri(e)
+    const ids = [...new Set([...(known[uri] ?? []), ...(batchRoutes.get(uri) ?? []), ...namedCommunities(e)])]
+    if (e.collection !== NSID.config) batchRoutes.set(uri, ids)
+    out.push(ids)
   }
-  for (const [uri, entry] of Object.entries(result.configs)) {
-    await directoryStub(env, COMMUNITIES_DIRECTORY).setCommunity(uri, entry ?? undefined)
+  return out
+}
+
+/**
+ * Applies a batch of events: one `apply` per community object with its events in stream order,
+ * then one report per global shard and one routing update per directory shard. Every step is
+ * idempotent, so a batch retried after a partial failure re-applies what already succeeded
+ * harmlessly.
+ */
+export async function applyEvents(events: readonly RepoEvent[], env: Env): Promise<void> {
+  const targets = await targetsOf(events, env)
+  const perCommunity = new Map<string, RepoEvent[]>()
+  events.forEach((e, i) => {
+    for (const id of targets[i]!) perCommunity.set(id, [...(perCommunity.get(id) ?? []), e])
+  })
+  const results = new Map<string, ApplyResult>()
+  for (const [id, es] of perCommunity) results.set(id, await communityStub(env, id).apply(es))
+  await publishAll(env, results)
+  await routeAll(env, events, targets, results)
+  const deleted = events.filter((e) => e.op === 'account' && e.status === DELETED_STATUS)
+  for (const e of deleted) await directoryStub(env, directoryShardOf(e.did)).forgetRepo(e.did)
+}
+
+/** Passes on what community objects report: global rows per shard, and configs to the tree. */
+export async function publishAll(env: Env, results: Map<string, ApplyResult>): Promise<void> {
+  const byShard = new Map<string, ({ community: string } & GlobalReport)[]>()
+  for (const [id, result] of results) {
+    for (const [community, report] of Object.entries(result.global)) {
+      byShard.set(globalShardOf(id), [...(byShard.get(globalShardOf(id)) ?? []), { community, ...report }])
+    }
+  }
+  for (const [shard, reports] of byShard) await globalStub(env, shard).syncMany(reports)
+  for (const result of results.values()) {
+    for (const [uri, entry] of Object.entries(result.configs)) await directoryStub(env, COMMUNITIES_DIRECTORY).setCommunity(uri, entry ?? undefined)
   }
 }
 
 /**
- * A record: routed to each community object it names, and to those the directory shard remembers
- * it went to (deletes, updates that drop a community).
+ * What the directory must learn: a post's author now has posts in the communities holding it, a
+ * new member's posts may come to their community (join backfill), and a membership or action is
+ * held where it was applied (a delete forgets it).
  */
-export async function processRecord(e: RecordEvent, env: Env): Promise<void> {
-  const uri = recordUri(e)
-  const routed = e.collection !== NSID.config
-  const shard = routed ? directoryStub(env, directoryShardOf(e.did)) : undefined
-  const previous = shard ? await shard.lookup(uri, e.op === 'delete' && e.collection === NSID.post) : []
-  const targets = [...new Set([...previous, ...namedCommunities(e)])]
-  const holding: string[] = []
-  for (const id of targets) {
-    const result = await communityStub(env, id).apply([e])
-    await publish(env, id, result)
-    if (e.collection === NSID.post ? result.posts[uri] : routed && e.op !== 'delete') holding.push(id)
-  }
-  if (shard && (previous.length > 0 || holding.length > 0)) await shard.route(uri, holding)
-}
-
-/**
- * An account status (SPEC §4): to every community object that holds something of the account, its
- * records (by the directory shard's routes for its repo) or the communities it owns. Deleted, its
- * records and communities are gone from them, so the directory forgets them too.
- */
-async function processAccount(e: AccountEvent, env: Env): Promise<void> {
-  const shard = directoryStub(env, directoryShardOf(e.did))
-  const [held, owned] = await Promise.all([shard.repoCommunities(e.did), directoryStub(env, COMMUNITIES_DIRECTORY).ownedBy(e.did)])
-  for (const id of new Set([...held, ...owned])) await publish(env, id, await communityStub(env, id).apply([e]))
-  if (e.status === DELETED_STATUS && held.length > 0) await shard.forgetRepo(e.did)
-}
-
-/**
- * Posts a community object indexed outside the stream (a join backfill): each repo's directory shard
- * learns that `id` holds them, so their deletes and updates reach it.
- */
-export async function routePosts(env: Env, id: string, result: ApplyResult): Promise<void> {
-  for (const [uri, held] of Object.entries(result.posts)) {
-    if (!held) continue
-    const shard = directoryStub(env, directoryShardOf(uri.slice('at://'.length, uri.indexOf('/', 'at://'.length))))
-    const previous = await shard.lookup(uri)
-    if (!previous.includes(id)) await shard.route(uri, [...previous, id])
+async function routeAll(env: Env, events: readonly RepoEvent[], targets: string[][], results: Map<string, ApplyResult>): Promise<void> {
+  const records = new Map<string, [string, string[]][]>()
+  const authors = new Map<string, [string, string][]>()
+  const add = <T>(m: Map<string, T[]>, shard: string, v: T) => m.set(shard, [...(m.get(shard) ?? []), v])
+  events.forEach((e, i) => {
+    if (e.op === 'account' || e.collection === NSID.config) return
+    const shard = directoryShardOf(e.did)
+    const uri = recordUri(e)
+    if (e.collection === NSID.post) {
+      for (const id of targets[i]!) if (results.get(id)?.posts[uri]) add(authors, shard, [e.did, id])
+    } else add(records, shard, [uri, e.op === 'delete' ? [] : targets[i]!])
+  })
+  for (const [id, result] of results) for (const did of result.joined) add(authors, directoryShardOf(did), [did, id])
+  for (const shard of new Set([...records.keys(), ...authors.keys()])) {
+    await directoryStub(env, shard).routeMany(records.get(shard) ?? [], authors.get(shard) ?? [])
   }
 }
 
-/** Stage 2 on Workers: strict parse, then routing to each community's Durable Object. */
-export async function processFrame(raw: string, env: Env, log: Logger): Promise<void> {
+/**
+ * Reports what one community object applied on its own (a join backfill): to the global index and
+ * the directory, as a queue batch's apply would be.
+ */
+export async function reportApplied(env: Env, id: string, events: readonly RepoEvent[], result: ApplyResult): Promise<void> {
+  const results = new Map([[id, result]])
+  await publishAll(env, results)
+  await routeAll(env, events, events.map(() => [id]), results)
+}
+
+/** Strict parse of one frame; a malformed one is logged and skipped. */
+function parseFrame(raw: string, log: Logger): RepoEvent | undefined {
   const parsed = parseJetstreamFrame(raw, COLLECTIONS)
-  if (!parsed.ok) {
-    log.warn({ reason: parsed.error, frame: raw.slice(0, 200) }, 'malformed frame skipped')
-    return
-  }
-  const e = parsed.value
-  if (!e) return
-  await (e.op === 'account' ? processAccount(e, env) : processRecord(e, env))
+  if (parsed.ok) return parsed.value ?? undefined
+  log.warn({ reason: parsed.error, frame: raw.slice(0, 200) }, 'malformed frame skipped')
+  return undefined
 }
 
 /**
- * The FirehoseProcessor: messages in order, each acked only once applied. On a failure the
- * message and everything after it are retried (then dead-lettered), never skipped.
+ * Stage 2 on Workers, the FirehoseProcessor: every frame of every message of a batch, strictly
+ * parsed, applied as one batch (see applyEvents). The messages are acked together once it is
+ * applied; on a failure all are retried (then dead-lettered), never skipped.
  */
 export async function processBatch(batch: MessageBatch<string>, env: Env, log: Logger): Promise<void> {
-  const messages = batch.messages
-  for (let i = 0; i < messages.length; i++) {
-    const msg = messages[i]!
+  const events: RepoEvent[] = []
+  for (const msg of batch.messages) {
+    let frames: string[]
     try {
-      await processFrame(msg.body, env, log)
-      msg.ack()
+      frames = unpackMessage(msg.body)
     } catch (error) {
-      log.error({ err: error, id: msg.id, attempts: msg.attempts }, 'queue message failed; retrying it and the rest of the batch')
-      for (const rest of messages.slice(i)) rest.retry()
-      return
+      // A message that is not frames can never become frames: retrying it would only dead-letter it.
+      log.error({ err: error, id: msg.id }, 'queue message is not frames; dropped')
+      msg.ack()
+      continue
     }
+    for (const raw of frames) {
+      const e = parseFrame(raw, log)
+      if (e) events.push(e)
+    }
+  }
+  try {
+    await applyEvents(events, env)
+    for (const msg of batch.messages) msg.ack()
+  } catch (error) {
+    log.error({ err: error, messages: batch.messages.length, events: events.length }, 'queue batch failed; retrying it')
+    for (const msg of batch.messages) msg.retry()
   }
 }

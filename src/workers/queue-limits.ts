@@ -49,3 +49,50 @@ export function chunkForSendBatch(bodies: readonly { body: string; bytes: number
   if (chunk.length > 0) chunks.push(chunk)
   return chunks
 }
+
+/**
+ * A queue operation is billed per 64 KB of a message: a message of frames is filled up to that and
+ * no further, so each costs one write, one read and one delete.
+ */
+export const MESSAGE_TARGET_BYTES = 64_000 - PER_MESSAGE_OVERHEAD_BYTES
+
+/**
+ * Packs frames, in order, into queue messages: each a JSON array of frames of at most
+ * MESSAGE_TARGET_BYTES. A frame too big to share one is a message of its own, as it is (a Jetstream
+ * frame is a JSON object, so it cannot be mistaken for an array).
+ */
+export function packFrames(frames: readonly { body: string; bytes: number }[]): { body: string; bytes: number }[] {
+  const out: { body: string; bytes: number }[] = []
+  let batch: string[] = []
+  let size = 2
+  const flush = () => {
+    if (batch.length === 0) return
+    const body = JSON.stringify(batch)
+    out.push({ body, bytes: utf8ByteLength(body) })
+    batch = []
+    size = 2
+  }
+  for (const f of frames) {
+    // JSON escapes a frame's quotes and backslashes: measure what the array will hold.
+    const cost = utf8ByteLength(JSON.stringify(f.body)) + 1
+    if (cost + 2 > MESSAGE_TARGET_BYTES) {
+      // Too big to share a message: sent as it is, which escaping could push past the limit.
+      flush()
+      out.push(f)
+      continue
+    }
+    if (batch.length > 0 && size + cost > MESSAGE_TARGET_BYTES) flush()
+    batch.push(f.body)
+    size += cost
+  }
+  flush()
+  return out
+}
+
+/** The frames of one queue message: a packed array, or a single frame (what older receivers sent). */
+export function unpackMessage(body: string): string[] {
+  if (!body.startsWith('[')) return [body]
+  const frames: unknown = JSON.parse(body)
+  if (!Array.isArray(frames) || !frames.every((f) => typeof f === 'string')) throw new Error('a queue message is not an array of frames')
+  return frames as string[]
+}

@@ -1,17 +1,20 @@
 import { type Logger, silentLogger } from '../core/logger.js'
 import { backoffDelayMs, type BackoffOptions } from '../core/backoff.js'
-import { chunkForSendBatch, fitsQueueMessage, utf8ByteLength } from './queue-limits.js'
+import { chunkForSendBatch, fitsQueueMessage, MESSAGE_TARGET_BYTES, packFrames, utf8ByteLength } from './queue-limits.js'
 
 export interface ReceiverBufferOptions {
-  /** One sendBatch call: each body becomes one queue message. Chunks already respect the limits. */
+  /** One sendBatch call: each body becomes one queue message (frames packed). Chunks respect the limits. */
   send: (bodies: string[]) => Promise<void>
   /** Durable write of the stream cursor; called only after every message before it was sent. */
   saveCursor: (timeUs: number) => void | Promise<void>
   /** The cursor already saved, so an idle restart does not save it again. */
   savedCursor?: number
-  /** Frames per batch; default 100. */
+  /** Frames per batch; default 1,000 (a batch is cut sooner when its frames fill a message). */
   maxFrames?: number
-  /** How long a queued frame may wait for its batch to fill; default 500 ms. */
+  /**
+   * How long a queued frame may wait for its batch to fill; default 2 s. A flush is one message of
+   * up to 64 KB, three queue operations, so the wait is what the queue costs per event.
+   */
   maxWaitMs?: number
   /** How often a cursor advanced only by dropped frames is saved; default 1 s. */
   markEveryMs?: number
@@ -23,6 +26,7 @@ export interface ReceiverBufferOptions {
 
 interface Batch {
   chunks: string[][]
+  frames: number
   /** Chunks before this index have been sent; a retry resumes here so none is sent twice. */
   next: number
   cursor: number | undefined
@@ -37,10 +41,12 @@ interface Batch {
  * the saved cursor is behind everything buffered and the stream replays it.
  */
 export class ReceiverBuffer {
-  readonly stats = { frames: 0, queued: 0, sent: 0, tooLarge: 0, batches: 0, sendFailures: 0 }
+  /** `sent` counts queue messages; `framesSent` the frames packed in them. */
+  readonly stats = { frames: 0, queued: 0, sent: 0, framesSent: 0, tooLarge: 0, batches: 0, sendFailures: 0 }
   readonly #o: Required<Omit<ReceiverBufferOptions, 'savedCursor' | 'log'>> & { log: Logger }
   // `mark` is the watermark just after the frame: a batch that leaves frames behind may not claim more.
   #pending: { body: string; bytes: number; mark: number | undefined }[] = []
+  #pendingBytes = 0
   #watermark: number | undefined
   #cut: number | undefined
   #saved: number | undefined
@@ -56,8 +62,8 @@ export class ReceiverBuffer {
     this.#o = {
       send: opts.send,
       saveCursor: opts.saveCursor,
-      maxFrames: opts.maxFrames ?? 100,
-      maxWaitMs: opts.maxWaitMs ?? 500,
+      maxFrames: opts.maxFrames ?? 1000,
+      maxWaitMs: opts.maxWaitMs ?? 2000,
       markEveryMs: opts.markEveryMs ?? 1000,
       highWater: opts.highWater ?? 10_000,
       retry: opts.retry ?? { baseMs: 500, maxMs: 30_000 },
@@ -98,6 +104,7 @@ export class ReceiverBuffer {
       } else {
         if (this.#pending.length === 0) this.#firstPendingAt = Date.now()
         this.#pending.push({ body: raw, bytes, mark: this.#watermark })
+        this.#pendingBytes += bytes
         this.stats.queued++
       }
     }
@@ -111,6 +118,7 @@ export class ReceiverBuffer {
   discardPending(): number {
     const n = this.#pending.length
     this.#pending = []
+    this.#pendingBytes = 0
     this.#watermark = this.#cut
     return n
   }
@@ -133,7 +141,7 @@ export class ReceiverBuffer {
   #arm(): void {
     if (this.#closed || this.#inFlight) return
     let due: number | undefined
-    if (this.#pending.length >= this.#o.maxFrames) due = 0
+    if (this.#pending.length >= this.#o.maxFrames || this.#pendingBytes >= MESSAGE_TARGET_BYTES) due = 0
     else if (this.#pending.length > 0) due = this.#firstPendingAt + this.#o.maxWaitMs
     else if (this.#watermark !== this.#cut) due = this.#lastCutAt + this.#o.markEveryMs
     if (due === undefined || (this.#timer !== undefined && this.#timerDue <= due)) return
@@ -147,11 +155,12 @@ export class ReceiverBuffer {
     if (this.#closed || this.#inFlight) return
     if (this.#pending.length === 0 && this.#watermark === this.#cut) return
     const bodies = this.#pending.splice(0, this.#o.maxFrames)
+    for (const b of bodies) this.#pendingBytes -= b.bytes
     // Taking everything, the batch also covers frames dropped since its last one.
     const cursor = this.#pending.length === 0 ? this.#watermark : bodies[bodies.length - 1]!.mark
     this.#firstPendingAt = this.#lastCutAt = Date.now()
     this.#cut = cursor
-    this.#inFlight = { chunks: chunkForSendBatch(bodies), next: 0, cursor }
+    this.#inFlight = { chunks: chunkForSendBatch(packFrames(bodies)), frames: bodies.length, next: 0, cursor }
     void this.#attemptSend(this.#inFlight)
   }
 
@@ -163,6 +172,7 @@ export class ReceiverBuffer {
         await this.#o.send(chunk)
         this.stats.sent += chunk.length
       }
+      this.stats.framesSent += b.frames
       if (b.cursor !== undefined && (this.#saved === undefined || b.cursor > this.#saved)) {
         await this.#o.saveCursor(b.cursor)
         this.#saved = b.cursor

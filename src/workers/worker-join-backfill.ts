@@ -6,17 +6,15 @@ import type { Indexer } from '../core/indexer.js'
 import type { Logger } from '../core/logger.js'
 import { err } from '../core/result.js'
 import type { Store } from '../core/store.js'
-import { US_PER_DAY } from '../core/time.js'
 import type { ApplyResult } from './community-feed.js'
-import { publish, routePosts } from './processor.js'
-import { directoryShardOf, directoryStub } from './routing.js'
+import { reportApplied } from './processor.js'
 import { settingsOf } from './settings.js'
 
 /**
  * Join backfill in a community object (issue #13): the core JoinBackfiller, reading PDSs with the
  * Worker's fetch (Cloudflare's network reaches only public addresses), and reporting what it
- * indexed as a queue batch would: to the global index, and to the directory so later deletes come
- * here. While it reads an author's posts, the directory sends it their post deletes (a watch).
+ * indexed as a queue batch would: to the global index, and to the directory. The author's post
+ * deletes already come here while it reads: the join routed the author to this object.
  */
 export function workerJoinBackfiller(o: {
   env: Env
@@ -37,20 +35,13 @@ export function workerJoinBackfiller(o: {
     async listPosts(did, minUs) {
       const id = o.id()
       if (!id) return err('the community is gone')
-      await directoryStub(o.env, directoryShardOf(did)).watch(did, id, Date.now() * 1000 + US_PER_DAY)
       return lister(did, minUs)
     },
     async apply(events) {
       const id = o.id()
       const result = await o.apply(events)
       if (!id) return
-      await publish(o.env, id, result)
-      await routePosts(o.env, id, result)
+      await reportApplied(o.env, id, events, result)
     },
   })
-}
-
-/** Ends the watches of a step's finished jobs; a watch left behind expires within a day. */
-export async function unwatch(env: Env, id: string | undefined, dids: Iterable<string>): Promise<void> {
-  if (id) for (const did of new Set(dids)) await directoryStub(env, directoryShardOf(did)).unwatch(did, id)
 }

@@ -10,6 +10,8 @@ import { P256PrivateKeyExportable, Secp256k1PrivateKeyExportable, type PrivateKe
 export class FakePlc {
   readonly docs = new Map<string, unknown>()
   readonly requests = new Map<string, number>()
+  /** A document for a DID not in `docs`, if any. */
+  fallback: (did: string) => unknown = () => undefined
   url = ''
   #server: Server | undefined
 
@@ -18,7 +20,7 @@ export class FakePlc {
     plc.#server = createServer((req, res) => {
       const key = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(1))
       plc.requests.set(key, (plc.requests.get(key) ?? 0) + 1)
-      const doc = plc.docs.get(key)
+      const doc = plc.docs.get(key) ?? plc.fallback(key)
       res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json' })
       res.end(JSON.stringify(doc ?? { message: 'DID not registered' }))
     })

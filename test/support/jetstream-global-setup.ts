@@ -81,6 +81,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // workerd cannot listen either: the fake PLC that requesters' service JWTs resolve through runs here too.
   const plc = await FakePlc.start()
   const pds = await FakePds.start()
+  // The stream generator's DIDs (test/support/stream-generator.ts) have empty repos on the fake PDS,
+  // so the join backfills a generated stream starts finish as they would on the network.
+  plc.fallback = (did) => (did.startsWith(`did:plc:${'a'.repeat(15)}`) ? pds.didDocument(did) : undefined)
   const plcKeys: Record<string, string> = {}
   for (const did of [owner, mod, bob]) {
     const key = await P256PrivateKeyExportable.createKeypair()

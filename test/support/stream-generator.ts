@@ -15,6 +15,8 @@ export interface StreamOptions {
   communityShare?: number
   /** Only post creates: the every-frame-matches stream of the indexing benchmark. */
   postsOnly?: boolean
+  /** Share of post deletes that delete a recent community post (default 0.2). */
+  communityDeletes?: number
 }
 
 const WORDS = 'the a community feed today bluesky post about with and for this that great new photo music art code science news weather coffee morning evening weekend project launch thanks friends open source protocol garden'.split(' ')
@@ -76,7 +78,7 @@ export function createStream(opts: StreamOptions = {}) {
       return { ...commit(poster, NSID.post, 'create', key, { text, langs: ['en'], createdAt: createdAt() }), kind: c >= 0 ? 'community-post' : 'post' }
     }
     if (r < 0.999) {
-      const victim = rand() < 0.2 && recentPosts.length > 0 ? recentPosts.splice(Math.floor(rand() * recentPosts.length), 1)[0]! : { did: author, rkey: rkey() }
+      const victim = rand() < (opts.communityDeletes ?? 0.2) && recentPosts.length > 0 ? recentPosts.splice(Math.floor(rand() * recentPosts.length), 1)[0]! : { did: author, rkey: rkey() }
       return { ...commit(victim.did, NSID.post, 'delete', victim.rkey), kind: 'delete' }
     }
     const i = Math.floor(rand() * communities.length)

@@ -16,7 +16,7 @@ let seq = 0
 
 /** GLOBAL_POSTS whose `sync` fails while `failing.on` holds, as a shard can fail under load. */
 const flakyGlobal = (failing: { on: boolean }): Env['GLOBAL_POSTS'] =>
-  wrapNamespace(env.GLOBAL_POSTS, (method, call) => (method === 'sync' && failing.on ? () => Promise.reject(new Error('shard overloaded')) : call))
+  wrapNamespace(env.GLOBAL_POSTS, (method, call) => ((method === 'sync' || method === 'syncMany') && failing.on ? () => Promise.reject(new Error('shard overloaded')) : call))
 
 async function deliver(events: RepoEvent[], queueEnv: Env) {
   const batch = createMessageBatch<string>('atrarium-firehose', events.map((e) => ({ id: `g${seq++}`, timestamp: new Date(), attempts: 1, body: JSON.stringify(toJetstream(e)) })))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ReceiverBuffer, type ReceiverBufferOptions } from '../../src/workers/receiver-buffer.js'
-import { QUEUE_MAX_MESSAGE_BYTES, SEND_BATCH_MAX_BYTES, SEND_BATCH_MAX_MESSAGES, utf8ByteLength } from '../../src/workers/queue-limits.js'
+import { MESSAGE_TARGET_BYTES, QUEUE_MAX_MESSAGE_BYTES, SEND_BATCH_MAX_BYTES, SEND_BATCH_MAX_MESSAGES, unpackMessage, utf8ByteLength } from '../../src/workers/queue-limits.js'
 import { until } from './wait.js'
 
 const frame = (t: number, pad = ''): string =>
@@ -15,8 +15,9 @@ function harness(opts: Partial<ReceiverBufferOptions> = {}) {
     saved,
     failing: false,
     attempts: 0,
-    get bodies(): string[] {
-      return calls.flat()
+    /** The frames the sent messages carry, in order. */
+    get frames(): string[] {
+      return calls.flat().flatMap(unpackMessage)
     },
     buffer: undefined as unknown as ReceiverBuffer,
   }
@@ -50,39 +51,60 @@ describe('ReceiverBuffer', () => {
     h.failing = false
     await until(() => h.saved.length > 0, 'cursor saved after a successful send')
     // The retried batch is the same batch, in order; the cursor is the watermark at the cut.
-    expect(h.bodies).toEqual([frame(100), frame(120)])
+    expect(h.frames).toEqual([frame(100), frame(120)])
     expect(h.saved).toEqual([150])
     expect(h.buffer.savedCursor).toBe(150)
   })
 
-  it('sends one message per frame, each body exactly one frame (defect 2)', async () => {
+  it('packs a flush into one message: a JSON array of its frames, in order, each frame intact (issue #14)', async () => {
     const h = harness()
-    const frames = Array.from({ length: 7 }, (_, i) => frame(1000 + i))
+    const frames = Array.from({ length: 7 }, (_, i) => frame(1000 + i, i === 3 ? 'quote " and \\ backslash' : ''))
     frames.forEach((f, i) => h.buffer.push(f, 1000 + i))
     await until(() => h.saved.length > 0, 'batch sent')
-    expect(h.bodies).toEqual(frames)
-    for (const body of h.bodies) expect(JSON.parse(body)).toMatchObject({ did: 'did:plc:alice' })
+    expect(h.calls).toHaveLength(1)
+    expect(h.calls[0]).toHaveLength(1)
+    expect(JSON.parse(h.calls[0]![0]!)).toEqual(frames)
+    expect(h.buffer.stats).toMatchObject({ sent: 1, framesSent: 7 })
   })
 
-  it('cuts batches of maxFrames and chunks sendBatch calls to 100 messages and 256 KB, in order', async () => {
+  it('fills messages up to 64 KB (one billed queue operation each) and chunks sendBatch calls to 100 messages and 256 KB, in order', async () => {
     const h = harness({ maxFrames: 300 })
     const pad = 'x'.repeat(5_000)
     const frames = Array.from({ length: 250 }, (_, i) => frame(i + 1, pad))
     frames.forEach((f, i) => h.buffer.push(f, i + 1))
     await until(() => h.buffer.savedCursor === 250, 'all frames sent')
-    expect(h.bodies).toEqual(frames)
+    expect(h.frames).toEqual(frames)
     for (const call of h.calls) {
       expect(call.length).toBeLessThanOrEqual(SEND_BATCH_MAX_MESSAGES)
       expect(call.reduce((n, b) => n + utf8ByteLength(b), 0)).toBeLessThanOrEqual(SEND_BATCH_MAX_BYTES)
+      for (const message of call) expect(utf8ByteLength(message)).toBeLessThanOrEqual(MESSAGE_TARGET_BYTES)
     }
-    expect(h.calls.length).toBeGreaterThan(2) // 250 × 5 KB needs more than the count limit alone
+    // 250 frames of 5 KB: 20 messages of 12 or 13 frames, not 250.
+    expect(h.calls.flat().length).toBe(Math.ceil(250 / Math.floor(MESSAGE_TARGET_BYTES / utf8ByteLength(JSON.stringify(frames[0])))))
+    expect(h.calls.length).toBeGreaterThan(2)
+  })
+
+  it('sends a frame too big to share a message on its own, as it is', async () => {
+    const h = harness()
+    const big = frame(2, 'z'.repeat(MESSAGE_TARGET_BYTES))
+    h.buffer.push(frame(1), 1)
+    h.buffer.push(big, 2)
+    h.buffer.push(frame(3), 3)
+    await until(() => h.buffer.savedCursor === 3, 'all frames sent')
+    expect(h.calls.flat()).toEqual([JSON.stringify([frame(1)]), big, JSON.stringify([frame(3)])])
+    expect(h.frames).toEqual([frame(1), big, frame(3)])
   })
 
   it('flushes on size without waiting for the timer', async () => {
     const h = harness({ maxFrames: 3, maxWaitMs: 60_000, markEveryMs: 60_000 })
     for (let i = 1; i <= 3; i++) h.buffer.push(frame(i), i)
     await until(() => h.calls.length === 1, 'a full batch sent at once', 1_000)
-    expect(h.calls[0]).toHaveLength(3)
+    expect(h.frames).toHaveLength(3)
+    // And on bytes: a message's worth of frames goes at once too.
+    const big = harness({ maxWaitMs: 60_000, markEveryMs: 60_000 })
+    const pad = 'x'.repeat(1_000)
+    for (let i = 1; big.calls.length === 0 && i <= 100; i++) big.buffer.push(frame(i, pad), i)
+    await until(() => big.calls.length === 1, 'a message-sized batch sent at once', 1_000)
   })
 
   it('keeps one batch in flight; a retry resumes at the chunk that failed', async () => {
@@ -109,11 +131,14 @@ describe('ReceiverBuffer', () => {
       retry: { baseMs: 10, maxMs: 10 },
     })
     failNext = 1
-    for (let i = 1; i <= 150; i++) buffer.push(frame(i), i)
-    for (let i = 151; i <= 160; i++) buffer.push(frame(i), i)
+    // 5 KB frames: the first batch is a dozen messages, so several sendBatch chunks.
+    const pad = 'x'.repeat(5_000)
+    for (let i = 1; i <= 150; i++) buffer.push(frame(i, pad), i)
+    for (let i = 151; i <= 160; i++) buffer.push(frame(i, pad), i)
     await until(() => buffer.savedCursor === 160, 'everything sent')
     expect(maxInFlight).toBe(1)
-    expect(calls.flat()).toEqual(Array.from({ length: 160 }, (_, i) => frame(i + 1)))
+    expect(calls.length).toBeGreaterThan(3)
+    expect(calls.flat().flatMap(unpackMessage)).toEqual(Array.from({ length: 160 }, (_, i) => frame(i + 1, pad)))
     expect(saved).toEqual([150, 160])
   })
 
@@ -133,7 +158,7 @@ describe('ReceiverBuffer', () => {
     h.buffer.push(frame(800), 800)
     h.buffer.push(big, 900)
     await until(() => h.saved.length > 0, 'batch sent')
-    expect(h.bodies).toEqual([frame(800)])
+    expect(h.frames).toEqual([frame(800)])
     expect(h.buffer.stats.tooLarge).toBe(1)
     expect(h.saved).toEqual([900])
   })
