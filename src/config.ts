@@ -36,6 +36,11 @@ export interface Config {
    * addresses may be read. Off, the service connects only to public addresses.
    */
   allowLocalPds: boolean
+  /**
+   * Workers host only: the secret that opens the admin methods (the admin backfill); absent, they
+   * answer 403. At least 16 characters.
+   */
+  adminToken?: string
 }
 
 export type Env = Record<string, string | undefined>
@@ -124,6 +129,9 @@ export function loadConfig(env: Env): Result<Config> {
   const allowLocalRaw = str('ATRARIUM_ALLOW_LOCAL_PDS', '0')
   if (allowLocalRaw !== '0' && allowLocalRaw !== '1') problems.push(`ATRARIUM_ALLOW_LOCAL_PDS must be 0 or 1 (got ${JSON.stringify(allowLocalRaw)})`)
 
+  const adminToken = str('ATRARIUM_ADMIN_TOKEN', '')
+  if (adminToken !== '' && adminToken.length < 16) problems.push('ATRARIUM_ADMIN_TOKEN must be at least 16 characters (use a random secret)')
+
   const logLevel = str('LOG_LEVEL', 'info')
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`)
 
@@ -133,5 +141,6 @@ export function loadConfig(env: Env): Result<Config> {
     port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, ...(firehoseUrl ? { firehoseUrl } : {}), hostname, serviceDid, plcUrl, retentionDays, feedCacheSize, logLevel,
     ...(appviewUrl ? { appviewUrl } : {}), handleResolverUrl, bskyAppUrl, webDir: str('ATRARIUM_WEB_DIR', ''),
     ...(startCursor !== undefined ? { startCursor } : {}), backfillRelay, allowLocalPds: allowLocalRaw === '1',
+    ...(adminToken ? { adminToken } : {}),
   })
 }

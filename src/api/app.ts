@@ -27,7 +27,7 @@ export interface AppDeps {
   hostname: string
   log: Logger
   /** Extra, host-specific health details (stream lag, cursor). */
-  health?: () => Record<string, unknown>
+  health?: () => Record<string, unknown> | Promise<Record<string, unknown>>
   /** Verifies service JWTs; without it every request is anonymous and Authorization is ignored. */
   auth?: ServiceAuthVerifier
   /** The browser app's settings; with them the app serves `/app-config.json` and `/client-metadata.json`. */
@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (deps.reads) registerReadRoutes(app, deps.reads, deps.auth)
   if (deps.web) registerWebRoutes(app, deps.web)
 
-  app.get('/xrpc/_health', (c) => c.json({ status: 'ok', ...deps.health?.() }))
+  app.get('/xrpc/_health', async (c) => c.json({ status: 'ok', ...(await deps.health?.()) }))
 
   // Unknown XRPC methods are told apart here rather than by an `/xrpc/:method` route: with only
   // static paths Hono can use its RegExpRouter (a map lookup per request) instead of the trie.

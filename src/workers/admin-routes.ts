@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { AuthRequiredError, ForbiddenError, InvalidRequestError, XrpcError } from '../api/xrpc-error.js'
 import { NSID } from '../core/nsid.js'
 import type { BackfillSource } from './backfill-coordinator.js'
+import { settingsOf } from './settings.js'
 
 const MAX_BODY_BYTES = 4096
 const MAX_URL_LENGTH = 2048
@@ -17,7 +18,7 @@ async function tokenMatches(given: string, expected: string): Promise<boolean> {
 }
 
 async function authorize(req: Request, env: Env): Promise<void> {
-  const expected = env.ATRARIUM_ADMIN_TOKEN
+  const expected = settingsOf(env).adminToken
   if (!expected) throw new ForbiddenError('admin methods are off: set a token with `wrangler secret put ATRARIUM_ADMIN_TOKEN`')
   const header = req.headers.get('authorization') ?? ''
   if (!header.startsWith('Bearer ')) throw new AuthRequiredError('admin methods need Authorization: Bearer <ATRARIUM_ADMIN_TOKEN>')

@@ -4,7 +4,9 @@ import { WANTED_COLLECTIONS } from '../core/nsid.js'
 import { peekTimeUs } from '../core/prefilter.js'
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, buildUrl } from '../ingest/jetstream-url.js'
 import { backoffDelayMs } from '../core/backoff.js'
+import { MinuteWindow } from '../core/minute-window.js'
 import { consoleLogger } from './console-logger.js'
+import { settingsOf } from './settings.js'
 import { DoSqlDriver } from './do-sql-driver.js'
 import { FrameSocket, safeUrl } from './jetstream-socket.js'
 import { ReceiverBuffer } from './receiver-buffer.js'
@@ -23,6 +25,10 @@ const DAY_US = 86_400_000_000
 export interface ReceiverStatus {
   connected: boolean
   cursor: number | undefined
+  /** Seconds between now and the saved cursor's time (Jetstream's time_us): how far behind it is. */
+  lagSeconds: number | undefined
+  /** Frames received and passed by stage 1, and queue messages sent, in the last minute. */
+  lastMinute: { frames: number; passed: number; messages: number }
   stats: Record<string, number>
 }
 
@@ -32,6 +38,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
   readonly #state: ReceiverState
   readonly #log: Logger
   readonly #buffer: ReceiverBuffer
+  readonly #window = new MinuteWindow<'frames' | 'passed' | 'messages'>()
   #filter: StageOneFilter
   #socket: FrameSocket | undefined
   #connecting: Promise<void> | undefined
@@ -42,10 +49,13 @@ export class FirehoseReceiver extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.#state = new ReceiverState(new DoSqlDriver(ctx.storage))
-    this.#log = consoleLogger(env.LOG_LEVEL, { component: 'firehose-receiver' })
+    this.#log = consoleLogger(settingsOf(env).logLevel, { component: 'firehose-receiver' })
     this.#filter = this.#newFilter()
     this.#buffer = new ReceiverBuffer({
-      send: async (bodies) => void (await env.FIREHOSE_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'text' })))),
+      send: async (bodies) => {
+        await env.FIREHOSE_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'text' })))
+        this.#window.add('messages', bodies.length, Date.now())
+      },
       saveCursor: (timeUs) => this.#state.saveCursor(timeUs),
       savedCursor: this.#state.cursor(),
       log: this.#log,
@@ -68,9 +78,13 @@ export class FirehoseReceiver extends DurableObject<Env> {
 
   status(): ReceiverStatus {
     const { authorCount } = this.#filter
+    const cursor = this.#state.cursor()
+    const now = Date.now()
     return {
       connected: this.#socket !== undefined,
-      cursor: this.#state.cursor(),
+      cursor,
+      lagSeconds: cursor === undefined ? undefined : Math.max(0, Math.round((now * 1000 - cursor) / 1e5) / 10),
+      lastMinute: { frames: this.#window.total('frames', now), passed: this.#window.total('passed', now), messages: this.#window.total('messages', now) },
       stats: { ...this.#stats, ...prefixed('buffer', this.#buffer.stats), pending: this.#buffer.pending, authors: authorCount },
     }
   }
@@ -94,7 +108,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
 
   async #connect(): Promise<void> {
     const cursor = this.#buffer.savedCursor
-    const base = this.env.ATRARIUM_JETSTREAM_URL
+    const base = settingsOf(this.env).jetstreamUrl
     const url = buildUrl({ url: base, wantedCollections: WANTED_COLLECTIONS }, cursor)
     let heard = false
     let socket: FrameSocket
@@ -132,7 +146,9 @@ export class FirehoseReceiver extends DurableObject<Env> {
     this.#stats.messages++
     const timeUs = peekTimeUs(raw)
     const passed = this.#filter.passes(raw, timeUs)
-    if (passed) this.#stats.passed++
+    const now = Date.now()
+    this.#window.add('frames', 1, now)
+    if (passed) (this.#stats.passed++, this.#window.add('passed', 1, now))
     this.#buffer.push(passed ? raw : undefined, timeUs)
     if (!this.#buffer.overloaded) return
     // A WebSocket here cannot be paused. Stop reading instead; the replay from the saved cursor
@@ -168,7 +184,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
   #prune(): void {
     if (Date.now() - this.#lastPrune < PRUNE_EVERY_MS) return
     this.#lastPrune = Date.now()
-    const days = Number(this.env.ATRARIUM_RETENTION_DAYS) || 7
+    const days = settingsOf(this.env).retentionDays
     // One day of slack: an author's last post may still be inside the window by its own clock.
     if (this.#state.pruneAuthors(Date.now() * 1000 - (days + 1) * DAY_US) > 0) this.#filter = this.#newFilter()
   }

@@ -26,7 +26,16 @@ function verifierFor(serviceDid: string, plcUrl: string): ServiceAuthVerifier {
   return verifier
 }
 
+// Built once per isolate and settings (env is one object per isolate), not per request.
+const apps = new WeakMap<object, ReturnType<typeof createApp>>()
+
 function appFor(env: Env) {
+  let app = apps.get(env)
+  if (!app) apps.set(env, (app = buildApp(env)))
+  return app
+}
+
+function buildApp(env: Env) {
   const settings = settingsOf(env)
   const log = consoleLogger(settings.logLevel)
   return createApp({
@@ -36,10 +45,13 @@ function appFor(env: Env) {
     hostname: settings.hostname,
     log,
     web: webClientConfig(settings),
+    // The receiver's state; Cloudflare offers no way to read a queue's backlog from a Worker.
+    health: async () => ({ receiver: await receiverStub(env).status() }),
   })
 }
 
-const startReceiver = (env: Env) => env.FIREHOSE_RECEIVER.get(env.FIREHOSE_RECEIVER.idFromName('main')).start()
+const receiverStub = (env: Env) => env.FIREHOSE_RECEIVER.get(env.FIREHOSE_RECEIVER.idFromName('main'))
+const startReceiver = (env: Env) => receiverStub(env).start()
 
 // The cron (re)starts the receiver; a request does too, once per isolate, for where no cron fires:
 // `wrangler dev` with static assets answers /cdn-cgi/handler/scheduled with a 500 (wrangler 4.86).

@@ -27,4 +27,10 @@ it('the whole Worker: cron starts the receiver, Jetstream frames flow through th
   await publish(asFrames(s.tailFrames))
   await until(async () => JSON.stringify(await readFeed(get, A.id)) === JSON.stringify(expected.feedAfterTail), 'tail indexed', 20_000)
   expect((await receiver().status()).cursor).toBeGreaterThanOrEqual(s.tailTimeUs)
+  // Health reports the receiver: connected, its cursor and lag, and the last minute's traffic.
+  const health = (await get('/xrpc/_health')).body
+  expect(health).toMatchObject({ status: 'ok', receiver: { connected: true, cursor: expect.any(Number), lagSeconds: expect.any(Number) } })
+  expect(health.receiver.lastMinute.frames).toBeGreaterThanOrEqual(s.frames.length + s.tailFrames.length)
+  expect(health.receiver.lastMinute.passed).toBeGreaterThan(0)
+  expect(health.receiver.lastMinute.messages).toBeGreaterThan(0)
 }, 60_000)
