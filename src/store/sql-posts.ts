@@ -36,6 +36,13 @@ export class SqlPosts {
   /** Whether any account is recorded as not active; read per post indexed, so remembered. */
   protected anyInactive: boolean | undefined
 
+  /**
+   * Whether posts_global exists: the index of every post by time, for the global mix and purges.
+   * A Durable Object holds one id's communities and takes the global mix from its shards, so it
+   * goes without, one b-tree fewer written per post (issue #14); purges then go community by community.
+   */
+  protected globalIndex = true
+
   constructor(protected readonly db: SqlDriver) {}
 
   /** Counts a write that changed rows; replays that change nothing leave readers' caches alone. */
@@ -178,7 +185,7 @@ export class SqlPosts {
     // A post in several communities shares its sort time, so its rows are adjacent: drop repeats
     // here, and ask for a few extra rows so they rarely cost a short page.
     const rows = this.db.all<{ k: string; sortUs: number }>(
-      `SELECT post_key AS k, sort_us AS sortUs FROM posts INDEXED BY posts_global
+      `SELECT post_key AS k, sort_us AS sortUs FROM posts ${this.globalIndex ? 'INDEXED BY posts_global' : ''}
         WHERE hidden = 0 AND blocked = 0 AND sort_us >= ? AND community NOT IN (${excluded})
         ${q.after ? 'AND (sort_us, post_key) < (?, ?)' : ''}
         ORDER BY sort_us DESC, post_key DESC LIMIT ?`,
@@ -246,11 +253,23 @@ export class SqlPosts {
 
   purgePosts(minSortUs: number, limit: number): number {
     // RETURNING counts rows portably: DO SQL's rowsWritten also counts index writes.
-    const purged = this.db.all(
-      `DELETE FROM posts WHERE (post_key, community) IN
-        (SELECT post_key, community FROM posts INDEXED BY posts_global WHERE sort_us < ? ORDER BY sort_us LIMIT ?) RETURNING 1`,
-      minSortUs, limit,
-    ).length
+    let purged = 0
+    if (this.globalIndex) {
+      purged = this.db.all(
+        `DELETE FROM posts WHERE (post_key, community) IN
+          (SELECT post_key, community FROM posts INDEXED BY posts_global WHERE sort_us < ? ORDER BY sort_us LIMIT ?) RETURNING 1`,
+        minSortUs, limit,
+      ).length
+    } else {
+      for (const { key } of this.db.all<{ key: number }>('SELECT key FROM community_keys')) {
+        if (purged >= limit) break
+        purged += this.db.all(
+          `DELETE FROM posts WHERE (post_key, community) IN
+            (SELECT post_key, community FROM posts INDEXED BY posts_feed WHERE community = ? AND sort_us < ? LIMIT ?) RETURNING 1`,
+          key, minSortUs, limit - purged,
+        ).length
+      }
+    }
     this.wrote(purged)
     return purged
   }

@@ -56,9 +56,14 @@ export class SqlStore extends SqlJoinBackfills implements Store {
   private readonly cache: ReadCache
   private seenDataVersion: number | undefined
 
-  constructor(db: SqlDriver) {
+  /** `globalIndex: false` drops posts_global (see SqlPosts): for an index of a few communities only. */
+  constructor(db: SqlDriver, opts: { globalIndex?: boolean } = {}) {
     super(db)
     migrate(db)
+    this.globalIndex = opts.globalIndex ?? true
+    db.exec(this.globalIndex
+      ? 'CREATE INDEX IF NOT EXISTS posts_global ON posts (sort_us, post_key, hidden, blocked)'
+      : 'DROP INDEX IF EXISTS posts_global')
     this.cache = new ReadCache(db.dataVersion?.bind(db))
     this.seenDataVersion = db.dataVersion?.()
   }

@@ -98,7 +98,8 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     if (this.#index) return this.#index
     const settings = settingsOf(this.env)
     const db = new DoSqlDriver(this.ctx.storage)
-    const store = new SqlStore(db)
+    // One id's communities: the global mix comes from the shards, so no index of all posts by time.
+    const store = new SqlStore(db, { globalIndex: false })
     const indexer = new Indexer({ store, log: this.log, retentionUs: settings.retentionDays * US_PER_DAY })
     const id = () => allCommunities(store)[0]?.id
     const joins = workerJoinBackfiller({ env: this.env, store, indexer, log: this.log, id, apply: (events) => this.apply(events) })
@@ -144,11 +145,10 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     }
     for (const c of before) if (!after.has(c.uri)) configs[c.uri] = null
     const global: Record<string, GlobalReport> = {}
-    const sole = before.length === 1 ? before[0] : undefined
     for (const uri of new Set([...before.map((c) => c.uri), ...after.keys()])) {
       const report = reportAfter(touched, store, uri, after.has(uri))
       if (report.rows.length === 0 && report.removed.length === 0 && !report.replace) continue
-      global[uri] = sole?.uri === uri ? { ...report, legacyId: sole.id } : report
+      global[uri] = report
     }
     return { configs, posts, global, joined: joinedBy(events, store) }
   }

@@ -17,7 +17,7 @@ const PURGE_EVERY_MS = 3_600_000
  * One shard of the recent-posts index behind the feed mix's global source (SPEC §7). The
  * processor fills it from what each community object reports, so a feed request reads a few
  * shards instead of every community. A community's posts all live in one shard (the shard of its
- * id), and its rows are keyed by its config URI, so communities that share an id stay apart.
+ * id), and its rows carry its config URI, so communities that share an id stay apart.
  */
 export class GlobalPosts extends DurableObject<Env> {
   private readonly sql: DoSqlDriver
@@ -25,28 +25,38 @@ export class GlobalPosts extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.sql = new DoSqlDriver(ctx.storage)
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS rows (community TEXT NOT NULL, uri TEXT NOT NULL, sort_us INTEGER NOT NULL, visible INTEGER NOT NULL, PRIMARY KEY (community, uri)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS rows_feed ON rows (sort_us DESC, uri DESC) WHERE visible = 1;
-      CREATE INDEX IF NOT EXISTS rows_uri ON rows (uri)`)
+    // Two b-trees a post, the least these reads allow: keyed by post (once-only checks, removals),
+    // and the feed order of visible posts. A community's whole set is found by a scan, which only a
+    // config change or a deleted account needs.
+    this.sql.transaction(() => {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS recent (uri TEXT NOT NULL, community TEXT NOT NULL, sort_us INTEGER NOT NULL, visible INTEGER NOT NULL, PRIMARY KEY (uri, community)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS recent_feed ON recent (sort_us DESC, uri DESC) WHERE visible = 1`)
+      // The first layout (`rows`, three b-trees): its rows move once; those still keyed by community
+      // id, from before communities were keyed by URI, age out instead.
+      if (this.sql.all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rows'").length > 0) {
+        this.sql.exec(`INSERT OR IGNORE INTO recent (uri, community, sort_us, visible)
+          SELECT uri, community, sort_us, visible FROM rows WHERE community LIKE 'at://%'; DROP TABLE rows`)
+      }
+    })
   }
 
-  /**
-   * Applies the report of the community at config URI `community`; `replace` swaps in its whole set
-   * (after a config change). `legacyId` is given by the sole community of its id.
-   */
-  async sync(community: string, rows: GlobalRow[], removed: string[], replace: boolean, legacyId?: string): Promise<void> {
-    this.sql.transaction(() => this.#apply(community, rows, removed, replace, legacyId))
+  /** Applies the report of the community at config URI `community`; `replace` swaps in its whole set (after a config change). */
+  async sync(community: string, rows: GlobalRow[], removed: string[], replace: boolean): Promise<void> {
+    this.sql.transaction(() => this.#apply(community, rows, removed, replace))
     await this.#armPurge()
   }
 
-  #apply(community: string, rows: GlobalRow[], removed: string[], replace: boolean, legacyId: string | undefined): void {
-    // Rows written before communities were keyed by URI carry the id, which then named one
-    // community: its sole holder claims them on its first report; otherwise they age out.
-    if (legacyId !== undefined) this.sql.run('UPDATE OR REPLACE rows SET community = ? WHERE community = ?', community, legacyId)
-    if (replace) this.sql.run('DELETE FROM rows WHERE community = ?', community)
-    for (const uri of removed) this.sql.run('DELETE FROM rows WHERE community = ? AND uri = ?', community, uri)
+  #apply(community: string, rows: GlobalRow[], removed: string[], replace: boolean): void {
+    if (replace) this.sql.run('DELETE FROM recent WHERE community = ?', community)
+    for (const uri of removed) this.sql.run('DELETE FROM recent WHERE uri = ? AND community = ?', uri, community)
     for (const r of rows) {
-      this.sql.run('INSERT OR REPLACE INTO rows (community, uri, sort_us, visible) VALUES (?, ?, ?, ?)', community, r.uri, r.sortUs, r.visible ? 1 : 0)
+      // Unchanged rows are left alone: a report repeats posts whose state did not move.
+      this.sql.run(
+        `INSERT INTO recent (uri, community, sort_us, visible) VALUES (?, ?, ?, ?)
+          ON CONFLICT (uri, community) DO UPDATE SET sort_us = excluded.sort_us, visible = excluded.visible
+          WHERE sort_us != excluded.sort_us OR visible != excluded.visible`,
+        r.uri, community, r.sortUs, r.visible ? 1 : 0,
+      )
     }
   }
 
@@ -61,7 +71,7 @@ export class GlobalPosts extends DurableObject<Env> {
   /** Several communities' reports in one call and one transaction: what a queue batch sends a shard. */
   async syncMany(reports: ({ community: string } & GlobalReport)[]): Promise<void> {
     this.sql.transaction(() => {
-      for (const r of reports) this.#apply(r.community, r.rows, r.removed, r.replace, r.legacyId)
+      for (const r of reports) this.#apply(r.community, r.rows, r.removed, r.replace)
     })
     await this.#armPurge()
   }
@@ -70,7 +80,7 @@ export class GlobalPosts extends DurableObject<Env> {
   read(exclude: string[], after: FeedEntry | undefined, n: number, minSortUs: number): FeedEntry[] {
     const out: FeedEntry[] = []
     const rows = this.sql.all<FeedEntry>(
-      `SELECT uri, sort_us AS sortUs FROM rows INDEXED BY rows_feed WHERE visible = 1 AND sort_us >= ?
+      `SELECT uri, sort_us AS sortUs FROM recent INDEXED BY recent_feed WHERE visible = 1 AND sort_us >= ?
         AND community NOT IN (${exclude.map(() => '?').join(', ') || "''"}) ${after ? 'AND (sort_us, uri) < (?, ?)' : ''}
         ORDER BY sort_us DESC, uri DESC LIMIT ?`,
       minSortUs, ...exclude, ...(after ? [after.sortUs, after.uri] : []), n * 2,
@@ -84,7 +94,7 @@ export class GlobalPosts extends DurableObject<Env> {
     // One statement for the whole list: DO SQL binds at most 100 parameters, and a page's
     // candidates can be many more.
     return this.sql.all<{ uri: string }>(
-      `SELECT DISTINCT uri FROM rows INDEXED BY rows_uri WHERE uri IN (SELECT value FROM json_each(?)) AND visible = 1
+      `SELECT DISTINCT uri FROM recent WHERE uri IN (SELECT value FROM json_each(?)) AND visible = 1
         AND community NOT IN (${exclude.map(() => '?').join(', ') || "''"})`,
       JSON.stringify(uris), ...exclude,
     ).map((r) => r.uri)
@@ -92,7 +102,7 @@ export class GlobalPosts extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const minSortUs = Date.now() * 1000 - settingsOf(this.env).retentionDays * US_PER_DAY
-    this.sql.run('DELETE FROM rows WHERE sort_us < ?', minSortUs)
+    this.sql.run('DELETE FROM recent WHERE sort_us < ?', minSortUs)
     await this.ctx.storage.setAlarm(Date.now() + PURGE_EVERY_MS)
   }
 }

@@ -11,8 +11,6 @@ export interface GlobalReport {
   removed: string[]
   /** A config changed or went: authority, and with it every post's visibility, may have moved. */
   replace: boolean
-  /** The community's id, when it was the only one with it: it may claim rows written by id (see GlobalPosts). */
-  legacyId?: string
 }
 
 /**

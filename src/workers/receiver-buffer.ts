@@ -16,7 +16,10 @@ export interface ReceiverBufferOptions {
    * up to 64 KB, three queue operations, so the wait is what the queue costs per event.
    */
   maxWaitMs?: number
-  /** How often a cursor advanced only by dropped frames is saved; default 1 s. */
+  /**
+   * How often a cursor advanced only by dropped frames is saved; default 5 s (a row written each
+   * time; a restart replays at most this much more of the stream).
+   */
   markEveryMs?: number
   /** Buffered frames beyond which `overloaded` turns true; default 10 000. */
   highWater?: number
@@ -64,7 +67,7 @@ export class ReceiverBuffer {
       saveCursor: opts.saveCursor,
       maxFrames: opts.maxFrames ?? 1000,
       maxWaitMs: opts.maxWaitMs ?? 2000,
-      markEveryMs: opts.markEveryMs ?? 1000,
+      markEveryMs: opts.markEveryMs ?? 5000,
       highWater: opts.highWater ?? 10_000,
       retry: opts.retry ?? { baseMs: 500, maxMs: 30_000 },
       log: opts.log ?? silentLogger,

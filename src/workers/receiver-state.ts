@@ -5,6 +5,8 @@ CREATE TABLE IF NOT EXISTS receiver_cursor (id INTEGER PRIMARY KEY CHECK (id = 0
 CREATE TABLE IF NOT EXISTS receiver_authors (did TEXT PRIMARY KEY, seen_us INTEGER NOT NULL);
 `
 
+const DAY_US = 86_400_000_000
+
 /** What the receiver keeps across evictions: the stream cursor and the candidate authors. */
 export class ReceiverState {
   constructor(private readonly db: SqlDriver) {
@@ -26,11 +28,13 @@ export class ReceiverState {
     return this.db.all<{ did: string }>('SELECT did FROM receiver_authors').map((r) => r.did)
   }
 
+  /** Records an author; one seen within the last day is left as it is, so a busy author costs no write. */
   addAuthor(did: string, seenUs: number): void {
     this.db.run(
-      'INSERT INTO receiver_authors (did, seen_us) VALUES (?, ?) ON CONFLICT (did) DO UPDATE SET seen_us = excluded.seen_us',
+      'INSERT INTO receiver_authors (did, seen_us) VALUES (?, ?) ON CONFLICT (did) DO UPDATE SET seen_us = excluded.seen_us WHERE seen_us < excluded.seen_us - ?',
       did,
       seenUs,
+      DAY_US,
     )
   }
 

@@ -17,6 +17,8 @@ export interface StreamOptions {
   postsOnly?: boolean
   /** Share of post deletes that delete a recent community post (default 0.2). */
   communityDeletes?: number
+  /** Share of frames that are a new membership (default 0.001). */
+  membershipShare?: number
 }
 
 const WORDS = 'the a community feed today bluesky post about with and for this that great new photo music art code science news weather coffee morning evening weekend project launch thanks friends open source protocol garden'.split(' ')
@@ -77,7 +79,7 @@ export function createStream(opts: StreamOptions = {}) {
       if (recentPosts.length > 1000) recentPosts.shift()
       return { ...commit(poster, NSID.post, 'create', key, { text, langs: ['en'], createdAt: createdAt() }), kind: c >= 0 ? 'community-post' : 'post' }
     }
-    if (r < 0.999) {
+    if (r < 1 - (opts.membershipShare ?? 0.001)) {
       const victim = rand() < (opts.communityDeletes ?? 0.2) && recentPosts.length > 0 ? recentPosts.splice(Math.floor(rand() * recentPosts.length), 1)[0]! : { did: author, rkey: rkey() }
       return { ...commit(victim.did, NSID.post, 'delete', victim.rkey), kind: 'delete' }
     }

@@ -6,6 +6,7 @@ import { sqlUsage } from '../../src/workers/do-sql-driver.js'
 import worker from '../../src/workers/index.js'
 import { MESSAGE_TARGET_BYTES, packFrames, utf8ByteLength } from '../../src/workers/queue-limits.js'
 import { communityStub } from '../../src/workers/routing.js'
+import { costTables } from '../support/cost-table.js'
 import { createStream } from '../support/stream-generator.js'
 import { wrapNamespace } from './namespace-proxy.js'
 import { until } from './wait.js'
@@ -39,8 +40,11 @@ it('cost model: Durable Object requests, rows written and queue operations per 1
   const requests = { calls: 0 }
   const costEnv = { ...env, COMMUNITY_FEED: counting(env.COMMUNITY_FEED, requests), DIRECTORY: counting(env.DIRECTORY, requests), GLOBAL_POSTS: counting(env.GLOBAL_POSTS, requests) }
   // The design's mix: ~1% of posts name a community, and about one in ten of those is deleted again,
-  // as on the network (~2% of events delete a post, ~23% create one).
-  const stream = createStream({ seed: 7, communities: 20, membersPerCommunity: 25, communityShare: 0.01, communityDeletes: 0.012 })
+  // as on the network (~2% of events delete a post, ~23% create one); 10 joins a day per community
+  // (10,000 a day for 1,000 communities, of the network's 172.8 M events a day).
+  const stream = createStream({
+    seed: 7, communities: 20, membersPerCommunity: 25, communityShare: 0.01, communityDeletes: 0.012, membershipShare: 10_000 / (2000 * 86_400),
+  })
   let seq = 0
   const deliver = async (bodies: string[]) => {
     // At one flush every 2 s and the consumer's 1 s batch timeout, a queue batch holds one message.
@@ -96,6 +100,13 @@ it('cost model: Durable Object requests, rows written and queue operations per 1
     perThousand: { queueMessages: per1000(messages.length), queueOperations: per1000(queueOps), doRequests: per1000(doRequests), alarms: per1000(alarmRuns.count - alarmsBefore), rowsWritten: per1000(sqlUsage.rowsWritten - rowsBefore) },
   }
   console.log(`COST_MODEL ${JSON.stringify(result)}`)
+  const measured = {
+    events: N, survivors: survivors.length, survivorBytes: survivors.reduce((n, f) => n + utf8ByteLength(f.raw), 0),
+    communityPosts: survivors.filter((f) => f.raw.includes('"app.bsky.feed.post"') && f.raw.includes('#atrarium_')).length,
+    doRequests, rowsWritten: sqlUsage.rowsWritten - rowsBefore,
+  }
+  // Between the markers: what `npm run cost:doc` puts in docs/cost.md.
+  console.log(`COST_DOC_BEGIN\n${costTables(measured)}\nCOST_DOC_END`)
   for (const [sql, rows] of Object.entries(sqlUsage.byStatement).sort((a, b) => b[1] - a[1])) console.log(`ROWS ${per1000(rows)} ${sql}`)
   delete sqlUsage.byStatement
   expect(survivors.length).toBeGreaterThan(N * 0.002)

@@ -71,12 +71,14 @@ describe('receiver parts', () => {
   it('pruning forgets authors last seen before the cut-off', async () => {
     const stub = env.FIREHOSE_RECEIVER.get(env.FIREHOSE_RECEIVER.idFromName('parts-prune'))
     await runInDurableObject(stub, (_i, state) => {
+      const DAY = 86_400_000_000
       const store = new ReceiverState(new DoSqlDriver(state.storage))
-      store.addAuthor('did:plc:old', 100)
-      store.addAuthor('did:plc:new', 300)
+      store.addAuthor('did:plc:old', DAY + 100)
+      store.addAuthor('did:plc:new', 3 * DAY)
       store.addAuthor('did:plc:old2', 50)
-      store.addAuthor('did:plc:old2', 400) // seen again: refreshed
-      expect(store.pruneAuthors(200)).toBe(1)
+      store.addAuthor('did:plc:old2', 2 * DAY + 400) // seen again a day later: refreshed
+      store.addAuthor('did:plc:old', DAY + 200) // seen again within the day: left as it was, nothing written
+      expect(store.pruneAuthors(2 * DAY)).toBe(1)
       expect(store.authors().sort()).toEqual(['did:plc:new', 'did:plc:old2'])
     })
   })
