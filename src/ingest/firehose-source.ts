@@ -3,11 +3,15 @@ import { decodeFirehoseFrame } from '../core/firehose-frame.js'
 import { indexOfBytes, isCommitFrame, passesFirehosePrefilter, peekRepo, peekSeq, tracksAuthor, type FindBytes } from '../core/firehose-prefilter.js'
 import { NSID, WANTED_COLLECTIONS } from '../core/nsid.js'
 import { err, ok } from '../core/result.js'
+import { hexOf } from './bytes.js'
 import type { Stage1, StreamSource } from './stream-source.js'
 
 const COLLECTIONS = new Set<string>(WANTED_COLLECTIONS)
-// Frames arrive as Buffers; Node's native search is several times faster than the portable one.
-const find: FindBytes = (hay, needle, from = 0) => (Buffer.isBuffer(hay) ? hay.indexOf(needle, from) : indexOfBytes(hay, needle, from))
+// On Node frames arrive as Buffers, whose native search is several times faster than the portable
+// one; the Workers host hands plain bytes.
+type NodeBuffer = Uint8Array & { indexOf(needle: Uint8Array, from: number): number }
+const nodeBuffer = (globalThis as { Buffer?: { isBuffer(v: unknown): v is NodeBuffer } }).Buffer
+const find: FindBytes = (hay, needle, from = 0) => (nodeBuffer?.isBuffer(hay) ? hay.indexOf(needle, from) : indexOfBytes(hay, needle, from))
 export const DEFAULT_FIREHOSE_MAX_MESSAGE_BYTES = 1024 * 1024
 
 /** The saved-cursor key of a firehose host: seqs are per host, so one relay's cursor never goes to another. */
@@ -18,7 +22,7 @@ export const firehoseCursorKey = (url: string): string => `firehose:${new URL(ur
  * sends every event after `cursor`, and seq is monotonic per host, so resuming from the max
  * committed seq leaves no gap and needs no rewind (replays would be harmless, indexing is idempotent).
  */
-export function firehoseSource(opts: { url: string; maxMessageBytes?: number }): StreamSource<Buffer> {
+export function firehoseSource(opts: { url: string; maxMessageBytes?: number }): StreamSource<Uint8Array> {
   const base = new URL(opts.url)
   if (base.protocol !== 'ws:' && base.protocol !== 'wss:') throw new TypeError(`firehose URL must be ws:// or wss:// (got ${base.protocol})`)
   base.pathname = `${base.pathname.replace(/\/+$/, '')}/xrpc/${NSID.subscribeRepos}`
@@ -48,7 +52,7 @@ export function firehoseSource(opts: { url: string; maxMessageBytes?: number }):
       if (m.value.type === 'account') return ok({ events: [m.value.event] })
       return m.value.type === 'other' ? ok({ events: [] }) : err(`unexpected ${m.value.type} frame at stage 2`)
     },
-    preview: (raw) => raw.subarray(0, 96).toString('hex'),
+    preview: (raw) => hexOf(raw.subarray(0, 96)),
   }
 }
 
@@ -57,7 +61,7 @@ export function firehoseSource(opts: { url: string; maxMessageBytes?: number }):
  * (a status change hides or removes an account's records, SPEC §4); identity and sync frames change
  * nothing indexed and stop at stage 1, where only their seq moves the cursor.
  */
-function classify(raw: Buffer): Stage1 {
+function classify(raw: Uint8Array): Stage1 {
   let header: { op?: unknown; t?: unknown }
   let rest: Uint8Array
   try {

@@ -3,6 +3,7 @@ import { WANTED_COLLECTIONS } from '../core/nsid.js'
 import { passesPrefilter, peekTimeUs, trackedAuthor } from '../core/prefilter.js'
 import { ok } from '../core/result.js'
 import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, buildUrl } from './jetstream-url.js'
+import { utf8Text } from './bytes.js'
 import type { Stage1, StreamSource } from './stream-source.js'
 
 const COLLECTIONS = new Set<string>(WANTED_COLLECTIONS)
@@ -24,7 +25,7 @@ export function jetstreamSource(opts: { url: string; maxMessageBytes?: number })
     key: 'jetstream',
     maxMessageBytes,
     url: (cursor) => buildUrl(urlOpts, cursor),
-    fromWire: (data) => data.toString('utf8'),
+    fromWire: utf8Text,
     cursorOf: peekTimeUs,
     stage1(raw, hasIndexedAuthor) {
       if (!passesPrefilter(raw, hasIndexedAuthor)) return DROP

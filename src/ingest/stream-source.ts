@@ -31,7 +31,7 @@ export interface StreamSource<Raw> {
   /** The subscribe URL that resumes after `cursor` (undefined: live tail). */
   url(cursor: number | undefined): string
   /** The socket's bytes as the raw frame stage 1 reads. */
-  fromWire(data: Buffer): Raw
+  fromWire(data: Uint8Array): Raw
   /** The frame's resume position, without parsing it; undefined for frames without one. */
   cursorOf(raw: Raw): number | undefined
   /** Stage 1: cheap tests on the raw frame; `postAuthor` is set when a passing frame touches posts. */

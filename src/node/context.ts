@@ -34,7 +34,7 @@ export interface AppContext {
   driver: SqliteDriver
   store: SqlStore
   indexer: Indexer
-  ingest: StreamIngest<string> | StreamIngest<Buffer>
+  ingest: StreamIngest<string> | StreamIngest<Uint8Array>
   retention: RetentionJob
   /** Checkpoints the WAL off the event loop; started with the host. */
   checkpointer: WalCheckpointer

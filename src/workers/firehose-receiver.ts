@@ -1,8 +1,9 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Logger } from '../core/logger.js'
-import { WANTED_COLLECTIONS } from '../core/nsid.js'
-import { peekTimeUs } from '../core/prefilter.js'
-import { DEFAULT_MAX_MESSAGE_SIZE_BYTES, buildUrl } from '../ingest/jetstream-url.js'
+import { jetstreamFrameOf } from '../core/jetstream-encode.js'
+import { firehoseSource } from '../ingest/firehose-source.js'
+import { jetstreamSource } from '../ingest/jetstream-source.js'
+import type { StreamControl, StreamSource } from '../ingest/stream-source.js'
 import { backoffDelayMs } from '../core/backoff.js'
 import { MinuteWindow } from '../core/minute-window.js'
 import { consoleLogger } from './console-logger.js'
@@ -11,7 +12,6 @@ import { DoSqlDriver } from './do-sql-driver.js'
 import { FrameSocket, safeUrl } from './jetstream-socket.js'
 import { ReceiverBuffer } from './receiver-buffer.js'
 import { ReceiverState } from './receiver-state.js'
-import { StageOneFilter } from './stage-one-filter.js'
 
 // The alarm is the keep-alive: an evicted object loses its socket, and the alarm brings it back.
 const KEEPALIVE_MS = 30_000
@@ -32,14 +32,29 @@ export interface ReceiverStatus {
   stats: Record<string, number>
 }
 
-/** Follows Jetstream, applies stage 1, and sends each surviving frame to the queue as one message. */
+type Raw = string | Uint8Array
+
+/** The stream the settings name: a relay's or PDS's firehose when ATRARIUM_FIREHOSE_URL is set, else Jetstream. */
+function sourceOf(env: Env): StreamSource<Raw> {
+  const settings = settingsOf(env)
+  return (settings.firehoseUrl ? firehoseSource({ url: settings.firehoseUrl }) : jetstreamSource({ url: settings.jetstreamUrl })) as StreamSource<Raw>
+}
+
+/**
+ * Follows the stream with the sources the Node host uses (their stage 1, cursor and URL), and
+ * sends the survivors of each flush to the queue packed in one message. A firehose frame that
+ * passes is decoded here and sent on as Jetstream-format events, so the consumer reads one format.
+ */
 export class FirehoseReceiver extends DurableObject<Env> {
-  readonly #stats = { connects: 0, disconnects: 0, messages: 0, oversized: 0, passed: 0, overloads: 0 }
+  readonly #stats = { connects: 0, disconnects: 0, messages: 0, oversized: 0, passed: 0, overloads: 0, controls: 0, undecodable: 0 }
   readonly #state: ReceiverState
+  readonly #source: StreamSource<Raw>
+  /** Authors whose post deletes and updates must pass stage 1, persisted so an evicted object keeps them. */
+  #authors: Set<string>
+  readonly #hasAuthor = (did: string): boolean => this.#authors.has(did)
   readonly #log: Logger
   readonly #buffer: ReceiverBuffer
   readonly #window = new MinuteWindow<'frames' | 'passed' | 'messages'>()
-  #filter: StageOneFilter
   #socket: FrameSocket | undefined
   #connecting: Promise<void> | undefined
   #attempt = 0
@@ -48,9 +63,10 @@ export class FirehoseReceiver extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.#state = new ReceiverState(new DoSqlDriver(ctx.storage))
-    this.#log = consoleLogger(settingsOf(env).logLevel, { component: 'firehose-receiver' })
-    this.#filter = this.#newFilter()
+    this.#source = sourceOf(env)
+    this.#state = new ReceiverState(new DoSqlDriver(ctx.storage), this.#source.key)
+    this.#log = consoleLogger(settingsOf(env).logLevel, { component: 'firehose-receiver', source: this.#source.name })
+    this.#authors = new Set(this.#state.authors())
     this.#buffer = new ReceiverBuffer({
       send: async (bodies) => {
         await env.FIREHOSE_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'text' })))
@@ -77,15 +93,16 @@ export class FirehoseReceiver extends DurableObject<Env> {
   }
 
   status(): ReceiverStatus {
-    const { authorCount } = this.#filter
     const cursor = this.#state.cursor()
     const now = Date.now()
+    // Jetstream's cursor is a time; a firehose's is a sequence number, which says nothing of lag.
+    const lagSeconds = cursor === undefined || this.#source.name !== 'jetstream' ? undefined : Math.max(0, Math.round((now * 1000 - cursor) / 1e5) / 10)
     return {
       connected: this.#socket !== undefined,
       cursor,
-      lagSeconds: cursor === undefined ? undefined : Math.max(0, Math.round((now * 1000 - cursor) / 1e5) / 10),
+      lagSeconds,
       lastMinute: { frames: this.#window.total('frames', now), passed: this.#window.total('passed', now), messages: this.#window.total('messages', now) },
-      stats: { ...this.#stats, ...prefixed('buffer', this.#buffer.stats), pending: this.#buffer.pending, authors: authorCount },
+      stats: { ...this.#stats, ...prefixed('buffer', this.#buffer.stats), pending: this.#buffer.pending, authors: this.#authors.size },
     }
   }
 
@@ -100,7 +117,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
   #ensureConnected(): Promise<void> {
     if (this.#connecting) return this.#connecting
     if (this.#socket && Date.now() - this.#socket.lastLife < SILENCE_MS) return Promise.resolve()
-    if (this.#socket) this.#log.warn({ silenceMs: SILENCE_MS }, 'jetstream connection silent; reconnecting')
+    if (this.#socket) this.#log.warn({ silenceMs: SILENCE_MS }, 'stream connection silent; reconnecting')
     this.#drop()
     this.#connecting = this.#connect().finally(() => (this.#connecting = undefined))
     return this.#connecting
@@ -108,12 +125,13 @@ export class FirehoseReceiver extends DurableObject<Env> {
 
   async #connect(): Promise<void> {
     const cursor = this.#buffer.savedCursor
-    const base = settingsOf(this.env).jetstreamUrl
-    const url = buildUrl({ url: base, wantedCollections: WANTED_COLLECTIONS }, cursor)
+    const url = this.#source.url(cursor)
+    const base = url
+    const maxBytes = this.#source.maxMessageBytes
     let heard = false
     let socket: FrameSocket
     try {
-      socket = await FrameSocket.open(url, { timeoutMs: CONNECT_TIMEOUT_MS, maxBytes: DEFAULT_MAX_MESSAGE_SIZE_BYTES }, {
+      socket = await FrameSocket.open(url, { timeoutMs: CONNECT_TIMEOUT_MS, maxBytes, binary: this.#source.name !== 'jetstream' }, {
         onFrame: (raw) => {
           // Only a connection that carried data proves the endpoint healthy enough to reset the backoff.
           if (!heard) this.#attempt = 0
@@ -122,39 +140,74 @@ export class FirehoseReceiver extends DurableObject<Env> {
         },
         onOversized: () => {
           this.#stats.oversized++
-          this.#log.warn({ max: DEFAULT_MAX_MESSAGE_SIZE_BYTES }, 'jetstream frame over maxMessageSizeBytes dropped')
+          this.#log.warn({ max: maxBytes }, 'frame over the stream message size limit dropped')
         },
         onEnd: (detail) => {
           if (this.#socket !== socket) return
           this.#socket = undefined
           this.#stats.disconnects++
-          this.#log.info({ ...detail, cursor: this.#buffer.savedCursor }, 'jetstream disconnected')
+          this.#log.info({ ...detail, cursor: this.#buffer.savedCursor }, 'stream disconnected')
           void this.#scheduleReconnect()
         },
       })
     } catch (err) {
-      this.#log.warn({ err, url: safeUrl(base), cursor }, 'jetstream connect failed')
+      this.#log.warn({ err, url: safeUrl(base), cursor }, 'stream connect failed')
       return this.#scheduleReconnect()
     }
     if (this.#stopped) return socket.close()
     this.#socket = socket
     this.#stats.connects++
-    this.#log.info({ url: safeUrl(base), cursor }, 'jetstream connected')
+    this.#log.info({ url: safeUrl(base), cursor }, 'stream connected')
   }
 
-  #onFrame(raw: string): void {
+  #onFrame(raw: Raw): void {
     this.#stats.messages++
-    const timeUs = peekTimeUs(raw)
-    const passed = this.#filter.passes(raw, timeUs)
+    const verdict = this.#source.stage1(raw, this.#hasAuthor)
+    if ('control' in verdict) return this.#control(verdict.control)
+    const cursor = this.#source.cursorOf(raw)
     const now = Date.now()
     this.#window.add('frames', 1, now)
-    if (passed) (this.#stats.passed++, this.#window.add('passed', 1, now))
-    this.#buffer.push(passed ? raw : undefined, timeUs)
+    if (!verdict.pass) return this.#buffer.push(undefined, cursor)
+    this.#stats.passed++
+    this.#window.add('passed', 1, now)
+    if (verdict.postAuthor) {
+      this.#authors.add(verdict.postAuthor)
+      this.#state.addAuthor(verdict.postAuthor, now * 1000)
+    }
+    const bodies = typeof raw === 'string' ? [raw] : this.#decode(raw)
+    if (bodies.length === 0) this.#buffer.push(undefined, cursor)
+    for (const body of bodies) this.#buffer.push(body, cursor)
     if (!this.#buffer.overloaded) return
     // A WebSocket here cannot be paused. Stop reading instead; the replay from the saved cursor
     // re-delivers what is discarded, so nothing is lost, only re-read.
     this.#stats.overloads++
     this.#log.warn({ discarded: this.#buffer.discardPending() }, 'queue not keeping up; disconnecting')
+    this.#drop()
+    void this.#scheduleReconnect()
+  }
+
+  /** A firehose frame's events, as Jetstream frames; one that does not decode is counted and logged. */
+  #decode(raw: Uint8Array): string[] {
+    const decoded = this.#source.decode(raw)
+    if (!decoded.ok) {
+      this.#stats.undecodable++
+      this.#log.warn({ reason: decoded.error, frame: this.#source.preview(raw) }, 'firehose frame not decoded')
+      return []
+    }
+    for (const problem of decoded.value.problems ?? []) this.#log.warn({ problem }, 'firehose op skipped')
+    return decoded.value.events.map((e) => JSON.stringify(jetstreamFrameOf(e)))
+  }
+
+  /** A firehose `#info` or error frame: read on, reconnect, or start over from the live tail. */
+  #control(c: StreamControl): void {
+    this.#stats.controls++
+    this.#log.warn({ reason: c.reason, message: c.message, action: c.action }, 'stream control frame')
+    if (c.action === 'continue') return
+    if (c.action === 'live') {
+      this.#buffer.discardPending()
+      this.#buffer.forgetCursor()
+      this.#state.forgetCursor()
+    }
     this.#drop()
     void this.#scheduleReconnect()
   }
@@ -167,7 +220,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
   async #scheduleReconnect(): Promise<void> {
     if (this.#stopped) return
     const delayMs = backoffDelayMs(this.#attempt++, RECONNECT)
-    this.#log.info({ delayMs, attempt: this.#attempt }, 'jetstream reconnect scheduled')
+    this.#log.info({ delayMs, attempt: this.#attempt }, 'stream reconnect scheduled')
     await this.#armAlarm(Date.now() + delayMs)
   }
 
@@ -177,16 +230,12 @@ export class FirehoseReceiver extends DurableObject<Env> {
     if (current === null || current > at) await this.ctx.storage.setAlarm(at)
   }
 
-  #newFilter(): StageOneFilter {
-    return new StageOneFilter(this.#state.authors(), (did, timeUs) => this.#state.addAuthor(did, timeUs ?? Date.now() * 1000))
-  }
-
   #prune(): void {
     if (Date.now() - this.#lastPrune < PRUNE_EVERY_MS) return
     this.#lastPrune = Date.now()
     const days = settingsOf(this.env).retentionDays
     // One day of slack: an author's last post may still be inside the window by its own clock.
-    if (this.#state.pruneAuthors(Date.now() * 1000 - (days + 1) * DAY_US) > 0) this.#filter = this.#newFilter()
+    if (this.#state.pruneAuthors(Date.now() * 1000 - (days + 1) * DAY_US) > 0) this.#authors = new Set(this.#state.authors())
   }
 }
 

@@ -42,9 +42,17 @@ export function frameText(data: string | ArrayBuffer, maxBytes: number): string 
   return utf8ByteLength(data) > maxBytes ? undefined : data
 }
 
+const encoder = new TextEncoder()
+
+/** A binary frame as bytes (a text frame is not a firehose frame: its bytes go to stage 1 all the same). */
+export function frameBytes(data: string | ArrayBuffer, maxBytes: number): Uint8Array | undefined {
+  const bytes = typeof data === 'string' ? encoder.encode(data) : new Uint8Array(data)
+  return bytes.byteLength > maxBytes ? undefined : bytes
+}
+
 export interface FrameSocketHandlers {
-  /** A text frame within the size limit. The first one also sets `heard`. */
-  onFrame(raw: string): void
+  /** A frame within the size limit: text, or with `binary` the bytes (a firehose's CBOR frames). */
+  onFrame(raw: string | Uint8Array): void
   onOversized(): void
   /** The socket closed or failed, other than by close(); called at most once. */
   onEnd(detail: { code?: number; reason?: string; error?: string }): void
@@ -59,12 +67,13 @@ export class FrameSocket {
   private constructor(
     private readonly ws: WebSocket,
     maxBytes: number,
+    binary: boolean,
     h: FrameSocketHandlers,
   ) {
     ws.addEventListener('message', (e) => {
       if (this.#ended) return
       this.lastLife = Date.now()
-      const raw = frameText(e.data, maxBytes)
+      const raw = binary ? frameBytes(e.data, maxBytes) : frameText(e.data, maxBytes)
       if (raw === undefined) h.onOversized()
       else h.onFrame(raw)
     })
@@ -77,8 +86,8 @@ export class FrameSocket {
     ws.addEventListener('error', (e) => end({ error: String(e.message) }))
   }
 
-  static async open(url: string, o: { timeoutMs: number; maxBytes: number }, h: FrameSocketHandlers): Promise<FrameSocket> {
-    return new FrameSocket(await openWebSocket(url, o.timeoutMs), o.maxBytes, h)
+  static async open(url: string, o: { timeoutMs: number; maxBytes: number; binary?: boolean }, h: FrameSocketHandlers): Promise<FrameSocket> {
+    return new FrameSocket(await openWebSocket(url, o.timeoutMs), o.maxBytes, o.binary ?? false, h)
   }
 
   close(): void {

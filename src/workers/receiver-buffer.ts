@@ -126,6 +126,11 @@ export class ReceiverBuffer {
     return n
   }
 
+  /** Forgets the stream position entirely (the stream asked to start over from the live tail). */
+  forgetCursor(): void {
+    this.#saved = this.#cut = this.#watermark = undefined
+  }
+
   /** Cuts a batch now instead of waiting for the timer (no-op while one is in flight). */
   flush(): void {
     this.#cutAndSend()

@@ -1,7 +1,8 @@
 import type { SqlDriver } from '../store/sql-driver.js'
 
+// A cursor per stream (Jetstream's time_us, a firehose host's seq): switching streams never reuses one.
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS receiver_cursor (id INTEGER PRIMARY KEY CHECK (id = 0), time_us INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS receiver_cursors (source TEXT PRIMARY KEY, cursor INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS receiver_authors (did TEXT PRIMARY KEY, seen_us INTEGER NOT NULL);
 `
 
@@ -9,19 +10,28 @@ const DAY_US = 86_400_000_000
 
 /** What the receiver keeps across evictions: the stream cursor and the candidate authors. */
 export class ReceiverState {
-  constructor(private readonly db: SqlDriver) {
-    db.exec(SCHEMA)
+  /** `source`: the stream's cursor key (StreamSource.key). */
+  constructor(private readonly db: SqlDriver, private readonly source = 'jetstream') {
+    db.transaction(() => {
+      db.exec(SCHEMA)
+      // The first layout kept one Jetstream cursor.
+      if (db.all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'receiver_cursor'").length > 0) {
+        db.exec("INSERT OR IGNORE INTO receiver_cursors (source, cursor) SELECT 'jetstream', time_us FROM receiver_cursor WHERE id = 0; DROP TABLE receiver_cursor")
+      }
+    })
   }
 
   cursor(): number | undefined {
-    return this.db.all<{ time_us: number }>('SELECT time_us FROM receiver_cursor WHERE id = 0')[0]?.time_us
+    return this.db.all<{ cursor: number }>('SELECT cursor FROM receiver_cursors WHERE source = ?', this.source)[0]?.cursor
   }
 
-  saveCursor(timeUs: number): void {
-    this.db.run(
-      'INSERT INTO receiver_cursor (id, time_us) VALUES (0, ?) ON CONFLICT (id) DO UPDATE SET time_us = excluded.time_us',
-      timeUs,
-    )
+  saveCursor(cursor: number): void {
+    this.db.run('INSERT INTO receiver_cursors (source, cursor) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor', this.source, cursor)
+  }
+
+  /** The stream said the cursor is no good (a firehose's FutureCursor): follow live from now on. */
+  forgetCursor(): void {
+    this.db.run('DELETE FROM receiver_cursors WHERE source = ?', this.source)
   }
 
   authors(): string[] {

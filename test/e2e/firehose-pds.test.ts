@@ -19,7 +19,7 @@ import { community } from '../support/events.js'
 let net: TestNetworkNoAppView
 let dir: string
 let driver: SqliteDriver
-let ingest: StreamIngest<Buffer> | undefined
+let ingest: StreamIngest<Uint8Array> | undefined
 
 beforeAll(async () => {
   net = await TestNetworkNoAppView.create({})

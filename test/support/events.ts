@@ -1,5 +1,6 @@
 import { communityIdOf, configUriOf, hashtagOf } from '../../src/core/community-id.js'
 import type { AccountEvent, RepoDelete, RepoEvent, RepoWrite } from '../../src/core/events.js'
+import { jetstreamFrameOf } from '../../src/core/jetstream-encode.js'
 import { NSID } from '../../src/core/nsid.js'
 
 /** Builders for realistic repo events, shared by unit and end-to-end tests. */
@@ -48,14 +49,4 @@ export const accountEvent = (did: string, status: string | undefined, timeUs = t
 export const postUri = (did: string, rkey: string): string => `at://${did}/${NSID.post}/${rkey}`
 
 /** A repo event as Jetstream sends it on the wire. */
-export function toJetstream(e: RepoEvent): Record<string, unknown> {
-  if (e.op === 'account') {
-    return { did: e.did, time_us: e.timeUs, kind: 'account', account: { active: e.active, did: e.did, seq: e.cursor, time: isoUs(e.timeUs), ...(e.status ? { status: e.status } : {}) } }
-  }
-  const commit: Record<string, unknown> = { rev: `3m${e.timeUs.toString(36)}`, operation: e.op, collection: e.collection, rkey: e.rkey }
-  if (e.op !== 'delete') {
-    commit.record = e.record
-    commit.cid = 'bafyreigdmzwt3yd6z5k3ndpq5xwpb5cb3ds4jq6ztrbt2lpsmmgkqkmesm'
-  }
-  return { did: e.did, time_us: e.timeUs, kind: 'commit', commit }
-}
+export const toJetstream = (e: RepoEvent): Record<string, unknown> => jetstreamFrameOf(e)
