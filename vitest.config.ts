@@ -29,9 +29,28 @@ export default defineConfig({
           name: 'workers',
           testTimeout: 30_000,
           include: ['src/workers/**/*.test.ts', 'test/workers/**/*.test.ts'],
+          exclude: ['test/workers/**/*.firehose.test.ts'],
           globalSetup: ['./test/support/jetstream-global-setup.ts'],
           // @atproto/lexicon is CommonJS reaching multiformats' Node hashing; pre-bundling it the
           // way wrangler does (browser conditions) gives workerd the WebCrypto build.
+          deps: { optimizer: { ssr: { enabled: true, include: ['@atproto/lexicon'] } } },
+        },
+      },
+      {
+        // The same Worker set to follow a relay's firehose (ATRARIUM_FIREHOSE_URL): bindings are
+        // per project, so the tests that need it run here.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: './src/workers/index.ts',
+            wrangler: { configPath: './wrangler.jsonc' },
+            miniflare: { bindings: { ATRARIUM_JETSTREAM_URL: inject('jetstreamUrl'), ATRARIUM_PLC_URL: inject('plcUrl'), ATRARIUM_FIREHOSE_URL: inject('relayUrl') } },
+          })),
+        ],
+        test: {
+          name: 'workers-firehose',
+          testTimeout: 30_000,
+          include: ['test/workers/**/*.firehose.test.ts'],
+          globalSetup: ['./test/support/jetstream-global-setup.ts'],
           deps: { optimizer: { ssr: { enabled: true, include: ['@atproto/lexicon'] } } },
         },
       },

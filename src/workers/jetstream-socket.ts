@@ -26,6 +26,8 @@ export async function openWebSocket(url: string, timeoutMs: number): Promise<Web
     throw new Error(`websocket upgrade refused: HTTP ${resp.status}`)
   }
   ws.accept()
+  // Binary frames (a firehose's) as ArrayBuffers, read synchronously; the standard default is Blob.
+  ;(ws as { binaryType?: string }).binaryType = 'arraybuffer'
   return ws
 }
 

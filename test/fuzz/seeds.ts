@@ -1,11 +1,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
-import { encode, toBytes, toCidLink } from '@atcute/cbor'
-import { fromDigest, toString as cidToString } from '@atcute/cid'
-import { sha256 } from '@noble/hashes/sha2.js'
+import { encode, toBytes } from '@atcute/cbor'
 import { communityIdOf, configUriOf, hashtagOf } from '../../src/core/community-id.js'
 import { NSID } from '../../src/core/nsid.js'
+import { carOf, cidOf } from '../support/commit-frames.js'
 import { readFrames } from '../support/firehose-frames.js'
-import { concat, chance, int, pick, varint, type Rand } from './mutate.js'
+import { concat, chance, int, pick, type Rand } from './mutate.js'
 
 /** "Now" of every fuzz run, fixed so a seed replays the same run: an hour after the real capture. */
 export const FUZZ_NOW_US = Date.parse('2026-07-04T15:38:00.000Z') * 1000
@@ -374,17 +373,3 @@ export function atrariumFrames(rand: Rand) {
   }
 }
 
-function cidOf(data: Uint8Array) {
-  const cid = fromDigest(0x71, sha256(data))
-  return { bytes: cid.bytes, link: toCidLink(cid), string: cidToString(cid) }
-}
-
-function carOf(
-  root: ReturnType<typeof cidOf>,
-  blocks: { cid: ReturnType<typeof cidOf>; data: Uint8Array }[],
-): Uint8Array {
-  const header = encode({ version: 1, roots: [root.link] })
-  const parts: Uint8Array[] = [varint(header.length), header]
-  for (const b of blocks) parts.push(varint(b.cid.bytes.length + b.data.length), b.cid.bytes, b.data)
-  return concat(...parts)
-}

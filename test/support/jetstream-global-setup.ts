@@ -4,6 +4,9 @@ import type { TestProject } from 'vitest/node'
 import { P256PrivateKeyExportable } from '@atcute/crypto'
 import { FakeJetstream } from './fake-jetstream.js'
 import { FakePds } from './fake-pds.js'
+import { FakeRelay } from './fake-relay.js'
+import { commitFrame } from './commit-frames.js'
+import type { RecordEvent } from '../../src/core/events.js'
 import { didDocument, FakePlc } from './fake-plc.js'
 import { bob, mod, owner } from './read-scenario.js'
 
@@ -11,6 +14,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     jetstreamUrl: string
     jetstreamControlUrl: string
+    /** A fake relay's subscribeRepos (test/support/fake-relay.ts). */
+    relayUrl: string
     plcUrl: string
     /** Raw P-256 private keys (hex) of the read scenario's DIDs, whose documents the fake PLC serves. */
     plcKeys: Record<string, string>
@@ -71,6 +76,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
         return reply(200, { did })
       }
       if (req.method === 'GET' && req.url === '/pds/requested') return reply(200, pds.requested)
+      // The fake relay: {commits: [{seq, events}]} sends each as a #commit frame to every connection.
+      if (req.method === 'POST' && req.url === '/relay/commits') {
+        const { commits } = JSON.parse(await readBody(req)) as { commits: { seq: number; events: RecordEvent[] }[] }
+        const clients = [...relay.connections.items]
+        for (const c of commits) for (const conn of clients) if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(commitFrame(c.seq, c.events))
+        return reply(200, { sent: commits.length, clients: clients.length })
+      }
+      if (req.method === 'GET' && req.url === '/relay/connections') {
+        return reply(200, relay.connections.items.map((c) => ({ url: c.url.toString(), cursor: c.cursor })))
+      }
       if (req.method === 'GET' && req.url === '/connections') {
         return reply(200, fake.connections.map((c) => ({ url: c.url.toString(), cursor: c.cursor ?? null })))
       }
@@ -81,6 +96,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // workerd cannot listen either: the fake PLC that requesters' service JWTs resolve through runs here too.
   const plc = await FakePlc.start()
   const pds = await FakePds.start()
+  const relay = await FakeRelay.start()
   // The stream generator's DIDs (test/support/stream-generator.ts) have empty repos on the fake PDS,
   // so the join backfills a generated stream starts finish as they would on the network.
   plc.fallback = (did) => (did.startsWith(`did:plc:${'a'.repeat(15)}`) ? pds.didDocument(did) : undefined)
@@ -93,6 +109,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('plcUrl', plc.url)
   project.provide('plcKeys', plcKeys)
   project.provide('jetstreamUrl', fake.url)
+  project.provide('relayUrl', relay.url)
   project.provide('jetstreamControlUrl', `http://127.0.0.1:${(control.address() as AddressInfo).port}`)
   return async () => {
     control.closeAllConnections()
@@ -100,5 +117,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await fake.close()
     await plc.close()
     await pds.close()
+    await relay.close()
   }
 }

@@ -3,6 +3,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     jetstreamUrl: string
     jetstreamControlUrl: string
+    relayUrl: string
     plcUrl: string
     plcKeys: Record<string, string>
   }
