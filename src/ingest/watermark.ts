@@ -32,6 +32,12 @@ export class Watermark<Raw> {
     return this.#value
   }
 
+  /** Back to `value`, forgetting frames seen since: what was read past it is to be read again. */
+  rewind(value: number | undefined): void {
+    this.#value = value
+    this.#unread = undefined
+  }
+
   /** Forgets everything: the stream starts over from no cursor. */
   reset(): void {
     this.#value = undefined

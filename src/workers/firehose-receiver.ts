@@ -53,7 +53,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
   #authors: Set<string>
   readonly #hasAuthor = (did: string): boolean => this.#authors.has(did)
   readonly #log: Logger
-  readonly #buffer: ReceiverBuffer
+  readonly #buffer: ReceiverBuffer<Raw>
   readonly #window = new MinuteWindow<'frames' | 'passed' | 'messages'>()
   #socket: FrameSocket | undefined
   #connecting: Promise<void> | undefined
@@ -72,7 +72,8 @@ export class FirehoseReceiver extends DurableObject<Env> {
         await env.FIREHOSE_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'text' })))
         this.#window.add('messages', bodies.length, Date.now())
       },
-      saveCursor: (timeUs) => this.#state.saveCursor(timeUs),
+      cursorOf: (raw) => this.#source.cursorOf(raw),
+      saveCursor: (cursor) => this.#state.saveCursor(cursor),
       savedCursor: this.#state.cursor(),
       log: this.#log,
     })
@@ -164,19 +165,16 @@ export class FirehoseReceiver extends DurableObject<Env> {
     this.#stats.messages++
     const verdict = this.#source.stage1(raw, this.#hasAuthor)
     if ('control' in verdict) return this.#control(verdict.control)
-    const cursor = this.#source.cursorOf(raw)
     const now = Date.now()
     this.#window.add('frames', 1, now)
-    if (!verdict.pass) return this.#buffer.push(undefined, cursor)
+    if (!verdict.pass) return this.#buffer.push(raw, [])
     this.#stats.passed++
     this.#window.add('passed', 1, now)
     if (verdict.postAuthor) {
       this.#authors.add(verdict.postAuthor)
       this.#state.addAuthor(verdict.postAuthor, now * 1000)
     }
-    const bodies = typeof raw === 'string' ? [raw] : this.#decode(raw)
-    if (bodies.length === 0) this.#buffer.push(undefined, cursor)
-    for (const body of bodies) this.#buffer.push(body, cursor)
+    this.#buffer.push(raw, typeof raw === 'string' ? [raw] : this.#decode(raw))
     if (!this.#buffer.overloaded) return
     // A WebSocket here cannot be paused. Stop reading instead; the replay from the saved cursor
     // re-delivers what is discarded, so nothing is lost, only re-read.

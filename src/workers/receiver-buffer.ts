@@ -1,12 +1,15 @@
 import { type Logger, silentLogger } from '../core/logger.js'
+import { Watermark } from '../ingest/watermark.js'
 import { backoffDelayMs, type BackoffOptions } from '../core/backoff.js'
 import { chunkForSendBatch, fitsQueueMessage, MESSAGE_TARGET_BYTES, packFrames, utf8ByteLength } from './queue-limits.js'
 
-export interface ReceiverBufferOptions {
+export interface ReceiverBufferOptions<Raw> {
+  /** A frame's stream position (the source's cursorOf), read only when the buffer needs it. */
+  cursorOf: (raw: Raw) => number | undefined
   /** One sendBatch call: each body becomes one queue message (frames packed). Chunks respect the limits. */
   send: (bodies: string[]) => Promise<void>
   /** Durable write of the stream cursor; called only after every message before it was sent. */
-  saveCursor: (timeUs: number) => void | Promise<void>
+  saveCursor: (cursor: number) => void | Promise<void>
   /** The cursor already saved, so an idle restart does not save it again. */
   savedCursor?: number
   /** Frames per batch; default 1,000 (a batch is cut sooner when its frames fill a message). */
@@ -43,14 +46,17 @@ interface Batch {
  * and a failed one is retried as is, which keeps order. Nothing here is durable: if the object dies,
  * the saved cursor is behind everything buffered and the stream replays it.
  */
-export class ReceiverBuffer {
+export class ReceiverBuffer<Raw> {
   /** `sent` counts queue messages; `framesSent` the frames packed in them. */
   readonly stats = { frames: 0, queued: 0, sent: 0, framesSent: 0, tooLarge: 0, batches: 0, sendFailures: 0 }
-  readonly #o: Required<Omit<ReceiverBufferOptions, 'savedCursor' | 'log'>> & { log: Logger }
+  readonly #o: Required<Omit<ReceiverBufferOptions<Raw>, 'savedCursor' | 'log' | 'cursorOf'>> & { log: Logger }
   // `mark` is the watermark just after the frame: a batch that leaves frames behind may not claim more.
   #pending: { body: string; bytes: number; mark: number | undefined }[] = []
   #pendingBytes = 0
-  #watermark: number | undefined
+  /** The stream position, as the Node host's ingest keeps it: a dropped frame's cursor is read only when needed. */
+  readonly #watermark: Watermark<Raw>
+  /** A frame came since the last cut: a mark may be due. */
+  #moved = false
   #cut: number | undefined
   #saved: number | undefined
   #inFlight: Batch | undefined
@@ -61,7 +67,7 @@ export class ReceiverBuffer {
   #timerDue = 0
   #closed = false
 
-  constructor(opts: ReceiverBufferOptions) {
+  constructor(opts: ReceiverBufferOptions<Raw>) {
     this.#o = {
       send: opts.send,
       saveCursor: opts.saveCursor,
@@ -72,7 +78,9 @@ export class ReceiverBuffer {
       retry: opts.retry ?? { baseMs: 500, maxMs: 30_000 },
       log: opts.log ?? silentLogger,
     }
-    this.#saved = this.#cut = this.#watermark = opts.savedCursor
+    this.#watermark = new Watermark(opts.cursorOf)
+    this.#watermark.rewind(opts.savedCursor)
+    this.#saved = this.#cut = opts.savedCursor
     this.#lastCutAt = Date.now()
   }
 
@@ -94,22 +102,27 @@ export class ReceiverBuffer {
     return this.#pending.length >= this.#o.highWater
   }
 
-  /** One frame from the stream: `raw` when it passed stage 1, undefined when it was dropped. */
-  push(raw: string | undefined, timeUs: number | undefined): void {
+  /** One frame from the stream, and the queue bodies it makes: none when stage 1 dropped it. */
+  push(frame: Raw, bodies: readonly string[]): void {
     if (this.#closed) return
     this.stats.frames++
-    if (timeUs !== undefined && (this.#watermark === undefined || timeUs > this.#watermark)) this.#watermark = timeUs
-    if (raw !== undefined) {
-      const bytes = utf8ByteLength(raw)
+    this.#moved = true
+    if (bodies.length === 0) {
+      this.#watermark.skip(frame)
+      return this.#arm()
+    }
+    const mark = this.#watermark.through(frame)
+    for (const body of bodies) {
+      const bytes = utf8ByteLength(body)
       if (!fitsQueueMessage(bytes)) {
         this.stats.tooLarge++
-        this.#o.log.warn({ bytes, timeUs }, 'frame larger than a queue message dropped')
-      } else {
-        if (this.#pending.length === 0) this.#firstPendingAt = Date.now()
-        this.#pending.push({ body: raw, bytes, mark: this.#watermark })
-        this.#pendingBytes += bytes
-        this.stats.queued++
+        this.#o.log.warn({ bytes, cursor: mark }, 'frame larger than a queue message dropped')
+        continue
       }
+      if (this.#pending.length === 0) this.#firstPendingAt = Date.now()
+      this.#pending.push({ body, bytes, mark })
+      this.#pendingBytes += bytes
+      this.stats.queued++
     }
     this.#arm()
   }
@@ -122,13 +135,16 @@ export class ReceiverBuffer {
     const n = this.#pending.length
     this.#pending = []
     this.#pendingBytes = 0
-    this.#watermark = this.#cut
+    this.#watermark.rewind(this.#cut)
+    this.#moved = false
     return n
   }
 
   /** Forgets the stream position entirely (the stream asked to start over from the live tail). */
   forgetCursor(): void {
-    this.#saved = this.#cut = this.#watermark = undefined
+    this.#saved = this.#cut = undefined
+    this.#watermark.reset()
+    this.#moved = false
   }
 
   /** Cuts a batch now instead of waiting for the timer (no-op while one is in flight). */
@@ -151,7 +167,7 @@ export class ReceiverBuffer {
     let due: number | undefined
     if (this.#pending.length >= this.#o.maxFrames || this.#pendingBytes >= MESSAGE_TARGET_BYTES) due = 0
     else if (this.#pending.length > 0) due = this.#firstPendingAt + this.#o.maxWaitMs
-    else if (this.#watermark !== this.#cut) due = this.#lastCutAt + this.#o.markEveryMs
+    else if (this.#moved) due = this.#lastCutAt + this.#o.markEveryMs
     if (due === undefined || (this.#timer !== undefined && this.#timerDue <= due)) return
     this.#clearTimer()
     this.#timerDue = due
@@ -161,11 +177,15 @@ export class ReceiverBuffer {
   #cutAndSend(): void {
     this.#clearTimer()
     if (this.#closed || this.#inFlight) return
-    if (this.#pending.length === 0 && this.#watermark === this.#cut) return
+    if (this.#pending.length === 0 && (!this.#moved || this.#watermark.current() === this.#cut)) {
+      this.#moved = false
+      return
+    }
     const bodies = this.#pending.splice(0, this.#o.maxFrames)
     for (const b of bodies) this.#pendingBytes -= b.bytes
     // Taking everything, the batch also covers frames dropped since its last one.
-    const cursor = this.#pending.length === 0 ? this.#watermark : bodies[bodies.length - 1]!.mark
+    const cursor = this.#pending.length === 0 ? this.#watermark.current() : bodies[bodies.length - 1]!.mark
+    if (this.#pending.length === 0) this.#moved = false
     this.#firstPendingAt = this.#lastCutAt = Date.now()
     this.#cut = cursor
     this.#inFlight = { chunks: chunkForSendBatch(packFrames(bodies)), frames: bodies.length, next: 0, cursor }
