@@ -9,7 +9,7 @@ import { MinuteWindow } from '../core/minute-window.js'
 import { consoleLogger } from './console-logger.js'
 import { settingsOf } from './settings.js'
 import { DoSqlDriver } from './do-sql-driver.js'
-import { FrameSocket, safeUrl } from './jetstream-socket.js'
+import { FrameSocket, safeUrl } from './frame-socket.js'
 import { ReceiverBuffer } from './receiver-buffer.js'
 import { ReceiverState } from './receiver-state.js'
 
