@@ -127,7 +127,6 @@ export class FirehoseReceiver extends DurableObject<Env> {
   async #connect(): Promise<void> {
     const cursor = this.#buffer.savedCursor
     const url = this.#source.url(cursor)
-    const base = url
     const maxBytes = this.#source.maxMessageBytes
     let heard = false
     let socket: FrameSocket
@@ -152,13 +151,13 @@ export class FirehoseReceiver extends DurableObject<Env> {
         },
       })
     } catch (err) {
-      this.#log.warn({ err, url: safeUrl(base), cursor }, 'stream connect failed')
+      this.#log.warn({ err, url: safeUrl(url), cursor }, 'stream connect failed')
       return this.#scheduleReconnect()
     }
     if (this.#stopped) return socket.close()
     this.#socket = socket
     this.#stats.connects++
-    this.#log.info({ url: safeUrl(base), cursor }, 'stream connected')
+    this.#log.info({ url: safeUrl(url), cursor }, 'stream connected')
   }
 
   #onFrame(raw: Raw): void {
