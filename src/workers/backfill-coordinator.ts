@@ -8,7 +8,7 @@ import { NSID } from '../core/nsid.js'
 import { first } from '../store/sql-driver.js'
 import { consoleLogger } from './console-logger.js'
 import { DoSqlDriver } from './do-sql-driver.js'
-import { applyEvents } from './processor.js'
+import { applyEvents, routeAuthors } from './processor.js'
 import { COMMUNITIES_DIRECTORY, communityStub, directoryShardOf, directoryStub } from './routing.js'
 import { settingsOf } from './settings.js'
 
@@ -179,9 +179,7 @@ export class BackfillCoordinator extends DurableObject<Env> {
     for (const id of ids) {
       const members = await communityStub(this.env, id).queueMemberBackfills()
       // Their post deletes must reach the object while it reads their posts.
-      const byShard = new Map<string, [string, string][]>()
-      for (const did of members) byShard.set(directoryShardOf(did), [...(byShard.get(directoryShardOf(did)) ?? []), [did, id]])
-      for (const [shard, authors] of byShard) await directoryStub(this.env, shard).routeMany([], authors)
+      await routeAuthors(this.env, members.map((did) => ({ did, id })))
       this.sql.run('UPDATE communities SET queued = 1 WHERE id = ?', id)
     }
     return true

@@ -6,7 +6,6 @@ import { NSID, WANTED_COLLECTIONS } from '../core/nsid.js'
 import { postCommunityIds, validatePost } from '../core/post.js'
 import { isConfigUri } from '../core/record-validation.js'
 import type { ApplyResult } from './community-feed.js'
-import type { GlobalReport } from './global-report.js'
 import { unpackMessage } from './queue-limits.js'
 import { COMMUNITIES_DIRECTORY, communityStub, directoryShardOf, directoryStub, globalShardOf, globalStub } from './routing.js'
 
@@ -81,17 +80,25 @@ export async function applyEvents(events: readonly RepoEvent[], env: Env): Promi
 
 /** Passes on what community objects report: global rows per shard, and configs to the tree. */
 export async function publishAll(env: Env, results: Map<string, ApplyResult>): Promise<void> {
-  const byShard = new Map<string, ({ community: string } & GlobalReport)[]>()
-  for (const [id, result] of results) {
-    for (const [community, report] of Object.entries(result.global)) {
-      byShard.set(globalShardOf(id), [...(byShard.get(globalShardOf(id)) ?? []), { community, ...report }])
-    }
-  }
-  for (const [shard, reports] of byShard) await globalStub(env, shard).syncMany(reports)
+  const reports = [...results].flatMap(([id, result]) => Object.entries(result.global).map(([community, report]) => ({ shard: globalShardOf(id), community, ...report })))
+  for (const [shard, rs] of groupBy(reports, (r) => r.shard)) await globalStub(env, shard).syncMany(rs)
   for (const result of results.values()) {
     for (const [uri, entry] of Object.entries(result.configs)) await directoryStub(env, COMMUNITIES_DIRECTORY).setCommunity(uri, entry ?? undefined)
   }
 }
+
+/** One routing update per directory shard: records where they are held now, and authors' communities. */
+async function routeByShard(env: Env, records: { did: string; uri: string; ids: string[] }[], authors: { did: string; id: string }[]): Promise<void> {
+  const recordsOf = groupBy(records, (r) => directoryShardOf(r.did))
+  const authorsOf = groupBy(authors, (a) => directoryShardOf(a.did))
+  for (const shard of new Set([...recordsOf.keys(), ...authorsOf.keys()])) {
+    const rs = (recordsOf.get(shard) ?? []).map((r): [string, string[]] => [r.uri, r.ids])
+    await directoryStub(env, shard).routeMany(rs, (authorsOf.get(shard) ?? []).map((a): [string, string] => [a.did, a.id]))
+  }
+}
+
+/** Routes these authors' post deletes to these communities (members whose posts are being read). */
+export const routeAuthors = (env: Env, authors: { did: string; id: string }[]): Promise<void> => routeByShard(env, [], authors)
 
 /**
  * What the directory must learn: a post's author now has posts in the communities holding it, a
@@ -99,21 +106,17 @@ export async function publishAll(env: Env, results: Map<string, ApplyResult>): P
  * held where it was applied (a delete forgets it).
  */
 async function routeAll(env: Env, events: readonly RepoEvent[], targets: string[][], results: Map<string, ApplyResult>): Promise<void> {
-  const records = new Map<string, [string, string[]][]>()
-  const authors = new Map<string, [string, string][]>()
-  const add = <T>(m: Map<string, T[]>, shard: string, v: T) => m.set(shard, [...(m.get(shard) ?? []), v])
+  const records: { did: string; uri: string; ids: string[] }[] = []
+  const authors: { did: string; id: string }[] = []
   events.forEach((e, i) => {
     if (e.op === 'account' || e.collection === NSID.config) return
-    const shard = directoryShardOf(e.did)
     const uri = recordUri(e)
     if (e.collection === NSID.post) {
-      for (const id of targets[i]!) if (results.get(id)?.posts[uri]) add(authors, shard, [e.did, id])
-    } else add(records, shard, [uri, e.op === 'delete' ? [] : targets[i]!])
+      for (const id of targets[i]!) if (results.get(id)?.posts[uri]) authors.push({ did: e.did, id })
+    } else records.push({ did: e.did, uri, ids: e.op === 'delete' ? [] : targets[i]! })
   })
-  for (const [id, result] of results) for (const did of result.joined) add(authors, directoryShardOf(did), [did, id])
-  for (const shard of new Set([...records.keys(), ...authors.keys()])) {
-    await directoryStub(env, shard).routeMany(records.get(shard) ?? [], authors.get(shard) ?? [])
-  }
+  for (const [id, result] of results) for (const did of result.joined) authors.push({ did, id })
+  await routeByShard(env, records, authors)
 }
 
 /**
