@@ -21,6 +21,7 @@ describe('loadConfig', () => {
         webDir: '',
         backfillRelay: 'https://relay1.us-east.bsky.network',
         allowLocalPds: false,
+        healthMaxLagS: 300,
       },
     })
   })
@@ -46,6 +47,9 @@ describe('loadConfig', () => {
     [{ ATRARIUM_BACKFILL_RELAY: 'http://127.0.0.1:2470', ATRARIUM_ALLOW_LOCAL_PDS: '1' }, { backfillRelay: 'http://127.0.0.1:2470', allowLocalPds: true }],
     [{ ATRARIUM_START_CURSOR: '2025-11-29T00:00:00Z' }, { startCursor: 1_764_374_400_000_000 }],
     [{ ATRARIUM_START_CURSOR: '123', ATRARIUM_FIREHOSE_URL: 'wss://bsky.network' }, { startCursor: 123 }],
+    [{ ATRARIUM_HEALTH_MAX_LAG_S: '30' }, { healthMaxLagS: 30 }],
+    [{ ATRARIUM_HEALTH_MAX_LAG_S: '2.5' }, { healthMaxLagS: 2.5 }],
+    [{ ATRARIUM_ADMIN_TOKEN: 'a-secret-of-16-chars' }, { adminToken: 'a-secret-of-16-chars' }],
   ])('accepts %j', (env, expected) => {
     const r = loadConfig(env)
     expect(r.ok && r.value).toMatchObject(expected)
@@ -73,6 +77,9 @@ describe('loadConfig', () => {
     [{ ATRARIUM_START_CURSOR: 'yesterday' }, /ATRARIUM_START_CURSOR/],
     [{ ATRARIUM_BACKFILL_RELAY: 'relay.example' }, /ATRARIUM_BACKFILL_RELAY/],
     [{ ATRARIUM_ALLOW_LOCAL_PDS: 'yes' }, /ATRARIUM_ALLOW_LOCAL_PDS/],
+    [{ ATRARIUM_HEALTH_MAX_LAG_S: '0' }, /ATRARIUM_HEALTH_MAX_LAG_S/],
+    [{ ATRARIUM_HEALTH_MAX_LAG_S: 'five' }, /ATRARIUM_HEALTH_MAX_LAG_S/],
+    [{ ATRARIUM_ADMIN_TOKEN: 'short' }, /ATRARIUM_ADMIN_TOKEN/],
     [{ ATRARIUM_START_CURSOR: '-5' }, /ATRARIUM_START_CURSOR/],
     [{ ATRARIUM_START_CURSOR: '2025-11-29T00:00:00Z', ATRARIUM_FIREHOSE_URL: 'wss://bsky.network' }, /ATRARIUM_START_CURSOR/],
     [{ ATRARIUM_HOSTNAME: 'bad host' }, /ATRARIUM_HOSTNAME/],

@@ -41,6 +41,8 @@ export interface Config {
    * answer 403. At least 16 characters.
    */
   adminToken?: string
+  /** /xrpc/_health answers 503 when the stream's lag is above this (seconds), or it has been down a minute. */
+  healthMaxLagS: number
 }
 
 export type Env = Record<string, string | undefined>
@@ -129,6 +131,10 @@ export function loadConfig(env: Env): Result<Config> {
   const allowLocalRaw = str('ATRARIUM_ALLOW_LOCAL_PDS', '0')
   if (allowLocalRaw !== '0' && allowLocalRaw !== '1') problems.push(`ATRARIUM_ALLOW_LOCAL_PDS must be 0 or 1 (got ${JSON.stringify(allowLocalRaw)})`)
 
+  const maxLagRaw = str('ATRARIUM_HEALTH_MAX_LAG_S', '300')
+  const healthMaxLagS = Number(maxLagRaw)
+  if (!/^\d+(\.\d+)?$/.test(maxLagRaw) || !(healthMaxLagS > 0)) problems.push(`ATRARIUM_HEALTH_MAX_LAG_S must be a number of seconds above 0 (got ${JSON.stringify(maxLagRaw)})`)
+
   const adminToken = str('ATRARIUM_ADMIN_TOKEN', '')
   if (adminToken !== '' && adminToken.length < 16) problems.push('ATRARIUM_ADMIN_TOKEN must be at least 16 characters (use a random secret)')
 
@@ -141,6 +147,6 @@ export function loadConfig(env: Env): Result<Config> {
     port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, ...(firehoseUrl ? { firehoseUrl } : {}), hostname, serviceDid, plcUrl, retentionDays, feedCacheSize, logLevel,
     ...(appviewUrl ? { appviewUrl } : {}), handleResolverUrl, bskyAppUrl, webDir: str('ATRARIUM_WEB_DIR', ''),
     ...(startCursor !== undefined ? { startCursor } : {}), backfillRelay, allowLocalPds: allowLocalRaw === '1',
-    ...(adminToken ? { adminToken } : {}),
+    ...(adminToken ? { adminToken } : {}), healthMaxLagS,
   })
 }

@@ -17,7 +17,7 @@ afterEach(() => drivers.splice(0).forEach((d) => d.close()))
 
 let store: SqlStore
 
-function setup(opts: { failing?: boolean; cache?: boolean } = {}) {
+function setup(opts: { failing?: boolean; cache?: boolean; health?: () => Record<string, unknown> } = {}) {
   const driver = new SqliteDriver(':memory:')
   drivers.push(driver)
   store = new SqlStore(driver)
@@ -32,7 +32,7 @@ function setup(opts: { failing?: boolean; cache?: boolean } = {}) {
     reads: localReads(store, () => 0),
     auth: new ServiceAuthVerifier({ serviceDid: 'did:web:feeds.example.com', plcUrl: 'http://127.0.0.1:9' }),
   }
-  return createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger, ...reads })
+  return createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger, ...reads, ...(opts.health ? { health: opts.health } : {}) })
 }
 
 const get = async (app: ReturnType<typeof setup>, path: string) => {
@@ -96,6 +96,14 @@ describe('XRPC app', () => {
       id: 'did:web:feeds.example.com',
       service: [{ id: '#bsky_fg', type: 'BskyFeedGenerator', serviceEndpoint: 'https://feeds.example.com' }],
     })
+  })
+
+  it('answers 503 with the problems when the host reports any, 200 otherwise', async () => {
+    const problems: string[] = []
+    const app = setup({ health: () => ({ cursor: 5, ...(problems.length > 0 ? { problems } : {}) }) })
+    expect(await get(app, '/xrpc/_health')).toMatchObject({ status: 200, body: { status: 'ok', cursor: 5 } })
+    problems.push('stream lag 400 s is above 300 s')
+    expect(await get(app, '/xrpc/_health')).toMatchObject({ status: 503, body: { status: 'unhealthy', problems: ['stream lag 400 s is above 300 s'], cursor: 5 } })
   })
 
   it('answers health, unknown methods and unknown paths in XRPC shape', async () => {

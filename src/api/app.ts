@@ -26,7 +26,7 @@ export interface AppDeps {
   reads?: Reads
   hostname: string
   log: Logger
-  /** Extra, host-specific health details (stream lag, cursor). */
+  /** Extra, host-specific health details (stream lag, cursor); non-empty `problems` make it a 503. */
   health?: () => Record<string, unknown> | Promise<Record<string, unknown>>
   /** Verifies service JWTs; without it every request is anonymous and Authorization is ignored. */
   auth?: ServiceAuthVerifier
@@ -101,7 +101,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (deps.reads) registerReadRoutes(app, deps.reads, deps.auth)
   if (deps.web) registerWebRoutes(app, deps.web)
 
-  app.get('/xrpc/_health', async (c) => c.json({ status: 'ok', ...(await deps.health?.()) }))
+  // A host that reports problems answers 503, so a load balancer or orchestrator can act on it.
+  app.get('/xrpc/_health', async (c) => {
+    const details = (await deps.health?.()) ?? {}
+    const problems = Array.isArray(details.problems) && details.problems.length > 0
+    return c.json({ status: problems ? 'unhealthy' : 'ok', ...details }, problems ? 503 : 200)
+  })
 
   // Unknown XRPC methods are told apart here rather than by an `/xrpc/:method` route: with only
   // static paths Hono can use its RegExpRouter (a map lookup per request) instead of the trie.

@@ -123,6 +123,16 @@ export class StreamIngest<Raw> {
     return this.socket.stats
   }
 
+  /**
+   * The stream's health: connected or down for how long, and the lag (now − the saved cursor's
+   * time) where the cursor is a time (Jetstream's time_us); a firehose's seq says nothing of time.
+   */
+  streamState(nowMs = Date.now()): { connected: boolean; downForMs?: number; lagSeconds?: number } {
+    const cursor = this.cursor
+    const lag = this.source.name === 'jetstream' && cursor !== undefined ? Math.max(0, Math.round((nowMs * 1000 - cursor) / 1e5) / 10) : undefined
+    return { ...this.socket.state, ...(lag !== undefined ? { lagSeconds: lag } : {}) }
+  }
+
   start(): void {
     const start = this.opts.startCursor
     const appliedKey = `start:${this.source.key}`

@@ -46,11 +46,18 @@ const rawBuffer = (d: RawData): Buffer => (Array.isArray(d) ? Buffer.concat(d) :
 /** One reconnecting WebSocket for every stream: backoff with jitter, ping watchdog, pause/resume, oversize drop. */
 export class StreamSocket<Raw> {
   readonly stats: StreamSocketStats = { connects: 0, disconnects: 0, messages: 0, oversized: 0 }
+
+  /** Whether the socket is open now, and for how long it has been down otherwise (ms). */
+  get state(): { connected: boolean; downForMs?: number } {
+    return this.#downSince === undefined ? { connected: true } : { connected: false, downForMs: Math.round(performance.now() - this.#downSince) }
+  }
   readonly #o: StreamSocketOptions<Raw>
   readonly #maxMessage: number
   readonly #backoff: { baseMs: number; maxMs: number }
   readonly #dog: { pingIntervalMs: number; silenceMs: number }
   #ws: WebSocket | undefined
+  /** performance.now() when the socket last went down (or was started), undefined while open. */
+  #downSince: number | undefined = performance.now()
   #started = false
   #stopped = false
   #closing: Promise<void> | undefined
@@ -161,6 +168,7 @@ export class StreamSocket<Raw> {
     this.#ws = ws
     ws.on('open', () => {
       opened = true
+      this.#downSince = undefined
       this.stats.connects++
       this.#o.log.info({ url, cursor }, `${this.#o.name} connected`)
       if (this.#paused) ws.pause()
@@ -180,6 +188,7 @@ export class StreamSocket<Raw> {
     ws.on('close', (code: number, reason: Buffer) => {
       clearInterval(this.#watchdogTimer)
       if (this.#ws === ws) this.#ws = undefined
+      if (opened) this.#downSince = performance.now()
       if (opened) this.stats.disconnects++
       if (opened) this.#o.log.info({ url, cursor, code, reason: reason.toString() }, `${this.#o.name} disconnected`)
       this.#scheduleReconnect()

@@ -8,6 +8,7 @@ import { FeedService } from '../core/feed-service.js'
 import { Indexer } from '../core/indexer.js'
 import { SkeletonCache } from '../core/skeleton-cache.js'
 import type { Logger } from '../core/logger.js'
+import { healthProblems } from '../core/health.js'
 import { US_PER_DAY } from '../core/time.js'
 import { firehoseSource } from '../ingest/firehose-source.js'
 import { jetstreamSource } from '../ingest/jetstream-source.js'
@@ -78,7 +79,14 @@ export function createContext(config: Config, log: Logger): AppContext {
     // webFetch: a did:web name is fetched only if every address DNS gives it is public, and only from
     // those addresses, checked as the socket connects (no lookupHost pre-check: it would ask DNS twice).
     auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature, webFetch: pinnedFetch() }),
-    health: () => ({ cursor: ingest.cursor ?? null, ingest: ingest.stats, indexer: indexer.stats, backfill: firstStart.status, joinBackfill: joinBackfill.status }),
+    health: () => {
+      const stream = ingest.streamState()
+      const problems = healthProblems(stream, config.healthMaxLagS)
+      return {
+        ...(problems.length > 0 ? { problems } : {}),
+        cursor: ingest.cursor ?? null, stream, ingest: ingest.stats, indexer: indexer.stats, backfill: firstStart.status, joinBackfill: joinBackfill.status,
+      }
+    },
     web: webClientConfig(config),
   })
   serveWebApp(app, config.webDir || DEFAULT_WEB_DIR, log)

@@ -25,6 +25,8 @@ const DAY_US = 86_400_000_000
 export interface ReceiverStatus {
   connected: boolean
   cursor: number | undefined
+  /** How long the socket has been down (ms), when it is. */
+  downForMs?: number
   /** Seconds between now and the saved cursor's time (Jetstream's time_us): how far behind it is. */
   lagSeconds: number | undefined
   /** Frames received and passed by stage 1, and queue messages sent, in the last minute. */
@@ -58,6 +60,8 @@ export class FirehoseReceiver extends DurableObject<Env> {
   #socket: FrameSocket | undefined
   #connecting: Promise<void> | undefined
   #attempt = 0
+  /** Date.now() when the socket last went down (or the object started), undefined while connected. */
+  #downSince: number | undefined = Date.now()
   #lastPrune = 0
   #stopped = false
 
@@ -100,6 +104,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
     const lagSeconds = cursor === undefined || this.#source.name !== 'jetstream' ? undefined : Math.max(0, Math.round((now * 1000 - cursor) / 1e5) / 10)
     return {
       connected: this.#socket !== undefined,
+      ...(this.#socket === undefined && this.#downSince !== undefined ? { downForMs: now - this.#downSince } : {}),
       cursor,
       lagSeconds,
       lastMinute: { frames: this.#window.total('frames', now), passed: this.#window.total('passed', now), messages: this.#window.total('messages', now) },
@@ -145,6 +150,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
         onEnd: (detail) => {
           if (this.#socket !== socket) return
           this.#socket = undefined
+          this.#downSince = Date.now()
           this.#stats.disconnects++
           this.#log.info({ ...detail, cursor: this.#buffer.savedCursor }, 'stream disconnected')
           void this.#scheduleReconnect()
@@ -156,6 +162,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
     }
     if (this.#stopped) return socket.close()
     this.#socket = socket
+    this.#downSince = undefined
     this.#stats.connects++
     this.#log.info({ url: safeUrl(url), cursor }, 'stream connected')
   }
@@ -210,6 +217,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
   }
 
   #drop(): void {
+    if (this.#socket) this.#downSince = Date.now()
     this.#socket?.close()
     this.#socket = undefined
   }

@@ -1,4 +1,5 @@
 import { createApp } from '../api/app.js'
+import { healthProblems } from '../core/health.js'
 import { webClientConfig } from '../api/web-routes.js'
 import { ServiceAuthVerifier } from '../auth/service-auth-verifier.js'
 import { adminRoutes, isAdminPath } from './admin-routes.js'
@@ -46,7 +47,11 @@ function buildApp(env: Env) {
     log,
     web: webClientConfig(settings),
     // The receiver's state; Cloudflare offers no way to read a queue's backlog from a Worker.
-    health: async () => ({ receiver: await receiverStub(env).status() }),
+    health: async () => {
+      const receiver = await receiverStub(env).status()
+      const problems = healthProblems(receiver, settings.healthMaxLagS)
+      return { ...(problems.length > 0 ? { problems } : {}), receiver }
+    },
   })
 }
 

@@ -213,3 +213,33 @@ describe('npm start under attack', () => {
     }
   })
 })
+
+describe('Node host health (issue #15)', () => {
+  it('answers 503 with the problem while the stream lags beyond ATRARIUM_HEALTH_MAX_LAG_S, and 200 once caught up', async () => {
+    const server = await FakeJetstream.start()
+    try {
+      const host = await NodeHost.start({ ATRARIUM_DATA_DIR: dataDir(), ATRARIUM_JETSTREAM_URL: server.url, ATRARIUM_HEALTH_MAX_LAG_S: '30' })
+      hosts.push(host)
+      await server.connected(1)
+      const c = community('did:plc:health-owner', '3khealthcomm2')
+      // A frame from two minutes ago: the saved cursor is that far behind.
+      const old = configEvent(c)
+      old.timeUs = Date.now() * 1000 - 120_000_000
+      server.publish(toJetstream(old))
+      await host.caughtUp(old.timeUs)
+      const behind = await fetch(`${host.base}/xrpc/_health`)
+      expect(behind.status).toBe(503)
+      expect(await behind.json()).toMatchObject({ status: 'unhealthy', problems: [expect.stringMatching(/^stream lag 1[12]\d(\.\d)? s is above 30 s$/)], stream: { connected: true } })
+
+      const now = membershipEvent('did:plc:health-member', 'm1', c)
+      now.timeUs = Date.now() * 1000
+      server.publish(toJetstream(now))
+      await host.caughtUp(now.timeUs)
+      const current = await fetch(`${host.base}/xrpc/_health`)
+      expect(current.status).toBe(200)
+      expect(await current.json()).toMatchObject({ status: 'ok', stream: { connected: true, lagSeconds: expect.any(Number) } })
+    } finally {
+      await server.close()
+    }
+  }, 60_000)
+})

@@ -5,7 +5,8 @@ import { A, expected, readFeed, scenario } from '../support/scenario.js'
 import { publish } from './jetstream-control.js'
 import { until } from './wait.js'
 
-const testEnv = { ...env, ATRARIUM_HOSTNAME: 'feeds.example.com' }
+// The scenario's events are an hour old: health would rightly report that lag at the default limit.
+const testEnv = { ...env, ATRARIUM_HOSTNAME: 'feeds.example.com', ATRARIUM_HEALTH_MAX_LAG_S: '86400' }
 const get = async (path: string) => {
   const res = await worker.fetch(new Request(`https://feeds.example.com${path}`), testEnv)
   return { status: res.status, body: (await res.json()) as any }
@@ -33,4 +34,8 @@ it('the whole Worker: cron starts the receiver, Jetstream frames flow through th
   expect(health.receiver.lastMinute.frames).toBeGreaterThanOrEqual(s.frames.length + s.tailFrames.length)
   expect(health.receiver.lastMinute.passed).toBeGreaterThan(0)
   expect(health.receiver.lastMinute.messages).toBeGreaterThan(0)
+  // At the default limit (300 s), the hour-old cursor is a lag a load balancer must hear about.
+  const strict = await worker.fetch(new Request('https://feeds.example.com/xrpc/_health'), { ...env, ATRARIUM_HOSTNAME: 'feeds.example.com' })
+  expect(strict.status).toBe(503)
+  expect(await strict.json()).toMatchObject({ status: 'unhealthy', problems: [expect.stringMatching(/^stream lag \d+(\.\d)? s is above 300 s$/)] })
 }, 60_000)
