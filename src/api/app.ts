@@ -28,6 +28,10 @@ export interface AppDeps {
   log: Logger
   /** Extra, host-specific health details (stream lag, cursor); non-empty `problems` make it a 503. */
   health?: () => Record<string, unknown> | Promise<Record<string, unknown>>
+  /** Prometheus exposition at `GET /metrics`, when the host keeps metrics. */
+  metrics?: { contentType: string; text: () => Promise<string> }
+  /** Told of every request once answered: its path, status and duration (for metrics). */
+  onRequest?: (path: string, status: number, seconds: number) => void
   /** Verifies service JWTs; without it every request is anonymous and Authorization is ignored. */
   auth?: ServiceAuthVerifier
   /** The browser app's settings; with them the app serves `/app-config.json` and `/client-metadata.json`. */
@@ -46,6 +50,14 @@ const isPromiseLike = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof 
 /** The Web-standard app both hosts serve: `fetch(Request) → Response`. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
+  if (deps.onRequest) {
+    const observe = deps.onRequest
+    app.use('*', async (c, next) => {
+      const started = performance.now()
+      await next()
+      observe(c.req.path, c.res.status, (performance.now() - started) / 1000)
+    })
+  }
 
   // Every XRPC route is a GET query (Hono answers HEAD from it too). Read at request time, once all
   // routes are registered.
@@ -100,6 +112,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   if (deps.reads) registerReadRoutes(app, deps.reads, deps.auth)
   if (deps.web) registerWebRoutes(app, deps.web)
+
+  if (deps.metrics) {
+    const { contentType, text } = deps.metrics
+    app.get('/metrics', async () => new Response(await text(), { headers: { 'Content-Type': contentType } }))
+  }
 
   // A host that reports problems answers 503, so a load balancer or orchestrator can act on it.
   app.get('/xrpc/_health', async (c) => {

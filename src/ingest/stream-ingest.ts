@@ -35,6 +35,8 @@ export interface IngestOptions<Raw> {
    * retained history, once; restarts then resume from the saved cursor as usual.
    */
   startCursor?: number
+  /** Told of each committed batch: its events and how long decoding and the transaction took. */
+  onBatch?: (events: number, seconds: number) => void
 }
 
 // Frames dropped by stage 1 still advance the cursor; a mark carries them through the
@@ -237,6 +239,7 @@ export class StreamIngest<Raw> {
   }
 
   private process(batch: Item<Raw>[]): void {
+    const started = performance.now()
     const events: RepoEvent[] = []
     let cursor: number | undefined
     for (const item of batch) {
@@ -256,6 +259,7 @@ export class StreamIngest<Raw> {
       }
     }
     this.opts.indexer.applyBatch(events, cursor === undefined ? undefined : { source: this.source.key, value: cursor })
+    this.opts.onBatch?.(events.length, (performance.now() - started) / 1000)
     this.stats.batches++
     this.stats.events += events.length
     if (events.length > 0) this.opts.log.info({ events: events.length, frames: batch.length, cursor }, 'batch indexed')

@@ -9,6 +9,7 @@ import { Indexer } from '../core/indexer.js'
 import { SkeletonCache } from '../core/skeleton-cache.js'
 import type { Logger } from '../core/logger.js'
 import { healthProblems } from '../core/health.js'
+import { Metrics } from './metrics.js'
 import { US_PER_DAY } from '../core/time.js'
 import { firehoseSource } from '../ingest/firehose-source.js'
 import { jetstreamSource } from '../ingest/jetstream-source.js'
@@ -53,10 +54,13 @@ export function createContext(config: Config, log: Logger): AppContext {
   const indexer = new Indexer({ store, log, retentionUs })
   const minSortUs = () => indexer.minSortUs()
   const start = config.startCursor !== undefined ? { startCursor: config.startCursor } : {}
+  // Metrics read the stream's counters, and the stream reports its batches to them: bound late.
+  let metrics: Metrics | undefined
+  const onBatch = (events: number, seconds: number) => metrics?.batch(events, seconds)
   // A configured firehose replaces Jetstream: one stream, one cursor, never both.
   const ingest = config.firehoseUrl
-    ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log, ...start })
-    : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log, ...start })
+    ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log, ...start, onBatch })
+    : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log, ...start, onBatch })
   const pdsFetch = pinnedFetch({ allowLocal: config.allowLocalPds })
   const identity = serviceIdentity({ plcUrl: config.plcUrl, webFetch: pdsFetch, allowLocal: config.allowLocalPds })
   const firstStart = new FirstStartBackfill({ relay: config.backfillRelay, driver, store, indexer, log, identity, fetch: pdsFetch })
@@ -71,7 +75,14 @@ export function createContext(config: Config, log: Logger): AppContext {
   const retention = new RetentionJob({ store, log, minSortUs, afterPurge: () => ingest.pruneAuthors() })
   const cache = config.feedCacheSize > 0 ? new SkeletonCache({ maxEntries: config.feedCacheSize }) : undefined
   const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs, log, ...(cache ? { cache } : {}) })
+  const m = new Metrics({
+    ingest: () => ingest.stats, socket: () => ingest.socketStats, stream: () => ingest.streamState(), indexer: () => indexer.stats,
+    joinBackfill: () => joinBackfill.status, firstStart: () => firstStart.status,
+  })
+  metrics = m
   const app = createApp({
+    metrics: { contentType: m.registry.contentType, text: () => m.registry.metrics() },
+    onRequest: (path, status, seconds) => m.request(path, status, seconds),
     feeds,
     reads: localReads(store, minSortUs),
     hostname: config.hostname,

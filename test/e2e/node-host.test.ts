@@ -238,6 +238,22 @@ describe('Node host health (issue #15)', () => {
       const current = await fetch(`${host.base}/xrpc/_health`)
       expect(current.status).toBe(200)
       expect(await current.json()).toMatchObject({ status: 'ok', stream: { connected: true, lagSeconds: expect.any(Number) } })
+
+      // Prometheus metrics: the process defaults and the service's own, read from the same counters.
+      await host.get(`/xrpc/${NSID.describeFeedGenerator}`)
+      const res = await fetch(`${host.base}/metrics`)
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+      const text = await res.text()
+      const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"/.]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1])
+      expect(value('atrarium_stream_frames_total')).toBe(2)
+      expect(value('atrarium_stream_passed_total')).toBe(2)
+      expect(value('atrarium_stream_connected')).toBe(1)
+      expect(value('atrarium_stream_lag_seconds')).toBeLessThan(30)
+      expect(value('atrarium_indexer_events_total{outcome="indexed",collection=""}')).toBe(2)
+      expect(value('atrarium_ingest_batch_events_count')).toBeGreaterThanOrEqual(1)
+      expect(value(`atrarium_http_requests_total{route="/xrpc/${NSID.describeFeedGenerator}",status="200"}`)).toBe(1)
+      expect(value('atrarium_http_requests_total{route="/xrpc/_health",status="503"}')).toBeGreaterThanOrEqual(1)
+      expect(text).toMatch(/^process_cpu_user_seconds_total /m)
     } finally {
       await server.close()
     }
