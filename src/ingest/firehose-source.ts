@@ -3,15 +3,14 @@ import { decodeFirehoseFrame } from '../core/firehose-frame.js'
 import { indexOfBytes, isCommitFrame, passesFirehosePrefilter, peekRepo, peekSeq, tracksAuthor, type FindBytes } from '../core/firehose-prefilter.js'
 import { NSID, WANTED_COLLECTIONS } from '../core/nsid.js'
 import { err, ok } from '../core/result.js'
-import { hexOf } from './bytes.js'
+import { hexOf, isNodeBuffer } from './bytes.js'
 import type { Stage1, StreamSource } from './stream-source.js'
 
 const COLLECTIONS = new Set<string>(WANTED_COLLECTIONS)
 // On Node frames arrive as Buffers, whose native search is several times faster than the portable
 // one; the Workers host hands plain bytes.
-type NodeBuffer = Uint8Array & { indexOf(needle: Uint8Array, from: number): number }
-const nodeBuffer = (globalThis as { Buffer?: { isBuffer(v: unknown): v is NodeBuffer } }).Buffer
-const find: FindBytes = (hay, needle, from = 0) => (nodeBuffer?.isBuffer(hay) ? hay.indexOf(needle, from) : indexOfBytes(hay, needle, from))
+type BufferSearch = { indexOf(needle: Uint8Array, from: number): number }
+const find: FindBytes = (hay, needle, from = 0) => (isNodeBuffer(hay) ? (hay as unknown as BufferSearch).indexOf(needle, from) : indexOfBytes(hay, needle, from))
 export const DEFAULT_FIREHOSE_MAX_MESSAGE_BYTES = 1024 * 1024
 
 /** The saved-cursor key of a firehose host: seqs are per host, so one relay's cursor never goes to another. */

@@ -4,6 +4,7 @@ import { hierarchyOf, listCommunities, type CommunityEntry, type CommunityTree }
 import type { CommunityHierarchy, CommunitySummary, ListCommunitiesParams, Paged, ReadResult } from '../core/read-views.js'
 import type { Stage } from '../core/records.js'
 import { NSID } from '../core/nsid.js'
+import { US_PER_DAY } from '../core/time.js'
 import { first } from '../store/sql-driver.js'
 import { DoSqlDriver } from './do-sql-driver.js'
 import { settingsOf } from './settings.js'
@@ -26,7 +27,6 @@ const MAX_CHAIN = 65
 const repoRange = (did: string): [string, string] => [`at://${did}/`, `at://${did}0`]
 const isPostUri = (uri: string): boolean => uri.includes(`/${NSID.post}/`)
 const didOf = (uri: string): string => uri.slice('at://'.length, uri.indexOf('/', 'at://'.length))
-const DAY_US = 86_400_000_000
 const PURGE_EVERY_MS = 3_600_000
 
 /**
@@ -102,7 +102,7 @@ export class Directory extends DurableObject<Env> {
         this.sql.run(
           `INSERT INTO author_routes (did, community, seen_us) VALUES (?, ?, ?)
             ON CONFLICT (did, community) DO UPDATE SET seen_us = excluded.seen_us WHERE seen_us < excluded.seen_us - ?`,
-          did, id, nowUs, DAY_US,
+          did, id, nowUs, US_PER_DAY,
         )
       }
     })
@@ -115,7 +115,7 @@ export class Directory extends DurableObject<Env> {
   /** Hourly: author routes not refreshed within retention and a day go. */
   override async alarm(): Promise<void> {
     const nowUs = Date.now() * 1000
-    this.sql.run('DELETE FROM author_routes WHERE seen_us < ?', nowUs - (settingsOf(this.env).retentionDays + 1) * DAY_US)
+    this.sql.run('DELETE FROM author_routes WHERE seen_us < ?', nowUs - (settingsOf(this.env).retentionDays + 1) * US_PER_DAY)
     await this.ctx.storage.setAlarm(Date.now() + PURGE_EVERY_MS)
   }
 

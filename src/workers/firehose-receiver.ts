@@ -6,6 +6,7 @@ import { jetstreamSource } from '../ingest/jetstream-source.js'
 import type { StreamControl, StreamSource } from '../ingest/stream-source.js'
 import { backoffDelayMs } from '../core/backoff.js'
 import { MinuteWindow } from '../core/minute-window.js'
+import { US_PER_DAY } from '../core/time.js'
 import { consoleLogger } from './console-logger.js'
 import { settingsOf } from './settings.js'
 import { DoSqlDriver } from './do-sql-driver.js'
@@ -20,7 +21,6 @@ const SILENCE_MS = 60_000
 const CONNECT_TIMEOUT_MS = 15_000
 const RECONNECT = { baseMs: 1_000, maxMs: 60_000 }
 const PRUNE_EVERY_MS = 3_600_000
-const DAY_US = 86_400_000_000
 
 export interface ReceiverStatus {
   connected: boolean
@@ -240,7 +240,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
     this.#lastPrune = Date.now()
     const days = settingsOf(this.env).retentionDays
     // One day of slack: an author's last post may still be inside the window by its own clock.
-    if (this.#state.pruneAuthors(Date.now() * 1000 - (days + 1) * DAY_US) > 0) this.#authors = new Set(this.#state.authors())
+    if (this.#state.pruneAuthors(Date.now() * 1000 - (days + 1) * US_PER_DAY) > 0) this.#authors = new Set(this.#state.authors())
   }
 }
 

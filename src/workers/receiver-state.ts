@@ -1,3 +1,4 @@
+import { US_PER_DAY } from '../core/time.js'
 import type { SqlDriver } from '../store/sql-driver.js'
 
 // A cursor per stream (Jetstream's time_us, a firehose host's seq): switching streams never reuses one.
@@ -5,8 +6,6 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS receiver_cursors (source TEXT PRIMARY KEY, cursor INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS receiver_authors (did TEXT PRIMARY KEY, seen_us INTEGER NOT NULL);
 `
-
-const DAY_US = 86_400_000_000
 
 /** What the receiver keeps across evictions: the stream cursor and the candidate authors. */
 export class ReceiverState {
@@ -44,7 +43,7 @@ export class ReceiverState {
       'INSERT INTO receiver_authors (did, seen_us) VALUES (?, ?) ON CONFLICT (did) DO UPDATE SET seen_us = excluded.seen_us WHERE seen_us < excluded.seen_us - ?',
       did,
       seenUs,
-      DAY_US,
+      US_PER_DAY,
     )
   }
 
