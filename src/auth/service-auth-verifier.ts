@@ -3,6 +3,7 @@ import { CompositeDidDocumentResolver, PlcDidDocumentResolver } from '@atcute/id
 import { err, ok, type Result } from '../core/result.js'
 import { SERVICE_ID } from '../core/web/client-config.js'
 import { authFailure, type AuthFailure } from './auth-failure.js'
+import { countedResolver, type ResolutionCounts } from './counted-resolver.js'
 import { DidDocumentCache, type CachedDidDocument } from './did-document-cache.js'
 import { SafeDidWebResolver, type HostLookup } from './did-web-resolver.js'
 import { didWebUrl } from './did-web-url.js'
@@ -43,6 +44,8 @@ export interface ServiceAuthVerifierOptions {
   now?: () => number
   /** The signature check; by default @atcute/crypto's, which every host can run. */
   verifySignature?: JwtSignatureCheck
+  /** Counts the issuers' DID documents fetched (the metrics' `atrarium_did_resolutions_total`). */
+  resolutions?: ResolutionCounts
 }
 
 /** Who signed the request. `did` is `iss` without a `#serviceId` fragment. */
@@ -71,7 +74,10 @@ export class ServiceAuthVerifier {
     const fetchFn = opts.fetch ?? globalThis.fetch
     this.#allowLocalDidWeb = opts.allowLocalDidWeb ?? false
     const web = new SafeDidWebResolver({ fetch: opts.webFetch ?? fetchFn, allowLocal: this.#allowLocalDidWeb, ...(opts.lookupHost ? { lookupHost: opts.lookupHost } : {}) })
-    const resolver = new CompositeDidDocumentResolver({ methods: { plc: new PlcDidDocumentResolver({ apiUrl: opts.plcUrl, fetch: fetchFn }), web } })
+    const resolver = countedResolver(
+      new CompositeDidDocumentResolver({ methods: { plc: new PlcDidDocumentResolver({ apiUrl: opts.plcUrl, fetch: fetchFn }), web } }),
+      opts.resolutions,
+    )
     this.#now = opts.now ?? Date.now
     // One budget per method: a flood of did:web issuers must not starve did:plc lookups, nor the reverse.
     const bucket = () => new TokenBucket({ perSec: opts.lookupsPerSec ?? 20, burst: opts.lookupBurst ?? 40, now: this.#now })

@@ -1,5 +1,6 @@
 import { getPdsEndpoint } from '@atcute/identity'
 import { CompositeDidDocumentResolver, PlcDidDocumentResolver } from '@atcute/identity-resolver'
+import { countedResolver, type ResolutionCounts } from './counted-resolver.js'
 import { SafeDidWebResolver } from './did-web-resolver.js'
 import { err, ok } from '../core/result.js'
 import type { Identity } from '../cli/identity.js'
@@ -9,10 +10,13 @@ import type { Identity } from '../cli/identity.js'
  * configured directory, did:web only from public hosts, fetched with `webFetch` (pinned to the
  * addresses it checked). A DID document is anyone's to write, so nothing it names is trusted.
  */
-export function serviceIdentity(opts: { plcUrl: string; webFetch: typeof fetch; allowLocal: boolean }): Identity {
-  const docs = new CompositeDidDocumentResolver({
-    methods: { plc: new PlcDidDocumentResolver({ apiUrl: opts.plcUrl }), web: new SafeDidWebResolver({ fetch: opts.webFetch, allowLocal: opts.allowLocal }) },
-  })
+export function serviceIdentity(opts: { plcUrl: string; webFetch: typeof fetch; allowLocal: boolean; resolutions?: ResolutionCounts }): Identity {
+  const docs = countedResolver(
+    new CompositeDidDocumentResolver({
+      methods: { plc: new PlcDidDocumentResolver({ apiUrl: opts.plcUrl }), web: new SafeDidWebResolver({ fetch: opts.webFetch, allowLocal: opts.allowLocal }) },
+    }),
+    opts.resolutions,
+  )
   return {
     didOf: async (handle) => err(`the service does not resolve handles (${handle})`),
     async pdsOf(did) {

@@ -124,6 +124,20 @@ describe('Indexer: SPEC §1–5 scenarios', () => {
     }
   })
 
+  it.each([
+    { name: "a member's post", events: () => [post(bob, 'p1')], outcome: { applied: 1, notMember: 0, duplicate: 0 } },
+    { name: "a non-member's post is kept, not shown", events: () => [post(carol, 'p1')], outcome: { applied: 0, notMember: 1, duplicate: 0 } },
+    { name: 'a replayed create', events: () => [post(bob, 'p1'), post(bob, 'p1'), post(carol, 'p2'), post(carol, 'p2')], outcome: { applied: 1, notMember: 1, duplicate: 2 } },
+    { name: 'a post in two communities counts in each', events: () => [post(bob, 'p1', `${A.hashtag} ${B.hashtag}`)], outcome: { applied: 1, notMember: 1, duplicate: 0 } },
+  ])('counts each post by outcome: $name', ({ events, outcome }) => {
+    const h = fresh()
+    h.apply(...base(), configEvent(B))
+    const before = { ...h.indexer.stats }
+    h.apply(...events())
+    const { applied, notMember, duplicate } = h.indexer.stats
+    expect({ applied: applied - before.applied, notMember: notMember - before.notMember, duplicate: duplicate - before.duplicate }).toEqual(outcome)
+  })
+
   it('applying every event twice gives the same state', () => {
     const events = [...base(), post(bob, 'p1'), hideAt(dave, 'a1', postUri(bob, 'p1'), isoUs(T0)), post(bob, 'p2'), postEvent(bob, 'p2', `edited ${A.hashtag}`, {}, 'update'), del(bob, NSID.post, 'p9')]
     fresh().apply(...events)

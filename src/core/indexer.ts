@@ -17,8 +17,14 @@ export interface IndexerOptions {
   nowUs?: () => number
 }
 
+/** What became of the events applied; a post counts once per community it is routed to. */
 export interface IndexerStats {
+  /** Records that took effect, and member posts shown. */
   applied: number
+  /** Posts kept but not shown: their author is not a member (SPEC §4). */
+  notMember: number
+  /** Posts already indexed there: a replay after a restart or a reconnect's rewind. */
+  duplicate: number
   failed: number
   invalid: Record<string, number>
 }
@@ -31,7 +37,7 @@ export const MAX_NON_MEMBER_POSTS = 100
  * idempotent: applying an event twice leaves the same state.
  */
 export class Indexer {
-  readonly stats: IndexerStats = { applied: 0, failed: 0, invalid: {} }
+  readonly stats: IndexerStats = { applied: 0, notMember: 0, duplicate: 0, failed: 0, invalid: {} }
   private readonly store: Store
   private readonly log: Logger
   private readonly retentionUs: number
@@ -51,7 +57,7 @@ export class Indexer {
    * skipped alone while the common case pays for no savepoints.
    */
   applyBatch(events: readonly RepoEvent[], cursor?: { source: string; value: number }): void {
-    const before = { applied: this.stats.applied, invalid: { ...this.stats.invalid } }
+    const before = { ...this.stats, invalid: { ...this.stats.invalid } }
     try {
       this.store.transaction(() => {
         for (const e of events) this.apply(e)
@@ -60,9 +66,8 @@ export class Indexer {
       return
     } catch {
       // Rolled back: count nothing from the failed attempt, then isolate the culprit.
-      this.stats.applied = before.applied
       for (const k of Object.keys(this.stats.invalid)) delete this.stats.invalid[k]
-      Object.assign(this.stats.invalid, before.invalid)
+      Object.assign(this.stats, { ...before, invalid: Object.assign(this.stats.invalid, before.invalid) })
     }
     this.store.transaction(() => {
       for (const e of events) this.applyIsolated(e)
@@ -268,12 +273,14 @@ export class Indexer {
       const actions = this.store.actionsFor(community.uri, [e.did, uri], authorities(community))
       const on = (target: string) => actions.filter((a) => a.target === target)
       const member = this.isMember(community, e.did)
-      this.store.putPost({
+      const added = this.store.putPost({
         community: community.uri, uri, sortUs, hidden: targetState(community, uri, on(uri)).hidden,
         blocked: targetState(community, e.did, on(e.did)).blocked, member,
       })
-      if (!member) this.store.capNonMemberPosts(community.uri, e.did, MAX_NON_MEMBER_POSTS)
-      this.stats.applied++
+      if (!added) this.stats.duplicate++
+      else if (member) this.stats.applied++
+      else this.stats.notMember++
+      if (added && !member) this.store.capNonMemberPosts(community.uri, e.did, MAX_NON_MEMBER_POSTS)
     }
   }
 

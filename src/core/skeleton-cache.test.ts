@@ -16,6 +16,7 @@ describe('SkeletonCache', () => {
     const cache = new SkeletonCache({ maxEntries: 10 })
     const stored = cache.set('k', 1, 1_000, page(1))
     expect(cache.get('k', version, minSortUs)).toBe(hit ? stored : undefined)
+    expect(cache.stats).toEqual(hit ? { hits: 1, misses: 0 } : { hits: 0, misses: 1 })
   })
 
   it('returns the page frozen, and misses on other keys', () => {

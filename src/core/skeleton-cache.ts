@@ -25,6 +25,8 @@ interface Entry {
  * from the store's index version: any write empties the cache. Bounded, least recently used first.
  */
 export class SkeletonCache {
+  /** Pages answered from the cache, and computed; for the metrics. */
+  readonly stats = { hits: 0, misses: 0 }
   readonly #entries = new Map<string, Entry>()
   #version: number | undefined
   readonly #maxEntries: number
@@ -42,13 +44,14 @@ export class SkeletonCache {
   get(key: string, version: number, minSortUs: number): Skeleton | undefined {
     this.#at(version)
     const entry = this.#entries.get(key)
-    if (!entry) return undefined
-    if (Math.abs(minSortUs - entry.minSortUs) > this.#maxDriftUs) {
-      this.#entries.delete(key)
-      return undefined
+    if (entry && Math.abs(minSortUs - entry.minSortUs) > this.#maxDriftUs) this.#entries.delete(key)
+    else if (entry) {
+      this.stats.hits++
+      this.#put(key, entry)
+      return entry.skeleton
     }
-    this.#put(key, entry)
-    return entry.skeleton
+    this.stats.misses++
+    return undefined
   }
 
   /** Keeps a page computed at `version`; it is frozen, as every later request shares it. */

@@ -198,7 +198,8 @@ export interface Store extends JoinBackfillQueue {
   authorPosts(author: string): string[]
   /** URIs of the communities a post is indexed in. */
   postCommunities(uri: string): string[]
-  putPost(post: IndexedPost): void
+  /** False when the post was already indexed in that community (a replayed create): nothing changes. */
+  putPost(post: IndexedPost): boolean
   removePost(community: string, uri: string): void
   deletePost(uri: string): void
   /** Deletes every post of an author, in every community. */

@@ -24,6 +24,7 @@ import { RetentionJob } from './retention-job.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
 import { DEFAULT_WEB_DIR, serveWebApp } from './web-assets.js'
 import { FirstStartBackfill } from './first-start-backfill.js'
+import { newResolutionCounts } from '../auth/counted-resolver.js'
 import { serviceIdentity } from '../auth/service-identity.js'
 import { JoinBackfiller } from '../backfill/join-backfill.js'
 import { memberPostLister } from '../backfill/post-listing.js'
@@ -62,7 +63,8 @@ export function createContext(config: Config, log: Logger): AppContext {
     ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log, ...start, onBatch })
     : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log, ...start, onBatch })
   const pdsFetch = pinnedFetch({ allowLocal: config.allowLocalPds })
-  const identity = serviceIdentity({ plcUrl: config.plcUrl, webFetch: pdsFetch, allowLocal: config.allowLocalPds })
+  const resolutions = { auth: newResolutionCounts(), pds: newResolutionCounts() }
+  const identity = serviceIdentity({ plcUrl: config.plcUrl, webFetch: pdsFetch, allowLocal: config.allowLocalPds, resolutions: resolutions.pds })
   const firstStart = new FirstStartBackfill({ relay: config.backfillRelay, driver, store, indexer, log, identity, fetch: pdsFetch })
   const joinBackfill = new JoinBackfillJob({
     log,
@@ -77,7 +79,7 @@ export function createContext(config: Config, log: Logger): AppContext {
   const feeds = new FeedService({ store, serviceDid: config.serviceDid, minSortUs, log, ...(cache ? { cache } : {}) })
   const m = new Metrics({
     ingest: () => ingest.stats, socket: () => ingest.socketStats, stream: () => ingest.streamState(), indexer: () => indexer.stats,
-    joinBackfill: () => joinBackfill.status, firstStart: () => firstStart.status,
+    joinBackfill: () => joinBackfill.status, firstStart: () => firstStart.status, feedCache: () => cache?.stats, didResolutions: () => resolutions,
   })
   metrics = m
   const app = createApp({
@@ -89,7 +91,7 @@ export function createContext(config: Config, log: Logger): AppContext {
     log,
     // webFetch: a did:web name is fetched only if every address DNS gives it is public, and only from
     // those addresses, checked as the socket connects (no lookupHost pre-check: it would ask DNS twice).
-    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature, webFetch: pinnedFetch() }),
+    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature, webFetch: pinnedFetch(), resolutions: resolutions.auth }),
     health: () => {
       const stream = ingest.streamState()
       const problems = healthProblems(stream, config.healthMaxLagS)

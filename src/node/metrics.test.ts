@@ -5,9 +5,11 @@ const sources = {
   ingest: () => ({ frames: 10, passed: 3, malformed: 1, batches: 2, events: 3 }),
   socket: () => ({ connects: 2, disconnects: 1 }),
   stream: () => ({ connected: true }),
-  indexer: () => ({ applied: 3, failed: 0, invalid: { 'app.bsky.feed.post': 2 } }),
+  indexer: () => ({ applied: 3, notMember: 4, duplicate: 5, failed: 0, invalid: { 'app.bsky.feed.post': 2 } }),
   joinBackfill: () => ({ pending: 1, done: 4, failed: 0, dropped: 0, posts: 9 }),
   firstStart: () => ({}),
+  feedCache: () => ({ hits: 7, misses: 2 }),
+  didResolutions: () => ({ auth: { ok: 6, failed: 1 } }),
 }
 
 describe('Metrics', () => {
@@ -27,6 +29,8 @@ describe('Metrics', () => {
     for (const line of [
       'atrarium_stream_frames_total 10', 'atrarium_stream_reconnects_total 1', 'atrarium_stream_connected 1',
       'atrarium_indexer_events_total{outcome="invalid",collection="app.bsky.feed.post"} 2', 'atrarium_join_backfill_pending 1',
+      'atrarium_indexer_events_total{outcome="not_member",collection=""} 4', 'atrarium_indexer_events_total{outcome="duplicate",collection=""} 5',
+      'atrarium_feed_cache_total{result="hit"} 7', 'atrarium_did_resolutions_total{purpose="auth",outcome="failed"} 1',
     ]) expect(text).toContain(line)
     expect(text).toMatch(/^atrarium_stream_lag_seconds nan$/im)
   })

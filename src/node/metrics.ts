@@ -1,4 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { ResolutionCounts } from '../auth/counted-resolver.js'
+import type { IndexerStats } from '../core/indexer.js'
 import { NSID } from '../core/nsid.js'
 
 /** Values read at scrape time from what the host already counts. */
@@ -6,7 +8,11 @@ export interface MetricSources {
   ingest: () => { frames: number; passed: number; malformed: number; batches: number; events: number }
   socket: () => { connects: number; disconnects: number }
   stream: () => { connected: boolean; lagSeconds?: number }
-  indexer: () => { applied: number; failed: number; invalid: Record<string, number> }
+  indexer: () => IndexerStats
+  /** Feed pages answered from the page cache, and computed; undefined when the cache is off. */
+  feedCache: () => { hits: number; misses: number } | undefined
+  /** DID documents fetched, by what for (e.g. `auth` for service tokens, `pds` for backfills). */
+  didResolutions: () => Record<string, ResolutionCounts>
   joinBackfill: () => { pending: number; done: number; failed: number; dropped: number; posts: number }
   firstStart: () => { repos?: { done: number; total: number } }
 }
@@ -48,8 +54,24 @@ export class Metrics {
         const s = src.indexer()
         this.reset()
         this.inc({ outcome: 'indexed', collection: '' }, s.applied)
+        this.inc({ outcome: 'not_member', collection: '' }, s.notMember)
+        this.inc({ outcome: 'duplicate', collection: '' }, s.duplicate)
         this.inc({ outcome: 'failed', collection: '' }, s.failed)
         for (const [collection, n] of Object.entries(s.invalid)) this.inc({ outcome: 'invalid', collection }, n)
+      },
+    })
+    new Counter({
+      name: 'atrarium_feed_cache_total', help: 'Feed pages answered from the page cache (hit) or computed (miss).', labelNames: ['result'], registers,
+      collect() { const c = src.feedCache() ?? { hits: 0, misses: 0 }; this.reset(); this.inc({ result: 'hit' }, c.hits); this.inc({ result: 'miss' }, c.misses) },
+    })
+    new Counter({
+      name: 'atrarium_did_resolutions_total', help: 'DID documents fetched from the PLC or a did:web host, by purpose and outcome.', labelNames: ['purpose', 'outcome'], registers,
+      collect() {
+        this.reset()
+        for (const [purpose, c] of Object.entries(src.didResolutions())) {
+          this.inc({ purpose, outcome: 'ok' }, c.ok)
+          this.inc({ purpose, outcome: 'failed' }, c.failed)
+        }
       },
     })
     new Gauge({ name: 'atrarium_join_backfill_pending', help: 'Join backfills waiting.', registers, collect() { this.set(src.joinBackfill().pending) } })

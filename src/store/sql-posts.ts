@@ -96,14 +96,16 @@ export class SqlPosts {
     ).map((r) => r.uri)
   }
 
-  putPost(p: IndexedPost): void {
+  putPost(p: IndexedPost): boolean {
     const key = postKey(p.uri)
     if (key === undefined) throw new Error(`not a post uri: ${p.uri}`)
     const blocked = (this.isInactive(key) ? ACCOUNT_INACTIVE : 0) | (p.blocked ? BLOCKED_IN_COMMUNITY : 0) | (p.member === false ? NOT_MEMBER : 0)
-    this.wrote(this.db.run(
+    const result = this.db.run(
       'INSERT OR IGNORE INTO posts (post_key, community, sort_us, hidden, blocked) VALUES (?, ?, ?, ?, ?)',
       key, this.keyOf(p.community, true), p.sortUs, p.hidden ? 1 : 0, blocked,
-    ))
+    )
+    this.wrote(result)
+    return result.changes > 0
   }
 
   /** Whether the author of the post `key` has an account that is not active. */

@@ -2,11 +2,13 @@ import { createApp } from '../api/app.js'
 import { healthProblems } from '../core/health.js'
 import { webClientConfig } from '../api/web-routes.js'
 import { ServiceAuthVerifier } from '../auth/service-auth-verifier.js'
+import { PROMETHEUS_CONTENT_TYPE } from '../api/prometheus-text.js'
 import { adminRoutes, isAdminPath } from './admin-routes.js'
 import { processBatch } from './processor.js'
 import { consoleLogger } from './console-logger.js'
 import { settingsOf } from './settings.js'
 import { workerFeeds } from './worker-feeds.js'
+import { workerMetricsText } from './worker-metrics.js'
 import { workerReads } from './worker-reads.js'
 
 export { CommunityFeedGenerator } from './community-feed.js'
@@ -46,6 +48,7 @@ function buildApp(env: Env) {
     hostname: settings.hostname,
     log,
     web: webClientConfig(settings),
+    metrics: { contentType: PROMETHEUS_CONTENT_TYPE, text: async () => workerMetricsText(await receiverStub(env).status()) },
     // The receiver's state; Cloudflare offers no way to read a queue's backlog from a Worker.
     health: async () => {
       const receiver = await receiverStub(env).status()

@@ -8,6 +8,7 @@ import type { RepoEvent, RepoWrite } from '../../src/core/events.js'
 import { accountEvent, community, configEvent, membershipEvent, postEvent, postUri, toJetstream } from '../support/events.js'
 import { A, alice, bob, expected, feedPath, MALFORMED_FRAMES, readFeed, scenario } from '../support/scenario.js'
 import { FakeJetstream } from '../support/fake-jetstream.js'
+import { parsePrometheusText } from '../support/prometheus-text.js'
 import { NodeHost } from '../support/node-process.js'
 import { queryPath } from '../support/read-scenario.js'
 import { collisionAttack } from '../support/collision.js'
@@ -214,11 +215,12 @@ describe('npm start under attack', () => {
   })
 })
 
-describe('Node host health (issue #15)', () => {
-  it('answers 503 with the problem while the stream lags beyond ATRARIUM_HEALTH_MAX_LAG_S, and 200 once caught up', async () => {
+describe('Node host health and metrics (issue #15)', () => {
+  it('answers 503 while the stream lags beyond ATRARIUM_HEALTH_MAX_LAG_S, 200 once caught up; /metrics parses and its lag grows once the stream stops', async () => {
     const server = await FakeJetstream.start()
+    let serverOpen = true
     try {
-      const host = await NodeHost.start({ ATRARIUM_DATA_DIR: dataDir(), ATRARIUM_JETSTREAM_URL: server.url, ATRARIUM_HEALTH_MAX_LAG_S: '30' })
+      const host = await NodeHost.start({ ATRARIUM_DATA_DIR: dataDir(), ATRARIUM_JETSTREAM_URL: server.url, ATRARIUM_HEALTH_MAX_LAG_S: '5' })
       hosts.push(host)
       await server.connected(1)
       const c = community('did:plc:health-owner', '3khealthcomm2')
@@ -229,7 +231,7 @@ describe('Node host health (issue #15)', () => {
       await host.caughtUp(old.timeUs)
       const behind = await fetch(`${host.base}/xrpc/_health`)
       expect(behind.status).toBe(503)
-      expect(await behind.json()).toMatchObject({ status: 'unhealthy', problems: [expect.stringMatching(/^stream lag 1[12]\d(\.\d)? s is above 30 s$/)], stream: { connected: true } })
+      expect(await behind.json()).toMatchObject({ status: 'unhealthy', problems: [expect.stringMatching(/^stream lag 1[12]\d(\.\d)? s is above 5 s$/)], stream: { connected: true } })
 
       const now = membershipEvent('did:plc:health-member', 'm1', c)
       now.timeUs = Date.now() * 1000
@@ -241,21 +243,38 @@ describe('Node host health (issue #15)', () => {
 
       // Prometheus metrics: the process defaults and the service's own, read from the same counters.
       await host.get(`/xrpc/${NSID.describeFeedGenerator}`)
-      const res = await fetch(`${host.base}/metrics`)
-      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
-      const text = await res.text()
-      const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"/.]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1])
+      const scrape = async () => {
+        const res = await fetch(`${host.base}/metrics`)
+        expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+        return parsePrometheusText(await res.text())
+      }
+      const { series, types } = await scrape()
+      const value = (key: string) => series.get(key)
       expect(value('atrarium_stream_frames_total')).toBe(2)
       expect(value('atrarium_stream_passed_total')).toBe(2)
       expect(value('atrarium_stream_connected')).toBe(1)
-      expect(value('atrarium_stream_lag_seconds')).toBeLessThan(30)
-      expect(value('atrarium_indexer_events_total{outcome="indexed",collection=""}')).toBe(2)
+      const lagLive = value('atrarium_stream_lag_seconds')!
+      expect(lagLive).toBeLessThan(5)
+      expect(value('atrarium_indexer_events_total{collection="",outcome="indexed"}')).toBe(2)
+      expect(value('atrarium_indexer_events_total{collection="",outcome="duplicate"}')).toBe(0)
       expect(value('atrarium_ingest_batch_events_count')).toBeGreaterThanOrEqual(1)
       expect(value(`atrarium_http_requests_total{route="/xrpc/${NSID.describeFeedGenerator}",status="200"}`)).toBe(1)
       expect(value('atrarium_http_requests_total{route="/xrpc/_health",status="503"}')).toBeGreaterThanOrEqual(1)
-      expect(text).toMatch(/^process_cpu_user_seconds_total /m)
-    } finally {
+      expect(types.get('atrarium_http_request_seconds')).toBe('histogram')
+      expect(value('process_cpu_user_seconds_total')).toBeGreaterThan(0)
+
+      // The stream stops: the lag grows past the threshold and health turns 503 on it.
       await server.close()
+      serverOpen = false
+      await host.waitFor(async () => ((await scrape()).series.get('atrarium_stream_lag_seconds') ?? 0) > 5, 20_000, 'the lag to pass 5 s')
+      const stopped = await scrape()
+      expect(stopped.series.get('atrarium_stream_connected')).toBe(0)
+      expect(stopped.series.get('atrarium_stream_reconnects_total')).toBeGreaterThanOrEqual(1)
+      const down = await fetch(`${host.base}/xrpc/_health`)
+      expect(down.status).toBe(503)
+      expect(await down.json()).toMatchObject({ status: 'unhealthy', problems: [expect.stringMatching(/^stream lag \d+(\.\d)? s is above 5 s$/)], stream: { connected: false } })
+    } finally {
+      if (serverOpen) await server.close()
     }
   }, 60_000)
 })

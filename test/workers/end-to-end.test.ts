@@ -2,6 +2,7 @@ import { createScheduledController, env } from 'cloudflare:test'
 import { afterAll, expect, it } from 'vitest'
 import worker from '../../src/workers/index.js'
 import { A, expected, readFeed, scenario } from '../support/scenario.js'
+import { parsePrometheusText } from '../support/prometheus-text.js'
 import { publish } from './jetstream-control.js'
 import { until } from './wait.js'
 
@@ -38,4 +39,22 @@ it('the whole Worker: cron starts the receiver, Jetstream frames flow through th
   const strict = await worker.fetch(new Request('https://feeds.example.com/xrpc/_health'), { ...env, ATRARIUM_HOSTNAME: 'feeds.example.com' })
   expect(strict.status).toBe(503)
   expect(await strict.json()).toMatchObject({ status: 'unhealthy', problems: [expect.stringMatching(/^stream lag \d+(\.\d)? s is above 300 s$/)] })
+
+  // /metrics: the receiver's series under the Node host's names, in a format a strict reader accepts.
+  const scrape = async () => {
+    const res = await worker.fetch(new Request('https://feeds.example.com/metrics'), testEnv)
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+    return parsePrometheusText(await res.text()).series
+  }
+  const live = await scrape()
+  expect(live.get('atrarium_stream_frames_total')).toBeGreaterThanOrEqual(s.frames.length + s.tailFrames.length)
+  expect(live.get('atrarium_stream_passed_total')).toBeGreaterThan(0)
+  expect(live.get('atrarium_queue_messages_total')).toBeGreaterThan(0)
+  expect(live.get('atrarium_stream_connected')).toBe(1)
+  expect(live.get('atrarium_stream_lag_seconds')).toBeGreaterThan(3000)
+  // Stopped, the receiver reports it, and the lag goes on counting from the same saved cursor.
+  await receiver().stop()
+  const stopped = await scrape()
+  expect(stopped.get('atrarium_stream_connected')).toBe(0)
+  expect(stopped.get('atrarium_stream_lag_seconds')).toBeGreaterThanOrEqual(live.get('atrarium_stream_lag_seconds')!)
 }, 60_000)
