@@ -1,4 +1,4 @@
-import { authorities } from './moderation.js'
+import { authorities, needsApproval } from './moderation.js'
 import type { Store, StoredConfig } from './store.js'
 
 const PAGE = 100
@@ -15,12 +15,19 @@ export function* eachCommunity(store: Pick<Store, 'communitiesPage'>, owner?: st
 }
 
 /**
- * Every member of a community (SPEC §3, §4): its owner and moderators, then active memberships in
- * DID order, read a page at a time. A DID may come twice (a moderator with a membership record).
+ * Every member of a community (SPEC §3, §4, §9): its owner and moderators, then active memberships
+ * (approved ones, where approval is asked) in DID order, read a page at a time. A DID may come twice
+ * (a moderator with a membership record).
  */
 export function* eachMember(store: Pick<Store, 'activeMembers'>, community: StoredConfig): Generator<string> {
   yield* authorities(community)
-  for (let m = store.activeMembers(community.uri, { limit: 1000 }); m.length > 0; m = store.activeMembers(community.uri, { limit: 1000, after: m[m.length - 1]!.did })) {
+  yield* eachActiveMembership(store, community.uri, needsApproval(community) ? 'approved' : undefined)
+}
+
+/** DIDs with an active membership record in a community, whatever (or with) their approval, in DID order. */
+export function* eachActiveMembership(store: Pick<Store, 'activeMembers'>, community: string, approval?: 'approved' | 'pending'): Generator<string> {
+  const page = (after?: string) => store.activeMembers(community, { limit: 1000, ...(after !== undefined ? { after } : {}) }, approval)
+  for (let m = page(); m.length > 0; m = page(m[m.length - 1]!.did)) {
     for (const row of m) yield row.did
   }
 }

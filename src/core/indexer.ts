@@ -1,8 +1,8 @@
 import { communityIdOf } from './community-id.js'
-import { eachMember } from './community-pages.js'
+import { eachActiveMembership, eachMember } from './community-pages.js'
 import { DELETED_STATUS, recordUri, type AccountEvent, type RecordEvent, type RepoEvent, type RepoWrite } from './events.js'
 import type { Logger } from './logger.js'
-import { authorities, canModerate, targetState } from './moderation.js'
+import { authorities, canModerate, needsApproval, targetState } from './moderation.js'
 import { NSID } from './nsid.js'
 import { postCommunityIds, sortTimeOf, validatePost } from './post.js'
 import { validateAction, validateConfig, validateMembership } from './record-validation.js'
@@ -184,7 +184,7 @@ export class Indexer {
     if (previous && (previous.target !== parsed.value.target || previous.community !== parsed.value.community)) {
       this.refreshTarget(previous.community, previous.target)
     }
-    if (community) this.refreshTarget(community.uri, parsed.value.target, community)
+    if (community) this.refreshTarget(community.uri, parsed.value.target, community, e.backfill === true)
   }
 
   private deleteAction(uri: string): void {
@@ -194,12 +194,20 @@ export class Indexer {
     this.refreshTarget(previous.community, previous.target)
   }
 
-  /** Recomputes one target's state from its actions; indexed lookups, never a post scan. */
-  private refreshTarget(communityUri: string, target: string, community = this.store.getConfig(communityUri)): void {
+  /**
+   * Recomputes one target's state from its actions; indexed lookups, never a post scan. Under
+   * approval (SPEC §9) an approval is a join and its end a leave; `backfill` records queue no fetch.
+   */
+  private refreshTarget(communityUri: string, target: string, community = this.store.getConfig(communityUri), backfill = false): void {
     if (!community) return
     const state = targetState(community, target, this.store.actionsFor(community.uri, [target], authorities(community)))
-    if (target.startsWith('did:')) this.store.setAuthorBlocked(community.uri, target, state.blocked)
-    else this.store.setPostHidden(community.uri, target, state.hidden)
+    if (!target.startsWith('did:')) return this.store.setPostHidden(community.uri, target, state.hidden)
+    this.store.setAuthorBlocked(community.uri, target, state.blocked)
+    // Kept in every community, so a later switch to approval finds the decisions already made.
+    if (this.store.memberApproval(community.uri, target) === state.approval) return
+    const was = this.isMember(community, target)
+    this.store.setMemberApproval(community.uri, target, state.approval)
+    if (needsApproval(community)) this.refreshMember(community.uri, target, community, backfill ? undefined : was)
   }
 
   /**
@@ -215,8 +223,12 @@ export class Indexer {
     for (const target of this.store.actionTargetsBy(next.uri, changed)) this.refreshTarget(next.uri, target, next)
     // The owner and moderators are members (SPEC §4): a moderator added or removed is a join or a leave.
     for (const did of changed) {
-      const was = before.has(did) || this.store.hasActiveMembership(next.uri, did)
+      const was = previous ? this.isMember(previous, did) : this.store.hasActiveMembership(next.uri, did)
       this.refreshMember(next.uri, did, next, backfill ? undefined : was)
+    }
+    // Opening a community admits its pending members; asking for approval sends back the unapproved.
+    if (previous && needsApproval(previous) !== needsApproval(next)) {
+      for (const did of eachActiveMembership(this.store, next.uri)) this.refreshMember(next.uri, did, next, backfill ? undefined : this.isMember(previous, did))
     }
     // Memberships that arrived before their config (SPEC §6) become joins only now: the stream
     // dropped their authors' posts while the community was unknown.
@@ -243,8 +255,11 @@ export class Indexer {
     this.log.info({ did: e.did }, 'account deleted: its records left the index')
   }
 
+  /** SPEC §4, §9: the owner and moderators; and an active membership, approved where that is asked. */
   private isMember(community: StoredConfig, did: string): boolean {
-    return canModerate(community, did) || this.store.hasActiveMembership(community.uri, did)
+    if (canModerate(community, did)) return true
+    if (!this.store.hasActiveMembership(community.uri, did)) return false
+    return !needsApproval(community) || this.store.memberApproval(community.uri, did) === 'approved'
   }
 
   private writePost(e: RepoWrite): void {

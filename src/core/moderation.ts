@@ -1,3 +1,4 @@
+import type { ActionKind } from './records.js'
 import type { StoredAction, StoredConfig } from './store.js'
 
 /** Whether `did` may moderate under the config in force (SPEC §3). */
@@ -35,14 +36,37 @@ export function decidingAction(community: StoredConfig, actions: readonly Stored
 export interface TargetState {
   hidden: boolean
   blocked: boolean
+  /** Under approval: approved, refused (rejected, or blocked since), or undecided (pending). */
+  approval: 'approved' | 'refused' | undefined
 }
 
-/** Hidden or blocked state for one target; the defaults are visible and not blocked. */
+// Each question is decided by the latest action in force among the kinds that answer it (SPEC §5):
+// an approval does not lift a block, an unblock does not restore an approval, a block ends one.
+const HIDING: ReadonlySet<ActionKind> = new Set(['hide_post', 'unhide_post'])
+const BLOCKING: ReadonlySet<ActionKind> = new Set(['block_user', 'unblock_user'])
+const APPROVING: ReadonlySet<ActionKind> = new Set(['approve_member', 'reject_member', 'block_user'])
+
+/** Hidden, blocked and approval state for one target; the defaults are visible, not blocked, undecided. */
 export function targetState(community: StoredConfig, target: string, actions: readonly StoredAction[]): TargetState {
-  const action = decidingAction(community, actions)?.action
+  const latest = (kinds: ReadonlySet<ActionKind>) => decidingAction(community, actions.filter((a) => kinds.has(a.action)))?.action
+  const approving = latest(APPROVING)
   return {
-    hidden: action === 'hide_post',
+    hidden: latest(HIDING) === 'hide_post',
     // Blocking the owner would let a moderator silence the community's owner.
-    blocked: action === 'block_user' && target !== community.owner,
+    blocked: latest(BLOCKING) === 'block_user' && target !== community.owner,
+    approval: approving === undefined ? undefined : approving === 'approve_member' ? 'approved' : 'refused',
   }
 }
+
+/**
+ * Whether `action` decides some question about its target: it is the latest in force among the
+ * actions of a kind that answers it. `sameTarget`: the community's actions on the same target.
+ */
+export function decidesSomething(community: StoredConfig, action: StoredAction, sameTarget: readonly StoredAction[]): boolean {
+  return [HIDING, BLOCKING, APPROVING].some(
+    (kinds) => kinds.has(action.action) && decidingAction(community, sameTarget.filter((a) => kinds.has(a.action)))?.uri === action.uri,
+  )
+}
+
+/** Whether joining takes a moderator's approval (SPEC §9). */
+export const needsApproval = (community: StoredConfig): boolean => community.config.membership === 'approval'

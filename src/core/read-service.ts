@@ -1,6 +1,6 @@
 import { parseCommunityRef } from './community-ref.js'
 import { selectById } from './community-select.js'
-import { authorities, canModerate } from './moderation.js'
+import { authorities, canModerate, needsApproval } from './moderation.js'
 import { decodePageCursor, encodePageCursor, type PageKind } from './page-cursor.js'
 import { actionStatus, postStatus } from './read-status.js'
 import type { ActionView, CommunityCore, CommunityCounts, CommunityPageParams, CommunityParams, MemberView, Paged, PostView, ReadError, ReadResult } from './read-views.js'
@@ -51,7 +51,12 @@ export class ReadService {
     const kept = this.#counts.get(c.uri)
     if (kept && version !== undefined && kept.version === version && minSortUs - kept.minSortUs < US_PER_SECOND) return kept.value
     const posts = store.postCounts(c.uri, minSortUs)
-    const value = { members: store.countMembers(c.uri, authorities(c)), postsIndexed: posts.indexed, postsHidden: posts.hidden, blockedUsers: store.blockedCount(c.uri) }
+    const approval = needsApproval(c)
+    const value: CommunityCounts = {
+      members: store.countMembers(c.uri, authorities(c), approval ? 'approved' : undefined),
+      postsIndexed: posts.indexed, postsHidden: posts.hidden, blockedUsers: store.blockedCount(c.uri),
+      ...(approval ? { pendingMembers: this.pendingCount(c) } : {}),
+    }
     if (version !== undefined) {
       if (this.#counts.size >= MAX_KEPT_COUNTS) this.#counts.clear()
       this.#counts.set(c.uri, { version, minSortUs, value })
@@ -59,13 +64,31 @@ export class ReadService {
     return value
   }
 
-  /** Effective members (SPEC §3): owner and moderators by the config, the rest by active membership. */
-  getMembers(params: CommunityPageParams): ReadResult<Paged<'members', MemberView>> {
+  /** Active memberships waiting for a decision, staff excepted (they are members whatever they wrote). */
+  private pendingCount(c: StoredConfig): number {
+    const { store } = this.deps
+    const staffWaiting = [...new Set(authorities(c))].filter((did) => store.hasActiveMembership(c.uri, did) && store.memberApproval(c.uri, did) === undefined)
+    return store.countMembers(c.uri, [], 'pending') - staffWaiting.length
+  }
+
+  /**
+   * Effective members (SPEC §3, §9): owner and moderators by the config, the rest by active
+   * membership, approved where approval is asked. `pending`: those still waiting for a decision.
+   */
+  getMembers(params: CommunityPageParams & { pending?: boolean }): ReadResult<Paged<'members', MemberView>> {
     const start = this.start(params, 'members')
     if (!start.ok) return start
     const { community: c, after } = start.value
     const roleOf = (did: string): Role => (did === c.owner ? 'owner' : c.config.moderators.includes(did) ? 'moderator' : 'member')
-    const rows = this.deps.store.activeMembers(c.uri, { limit: params.limit + 1, ...(after ? { after: after[0] } : {}) })
+    const approval = params.pending ? 'pending' : needsApproval(c) ? 'approved' : undefined
+    // Staff are members whatever they wrote, so a pending page leaves them out: read enough more rows.
+    const extra = params.pending ? authorities(c).length : 0
+    const rows = this.deps.store.activeMembers(c.uri, { limit: params.limit + 1 + extra, ...(after ? { after: after[0] } : {}) }, approval)
+    if (params.pending) {
+      // An open community has no one waiting.
+      const waiting = needsApproval(c) ? rows.filter((r) => !canModerate(c, r.did)) : []
+      return ok(paged('members', waiting.map((r) => ({ did: r.did, role: 'member' as const, joinedAt: r.joinedAt })), params.limit, (m) => m, (m) => encodePageCursor('members', [m.did])))
+    }
     const byDid = new Map<string, MemberView>(rows.map((r) => [r.did, { did: r.did, role: roleOf(r.did), joinedAt: r.joinedAt }]))
     // Staff without a later-sorting membership row still belong on this page: merge, then cut.
     for (const did of [c.owner, ...c.config.moderators]) {

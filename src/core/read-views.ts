@@ -32,6 +32,8 @@ export interface CommunityCounts {
   postsIndexed: number
   postsHidden: number
   blockedUsers: number
+  /** Under approval (SPEC §9): active memberships waiting for a decision. */
+  pendingMembers?: number
 }
 
 /** What the community's own shard knows; parent and children come from the community tree. */

@@ -125,6 +125,21 @@ describe('validateConfig', () => {
     ['all the same', [MOD_C, MOD_C, MOD_C], [MOD_C]],
     ['50 entries, 2 distinct', [...Array(25).fill(MOD_B), ...Array(25).fill(MOD_A)], [MOD_B, MOD_A]],
   ]
+  it.each([
+    ['absent (open)', {}, undefined],
+    ['open', { membership: 'open' }, undefined],
+    ['approval', { membership: 'approval' }, 'approval'],
+  ])('membership %s → %s', (_n, patch, membership) => {
+    const result = validateConfig(CONFIG_URI, config(patch))
+    expect(result.ok).toBe(true)
+    expect(result.ok && result.value.membership).toBe(membership)
+  })
+
+  it.each(['closed', '', 'APPROVAL', 1])('refuses membership %j', (membership) => {
+    const result = validateConfig(CONFIG_URI, config({ membership }))
+    expect(result.ok).toBe(false)
+  })
+
   it.each(dupes)('collapses duplicate moderators in first-seen order: %s', (_n, input, expected) => {
     const result = validateConfig(CONFIG_URI, config({ moderators: input }))
     expect(result).toMatchObject({ ok: true, value: { moderators: expected } })
@@ -298,7 +313,7 @@ describe('validateAction', () => {
     ...(['hide_post', 'unhide_post'] as const).flatMap((kind) =>
       POST_TARGETS.map(([what, target, ok]) => [kind, what, target, ok] as [string, string, string, boolean]),
     ),
-    ...(['block_user', 'unblock_user'] as const).flatMap((kind) =>
+    ...(['block_user', 'unblock_user', 'approve_member', 'reject_member'] as const).flatMap((kind) =>
       DID_TARGETS.map(([what, target, ok]) => [kind, what, target, ok] as [string, string, string, boolean]),
     ),
   ]

@@ -12,6 +12,7 @@ import {
   type CommunityConfig,
   type FeedMix,
   type Membership,
+  type MembershipPolicy,
   type ModerationAction,
   type Role,
   type Stage,
@@ -29,6 +30,7 @@ interface ConfigRecord {
   parentCommunity?: string
   feedMix?: FeedMix
   moderators: string[]
+  membership?: MembershipPolicy
   createdAt: string
 }
 interface MembershipRecord {
@@ -179,6 +181,7 @@ export function validateConfig(uri: string, value: unknown): Result<CommunityCon
   }
   if (rec.description !== undefined) config.description = rec.description
   if (rec.parentCommunity !== undefined) config.parentCommunity = rec.parentCommunity
+  if (rec.membership === 'approval') config.membership = 'approval'
   return ok(config)
 }
 
@@ -214,6 +217,8 @@ export function validateAction(value: unknown): Result<ModerationAction> {
       break
     case 'block_user':
     case 'unblock_user':
+    case 'approve_member':
+    case 'reject_member':
       if (!isValidDid(rec.target)) {
         return err(`${NSID.action}: target of ${rec.action} must be a DID (got ${show(rec.target)})`)
       }

@@ -4,7 +4,9 @@
  */
 export type Stage = 'theme' | 'community' | 'graduated'
 export type Role = 'owner' | 'moderator' | 'member'
-export type ActionKind = 'hide_post' | 'unhide_post' | 'block_user' | 'unblock_user'
+export type ActionKind = 'hide_post' | 'unhide_post' | 'block_user' | 'unblock_user' | 'approve_member' | 'reject_member'
+/** Who becomes a member by writing a membership record: anyone (open), or whom a moderator approves. */
+export type MembershipPolicy = 'open' | 'approval'
 
 /** Shares are integers 0–100 summing to 100 (SPEC §2). */
 export interface FeedMix {
@@ -22,6 +24,8 @@ export interface CommunityConfig {
   feedMix: FeedMix
   /** Deduplicated, in first-seen order. */
   moderators: string[]
+  /** Absent means open; configs indexed before the field existed have none. */
+  membership?: MembershipPolicy
   createdAt: string
 }
 

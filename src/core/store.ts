@@ -144,10 +144,16 @@ export interface Store extends JoinBackfillQueue {
   /** Who holds a membership record, and which community it names. */
   getMembership(uri: string): { did: string; community: string } | undefined
   hasActiveMembership(community: string, did: string): boolean
-  /** DIDs with an active membership in `community`, in DID order. */
-  activeMembers(community: string, q: PageQuery<string>): MemberRow[]
-  /** Distinct DIDs with an active membership, plus those of `extra` that have none. */
-  countMembers(community: string, extra: readonly string[]): number
+  /**
+   * DIDs with an active membership in `community`, in DID order; with `approval`, only those a
+   * moderator approved, or only those still undecided (pending, SPEC §9).
+   */
+  activeMembers(community: string, q: PageQuery<string>, approval?: 'approved' | 'pending'): MemberRow[]
+  /** Distinct DIDs with an active membership (approved or pending ones only, when asked), plus those of `extra` that have none. */
+  countMembers(community: string, extra: readonly string[], approval?: 'approved' | 'pending'): number
+  /** The approval decision in force on `did` in `community` (SPEC §9), as moderation sets it. */
+  setMemberApproval(community: string, did: string, approval: 'approved' | 'refused' | undefined): void
+  memberApproval(community: string, did: string): 'approved' | 'refused' | undefined
   /** URIs of every membership record in `did`'s repo. */
   membershipsOf(did: string): string[]
 

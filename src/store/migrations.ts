@@ -257,6 +257,19 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX join_backfills_due ON join_backfills (due_us);
     `,
   },
+  {
+    version: 11,
+    // Approval to join (SPEC §9): the decision in force per member, kept as moderation decides it,
+    // so listing a community's members or its pending ones is one indexed join, not an action scan.
+    sql: `
+      CREATE TABLE member_approvals (
+        community TEXT NOT NULL,
+        did TEXT NOT NULL,
+        approved INTEGER NOT NULL,
+        PRIMARY KEY (community, did)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
 
 export function migrate(db: SqlDriver): number {

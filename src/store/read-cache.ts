@@ -45,6 +45,11 @@ export class ReadCache {
     this.entries.clear()
   }
 
+  /** Drops one entry: cheaper than `forget` where a write touches one known key. */
+  delete(key: string): void {
+    this.entries.delete(key)
+  }
+
   forget(prefix: string): void {
     for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key)
   }

@@ -36,6 +36,13 @@ const toConfig = (r: ConfigRow): StoredConfig =>
   deepFreeze({ uri: r.uri, id: r.id, owner: r.owner, config: JSON.parse(r.record) as CommunityConfig })
 
 const MEMBERS = 'members '
+const APPROVED = 'approved '
+
+/** Narrows `memberships m` to the approved (SPEC §9) or the undecided; nothing without `approval`. */
+const approvalWhere = (approval: 'approved' | 'pending' | undefined): string => {
+  const decision = 'SELECT 1 FROM member_approvals a WHERE a.community = m.community AND a.did = m.did'
+  return approval === 'approved' ? `AND EXISTS (${decision} AND a.approved = 1)` : approval === 'pending' ? `AND NOT EXISTS (${decision})` : ''
+}
 
 const toAction = (r: ActionRow): StoredAction => ({
   uri: r.uri,
@@ -131,6 +138,7 @@ export class SqlStore extends SqlJoinBackfills implements Store {
     this.cache.clear()
     this.wrote(this.db.run('DELETE FROM configs WHERE uri = ?', uri))
     this.wrote(this.db.run('DELETE FROM blocked_authors WHERE community = ?', uri))
+    this.wrote(this.db.run('DELETE FROM member_approvals WHERE community = ?', uri))
   }
 
   putMembership(m: StoredMembership): void {
@@ -164,22 +172,40 @@ export class SqlStore extends SqlJoinBackfills implements Store {
     return members.has(did)
   }
 
-  activeMembers(community: string, q: PageQuery<string>): MemberRow[] {
+  activeMembers(community: string, q: PageQuery<string>, approval?: 'approved' | 'pending'): MemberRow[] {
     return this.db.all<MemberRow>(
-      `SELECT did, MIN(joined_at) AS joinedAt FROM memberships WHERE community = ? AND active = 1
-        ${q.after !== undefined ? 'AND did > ?' : ''} GROUP BY did ORDER BY did LIMIT ?`,
+      `SELECT m.did, MIN(m.joined_at) AS joinedAt FROM memberships m WHERE m.community = ? AND m.active = 1 ${approvalWhere(approval)}
+        ${q.after !== undefined ? 'AND m.did > ?' : ''} GROUP BY m.did ORDER BY m.did LIMIT ?`,
       community, ...(q.after !== undefined ? [q.after] : []), q.limit,
     )
   }
 
-  countMembers(community: string, extra: readonly string[]): number {
+  countMembers(community: string, extra: readonly string[], approval?: 'approved' | 'pending'): number {
     const unique = [...new Set(extra)]
     const held = unique.length === 0 ? [] : this.db.all<{ did: string }>(
-      `SELECT DISTINCT did FROM memberships WHERE community = ? AND active = 1 AND did IN (${unique.map(() => '?').join(', ')})`,
+      `SELECT DISTINCT m.did FROM memberships m WHERE m.community = ? AND m.active = 1 ${approvalWhere(approval)} AND m.did IN (${unique.map(() => '?').join(', ')})`,
       community, ...unique,
     )
-    const rows = first(this.db.all<{ n: number }>('SELECT COUNT(DISTINCT did) AS n FROM memberships WHERE community = ? AND active = 1', community))
+    const rows = first(this.db.all<{ n: number }>(`SELECT COUNT(DISTINCT m.did) AS n FROM memberships m WHERE m.community = ? AND m.active = 1 ${approvalWhere(approval)}`, community))
     return (rows?.n ?? 0) + unique.length - held.length
+  }
+
+  setMemberApproval(community: string, did: string, approval: 'approved' | 'refused' | undefined): void {
+    this.cache.delete(`${APPROVED}${community} ${did}`)
+    this.wrote(approval === undefined
+      ? this.db.run('DELETE FROM member_approvals WHERE community = ? AND did = ?', community, did)
+      : this.db.run(
+        'INSERT INTO member_approvals (community, did, approved) VALUES (?, ?, ?) ON CONFLICT (community, did) DO UPDATE SET approved = excluded.approved WHERE approved != excluded.approved',
+        community, did, approval === 'approved' ? 1 : 0,
+      ))
+  }
+
+  memberApproval(community: string, did: string): 'approved' | 'refused' | undefined {
+    // Asked for every post in a community under approval; one key per member, so a decision
+    // forgets one entry (a config change can re-decide thousands in one transaction).
+    const approved = this.cache.get(`${APPROVED}${community} ${did}`, () =>
+      first(this.db.all<{ approved: number }>('SELECT approved FROM member_approvals WHERE community = ? AND did = ?', community, did))?.approved)
+    return approved === undefined ? undefined : approved === 1 ? 'approved' : 'refused'
   }
 
   membershipsOf(did: string): string[] {

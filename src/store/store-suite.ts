@@ -257,6 +257,32 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(s.countMembers('at://c', ['did:plc:a', 'did:plc:owner', 'did:plc:owner', 'did:plc:c'])).toBe(4)
     }))
 
+    it('keeps approval decisions per community and member, and lists and counts the approved and the pending (SPEC §9)', () => withStore((s) => {
+      const m = (did: string, active = true) =>
+        s.putMembership({ uri: `at://${did}/net.atrarium.community.membership/1`, did, community: 'at://c', role: 'member', joinedAt: '2026-01-01T00:00:00Z', active, seenUs: 1 })
+      for (const did of ['did:plc:a', 'did:plc:b', 'did:plc:c', 'did:plc:d']) m(did)
+      m('did:plc:e', false)
+      s.setMemberApproval('at://c', 'did:plc:a', 'approved')
+      s.setMemberApproval('at://c', 'did:plc:b', 'refused')
+      s.setMemberApproval('at://c', 'did:plc:c', 'approved')
+      s.setMemberApproval('at://c', 'did:plc:c', 'refused')
+      s.setMemberApproval('at://c', 'did:plc:d', 'approved')
+      s.setMemberApproval('at://c', 'did:plc:d', undefined)
+      s.setMemberApproval('at://c', 'did:plc:e', 'approved')
+      s.setMemberApproval('at://other', 'did:plc:d', 'approved')
+      expect(['a', 'b', 'c', 'd', 'e'].map((x) => s.memberApproval('at://c', `did:plc:${x}`))).toEqual(['approved', 'refused', 'refused', undefined, 'approved'])
+      expect(s.memberApproval('at://other', 'did:plc:d')).toBe('approved')
+      expect(s.activeMembers('at://c', { limit: 10 }, 'approved').map((r) => r.did)).toEqual(['did:plc:a'])
+      expect(s.activeMembers('at://c', { limit: 10 }, 'pending').map((r) => r.did)).toEqual(['did:plc:d'])
+      expect(s.activeMembers('at://c', { limit: 10 }).map((r) => r.did)).toEqual(['did:plc:a', 'did:plc:b', 'did:plc:c', 'did:plc:d'])
+      expect([s.countMembers('at://c', ['did:plc:owner'], 'approved'), s.countMembers('at://c', [], 'pending')]).toEqual([2, 1])
+      // A decision outlives the community only until its config goes.
+      s.putConfig({ uri: 'at://c', id: 'cccccccc', owner: 'did:plc:owner', config: { name: 'c', hashtag: '#atrarium_cccccccc', stage: 'theme', feedMix: { own: 100, parent: 0, global: 0 }, moderators: [], createdAt: '2026-01-01T00:00:00Z' } })
+      s.deleteConfig('at://c')
+      expect(s.memberApproval('at://c', 'did:plc:a')).toBeUndefined()
+      expect(s.memberApproval('at://other', 'did:plc:d')).toBe('approved')
+    }))
+
     it('pages a community\'s actions latest first, ties by uri descending', () => withStore((s) => {
       s.putAction(action('at://m/1', 'at://p/1', 10))
       s.putAction(action('at://m/3', 'at://p/2', 20))

@@ -199,7 +199,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     return (this.existing()?.reads ?? noCommunityReads).community(params)
   }
 
-  members(params: CommunityPageParams): ReadResult<Paged<'members', MemberView>> {
+  members(params: CommunityPageParams & { pending?: boolean }): ReadResult<Paged<'members', MemberView>> {
     return (this.existing()?.reads ?? noCommunityReads).getMembers(params)
   }
 

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { RepoEvent } from '../../src/core/events.js'
 import { NSID } from '../../src/core/nsid.js'
-import { community, configEvent, del, membershipEvent, postEvent, postUri } from '../support/events.js'
+import { actionEvent, community, configEvent, del, membershipEvent, postEvent, postUri } from '../support/events.js'
 import { readFeed } from '../support/scenario.js'
 import { deliverEvents, getJson } from './queue-delivery.js'
 
@@ -41,5 +41,26 @@ describe('Workers host: membership decides visibility', () => {
     // The queue hands the last three again, then the rest.
     await deliver(events.slice(2))
     expect(await readFeed(get, D.id)).toEqual(['q3', 'q2', 'q1'].map((r) => postUri(dave, r)))
+  })
+})
+
+// SPEC §9 on the Workers host: under approval a member is pending until a moderator approves them.
+describe('Workers host: approval to join', () => {
+  it('a pending member is unseen; approval shows their posts in the feed and the global mix; a reject hides them; the pending list follows', async () => {
+    const owner = 'did:plc:appr-owner'
+    const erin = 'did:plc:appr-erin'
+    const C = community(owner, '3kapproval222')
+    const G = community('did:plc:appr-global', '3kapprglobal2')
+    const feeds = async () => [await readFeed(get, C.id), (await readFeed(get, G.id)).filter((u: string) => u.includes(erin))]
+    const pending = async () => (await get(`/xrpc/${NSID.getMembers}?community=${encodeURIComponent(C.uri)}&status=pending`)).body.members.map((m: { did: string }) => m.did)
+    await deliver([configEvent(C, { membership: 'approval' }), configEvent(G, { feedMix: { own: 0, parent: 0, global: 100 } }), membershipEvent(erin, 'm1', C), postEvent(erin, 'p1', `hello ${C.hashtag}`)])
+    expect(await feeds()).toEqual([[], []])
+    expect(await pending()).toEqual([erin])
+    await deliver([actionEvent(owner, 'a1', C, 'approve_member', erin, '2026-11-01T00:00:01.000Z')])
+    expect(await feeds()).toEqual([[postUri(erin, 'p1')], [postUri(erin, 'p1')]])
+    expect(await pending()).toEqual([])
+    expect((await get(`/xrpc/${NSID.getCommunity}?community=${encodeURIComponent(C.uri)}`)).body.counts).toMatchObject({ members: 2, pendingMembers: 0 })
+    await deliver([actionEvent(owner, 'a2', C, 'reject_member', erin, '2026-11-01T00:00:02.000Z')])
+    expect(await feeds()).toEqual([[], []])
   })
 })
