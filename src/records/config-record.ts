@@ -1,6 +1,6 @@
 import { communityIdOf, configUriOf, hashtagOf } from '../core/community-id.js'
 import { NSID } from '../core/nsid.js'
-import type { FeedMix, Stage } from '../core/records.js'
+import type { FeedMix, MembershipPolicy, Stage } from '../core/records.js'
 import { validateConfig } from '../core/record-validation.js'
 import { err, ok, type Result } from '../core/result.js'
 
@@ -13,6 +13,8 @@ export interface NewConfig {
   parentCommunity?: string
   feedMix?: FeedMix
   moderators?: string[]
+  /** Written only when `approval`: absent means open, which older readers also understand. */
+  membership?: MembershipPolicy
   createdAt: string
 }
 
@@ -40,6 +42,7 @@ export function buildConfigRecord(c: NewConfig): Result<BuiltConfig> {
     ...(c.parentCommunity !== undefined ? { parentCommunity: c.parentCommunity } : {}),
     feedMix: c.feedMix ?? { own: 100, parent: 0, global: 0 },
     moderators: [...new Set(c.moderators ?? [])],
+    ...(c.membership === 'approval' ? { membership: 'approval' } : {}),
     createdAt: c.createdAt,
   }
   const valid = validateConfig(uri, record)
@@ -53,6 +56,7 @@ export interface ConfigChanges {
   /** `null` removes the parent. */
   parentCommunity?: string | null
   feedMix?: FeedMix
+  membership?: MembershipPolicy
   addModerators?: string[]
   removeModerators?: string[]
 }
@@ -72,6 +76,8 @@ export function applyConfigChanges(uri: string, current: Record<string, unknown>
   if (c.parentCommunity === null) delete next.parentCommunity
   else if (c.parentCommunity !== undefined) next.parentCommunity = c.parentCommunity
   if (c.feedMix !== undefined) next.feedMix = c.feedMix
+  if (c.membership === 'approval') next.membership = 'approval'
+  else if (c.membership === 'open') delete next.membership
   const before = Array.isArray(current.moderators) ? (current.moderators as unknown[]) : []
   const removed = new Set(c.removeModerators ?? [])
   next.moderators = [...new Set([...before, ...(c.addModerators ?? [])])].filter((d) => !removed.has(d as string))

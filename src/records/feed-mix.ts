@@ -1,4 +1,4 @@
-import type { FeedMix, Stage } from '../core/records.js'
+import type { FeedMix, MembershipPolicy, Stage } from '../core/records.js'
 import { err, ok, type Result } from '../core/result.js'
 
 /** `--feed-mix own,parent,global`: integers 0–100 summing to 100 (SPEC §2). */
@@ -17,4 +17,10 @@ export function parseStage(text: string): Result<Stage> {
   return (STAGES as readonly string[]).includes(text)
     ? ok(text as Stage)
     : err(`stage must be one of ${STAGES.join(', ')}, got ${text}`)
+}
+
+const POLICIES: readonly MembershipPolicy[] = ['open', 'approval']
+
+export function parseMembershipPolicy(text: string): Result<MembershipPolicy> {
+  return (POLICIES as readonly string[]).includes(text) ? ok(text as MembershipPolicy) : err(`membership must be open or approval, got ${text}`)
 }

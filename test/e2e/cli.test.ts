@@ -132,7 +132,7 @@ describe('atrarium CLI against a real PDS', () => {
     expect(notMember.stdout).toContain('you were not a member')
   }, 60_000)
 
-  it('hides, unhides, blocks and unblocks; refuses a reason with an e-mail address and non-moderators', async () => {
+  it('hides, unhides, blocks, unblocks, approves and rejects; refuses a reason with an e-mail address and non-moderators', async () => {
     const { bob, dave } = dev.users
     const c = await create('--moderator', bob!.did)
     const post = `at://${dave!.did}/${NSID.post}/3jzfcijpj2z2a`
@@ -148,6 +148,8 @@ describe('atrarium CLI against a real PDS', () => {
       ['unhide', post, 'unhide_post', post],
       ['block', 'dave.test', 'block_user', dave!.did],
       ['unblock', dave!.did, 'unblock_user', dave!.did],
+      ['approve', 'dave.test', 'approve_member', dave!.did],
+      ['reject', dave!.did, 'reject_member', dave!.did],
     ] as const
     for (const [cmd, arg, action, target] of steps) {
       const r = await cli('bob', cmd, arg, '--community', c.uri, '--reason', 'off topic', '--json')

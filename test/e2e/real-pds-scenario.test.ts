@@ -109,4 +109,35 @@ describe('the SPEC scenario through a real PDS, its firehose and the real npm st
     await synced()
     expect(await feed()).toEqual([p6, p5, m1, p4, p3, p1])
   }, 120_000)
+
+  it('approval to join (SPEC §9): a member waits, the CLI approves and rejects, the feed and the pending list follow', async () => {
+    const created = await atrarium(['community', 'create', '--name', 'Herons', '--membership', 'approval', '--moderator', u('bob').did, '--json', ...dev.as('alice')], dev.env)
+    expect(created.code, created.stderr).toBe(0)
+    const c = created.json as { uri: string; id: string; hashtag: string }
+    const feed = () => readFeed((p) => host.get(p), c.id)
+    const pending = async () => ((await host.get(`/xrpc/${NSID.getMembers}?community=${encodeURIComponent(c.uri)}&status=pending`)).body as { members: { did: string }[] }).members.map((m) => m.did)
+    await create('carol', NSID.membership, { community: c.uri, role: 'member', joinedAt: now(), active: true })
+    const p1 = await create('carol', NSID.post, { text: `waiting ${c.hashtag}`, createdAt: now() })
+    const p2 = await create('alice', NSID.post, { text: `owner ${c.hashtag}`, createdAt: now() })
+    await synced()
+    expect(await feed()).toEqual([p2])
+    expect(await pending()).toEqual([u('carol').did])
+
+    const approved = await atrarium(['approve', 'carol.test', '--community', c.uri, '--json', ...dev.as('bob')], dev.env)
+    expect(approved.code, approved.stderr).toBe(0)
+    await synced()
+    expect(await feed()).toEqual([p2, p1])
+    expect(await pending()).toEqual([])
+
+    const rejected = await atrarium(['reject', u('carol').did, '--community', c.uri, '--json', ...dev.as('alice')], dev.env)
+    expect(rejected.code, rejected.stderr).toBe(0)
+    await synced()
+    expect(await feed()).toEqual([p2])
+
+    // Opening the community admits everyone with a membership, whatever was decided before.
+    const opened = await atrarium(['community', 'update', c.uri, '--membership', 'open', ...dev.as('alice')], dev.env)
+    expect(opened.code, opened.stderr).toBe(0)
+    await synced()
+    expect(await feed()).toEqual([p2, p1])
+  }, 90_000)
 })

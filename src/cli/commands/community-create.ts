@@ -4,7 +4,7 @@ import { list, str } from '../args.js'
 import type { Command } from '../command.js'
 import { isConfigUri } from '../../core/record-validation.js'
 import { buildConfigRecord } from '../../records/config-record.js'
-import { parseFeedMix, parseStage } from '../../records/feed-mix.js'
+import { parseFeedMix, parseMembershipPolicy, parseStage } from '../../records/feed-mix.js'
 import { parseRecordUri, write } from '../repo.js'
 import { nextTid } from '../../records/tid.js'
 import { resolveDids } from './resolve-dids.js'
@@ -12,12 +12,14 @@ import { resolveDids } from './resolve-dids.js'
 export const communityCreate: Command = {
   path: ['community', 'create'],
   summary: 'create a community (a config record in your repo)',
-  usage: 'atrarium community create --name <name> [--description <text>] [--stage theme|community|graduated] [--parent <config at-uri>] [--feed-mix own,parent,global] [--moderator <did|handle>]...',
+  usage: 'atrarium community create --name <name> [--description <text>] [--stage theme|community|graduated] [--parent <config at-uri>] [--feed-mix own,parent,global] [--membership open|approval] [--moderator <did|handle>]...',
   help: `  --name <name>            display name, 1–100 graphemes (required)
   --description <text>     at most 500 graphemes
   --stage <stage>          theme (default), community or graduated
   --parent <at-uri>        the parent community's config AT-URI
   --feed-mix <o,p,g>       integer shares of own, parent and global posts summing to 100 (default 100,0,0)
+  --membership <policy>    open (default): anyone who joins is a member; approval: joiners wait
+                           until you or a moderator run \`atrarium approve\` (SPEC §9)
   --moderator <did>        a moderator; repeat for more`,
   options: {
     name: { type: 'string' },
@@ -25,6 +27,7 @@ export const communityCreate: Command = {
     stage: { type: 'string' },
     parent: { type: 'string' },
     'feed-mix': { type: 'string' },
+    membership: { type: 'string' },
     moderator: { type: 'string', multiple: true },
   },
   args: [0, 0],
@@ -37,6 +40,9 @@ export const communityCreate: Command = {
     const mix = str(values, 'feed-mix')
     const feedMix = mix === undefined ? undefined : parseFeedMix(mix)
     if (feedMix && !feedMix.ok) return feedMix
+    const policy = str(values, 'membership')
+    const membership = policy === undefined ? undefined : parseMembershipPolicy(policy)
+    if (membership && !membership.ok) return membership
     const parent = str(values, 'parent')
     if (parent !== undefined && !isConfigUri(parent)) return err(`--parent must be a config AT-URI at://<did>/${NSID.config}/<rkey>, got ${parent}`)
 
@@ -53,6 +59,7 @@ export const communityCreate: Command = {
       ...(parsedStage ? { stage: parsedStage.value } : {}),
       ...(parent !== undefined ? { parentCommunity: parent } : {}),
       ...(feedMix ? { feedMix: feedMix.value } : {}),
+      ...(membership ? { membership: membership.value } : {}),
       moderators: moderators.value,
       createdAt: new Date().toISOString(),
     })

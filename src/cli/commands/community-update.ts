@@ -5,16 +5,16 @@ import { list, str } from '../args.js'
 import type { Command } from '../command.js'
 import { loadCommunity } from '../community-ref.js'
 import { applyConfigChanges, hasChanges, type ConfigChanges } from '../../records/config-record.js'
-import { parseFeedMix, parseStage } from '../../records/feed-mix.js'
+import { parseFeedMix, parseMembershipPolicy, parseStage } from '../../records/feed-mix.js'
 import { parseRecordUri, write } from '../repo.js'
 import { resolveDids } from './resolve-dids.js'
 
 export const communityUpdate: Command = {
   path: ['community', 'update'],
   summary: 'change your community config (read, modify, write with compare-and-swap)',
-  usage: 'atrarium community update <community> [--name <name>] [--description <text>] [--stage <stage>] [--parent <at-uri>|none] [--feed-mix o,p,g] [--add-moderator <did>]... [--remove-moderator <did>]...',
+  usage: 'atrarium community update <community> [--name <name>] [--description <text>] [--stage <stage>] [--parent <at-uri>|none] [--feed-mix o,p,g] [--membership open|approval] [--add-moderator <did>]... [--remove-moderator <did>]...',
   help: `  <community>              config AT-URI, or the 8-hex id of a community you own
-  --name, --description, --stage, --feed-mix   as for create
+  --name, --description, --stage, --feed-mix, --membership   as for create
   --parent <at-uri>|none   set or remove the parent community
   --add-moderator <did>    repeatable
   --remove-moderator <did> repeatable; removing a moderator withdraws their actions (SPEC §3)`,
@@ -24,6 +24,7 @@ export const communityUpdate: Command = {
     stage: { type: 'string' },
     parent: { type: 'string' },
     'feed-mix': { type: 'string' },
+    membership: { type: 'string' },
     'add-moderator': { type: 'string', multiple: true },
     'remove-moderator': { type: 'string', multiple: true },
   },
@@ -46,6 +47,12 @@ export const communityUpdate: Command = {
       if (!m.ok) return m
       changes.feedMix = m.value
     }
+    const policy = str(values, 'membership')
+    if (policy !== undefined) {
+      const m = parseMembershipPolicy(policy)
+      if (!m.ok) return m
+      changes.membership = m.value
+    }
     const parent = str(values, 'parent')
     if (parent === 'none') changes.parentCommunity = null
     else if (parent !== undefined) {
@@ -58,7 +65,7 @@ export const communityUpdate: Command = {
     if (!remove.ok) return remove
     changes.addModerators = add.value
     changes.removeModerators = remove.value
-    if (!hasChanges(changes)) return err('nothing to change: give at least one of --name, --description, --stage, --parent, --feed-mix, --add-moderator, --remove-moderator')
+    if (!hasChanges(changes)) return err('nothing to change: give at least one of --name, --description, --stage, --parent, --feed-mix, --membership, --add-moderator, --remove-moderator')
 
     const session = await ctx.signIn()
     if (!session.ok) return session

@@ -21,14 +21,18 @@ const SPECS: Spec[] = [
   { name: 'unhide', action: 'unhide_post', summary: 'show a hidden post again', target: '<post-uri>' },
   { name: 'block', action: 'block_user', summary: "keep an account's posts out of a community feed", target: '<did|handle>' },
   { name: 'unblock', action: 'unblock_user', summary: 'lift a block', target: '<did|handle>' },
+  { name: 'approve', action: 'approve_member', summary: 'admit a pending member (communities that ask for approval)', target: '<did|handle>' },
+  { name: 'reject', action: 'reject_member', summary: 'turn down a pending member, or end an approval', target: '<did|handle>' },
 ]
+
+const DID_TARGETS: ReadonlySet<ActionKind> = new Set(['block_user', 'unblock_user', 'approve_member', 'reject_member'])
 
 /**
  * A moderation action is a new record each time: the latest one in force decides (SPEC §5), so
  * unhide/unblock write a counter-action rather than deleting history.
  */
 function moderationCommand(spec: Spec): Command {
-  const isBlock = spec.action === 'block_user' || spec.action === 'unblock_user'
+  const isBlock = DID_TARGETS.has(spec.action)
   return {
     path: [spec.name],
     summary: spec.summary,
