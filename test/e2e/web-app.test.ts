@@ -185,6 +185,44 @@ it('an owner creates and publishes a community; a member finds, joins and posts;
   expect(errors).toEqual([])
 }, 240_000)
 
+it('approval to join (SPEC §9): the owner asks for approval, a member asks to join and waits, the owner approves from the moderator view and the post shows', async () => {
+  const owner = await as('owner')
+  await owner.getByRole('link', { name: 'New community' }).first().click()
+  await owner.getByLabel('Name').fill('Egret circle')
+  await owner.getByLabel('Who can join').selectOption('approval')
+  await owner.getByRole('button', { name: 'Create community' }).click()
+  await owner.getByRole('heading', { name: 'Egret circle' }).waitFor()
+  await owner.getByText('by approval (0 waiting)').waitFor()
+  const [, , ownerDid, rkey] = new URL(owner.url()).pathname.split('/').map(decodeURIComponent)
+  const configUri = `at://${ownerDid}/${NSID.config}/${rkey}`
+  const community = (await host.get(`/xrpc/${NSID.getCommunity}?community=${encodeURIComponent(configUri)}`)).body
+  expect(community.config).toMatchObject({ name: 'Egret circle', membership: 'approval' })
+  const feedUri = `at://${ownerDid}/${NSID.feedGenerator}/${community.id}`
+
+  // Member: asks to join, is told they wait, posts; the post is kept but not in the feed.
+  const member = await as('member')
+  await member.goto(`${host.base}/community/${ownerDid}/${rkey}`)
+  await member.getByRole('button', { name: 'Ask to join' }).click()
+  await member.getByRole('button', { name: 'Leave' }).waitFor()
+  await member.getByLabel('Post to this community').fill('An egret at dawn')
+  await member.getByRole('button', { name: 'Post' }).click()
+  const pending = async () => ((await host.get(`/xrpc/${NSID.getMembers}?community=${encodeURIComponent(configUri)}&status=pending`)).body as { members: { did: string }[] }).members
+  await eventually(async () => (await pending()).some((m) => m.did === user('member').did), 'the member to wait for approval')
+  await member.reload()
+  await member.getByText('Waiting for a moderator to approve you').waitFor()
+  expect(await skeleton(feedUri)).toEqual([])
+
+  // Owner: the moderator view lists who waits; approving shows the member's post.
+  await owner.goto(`${host.base}/community/${ownerDid}/${rkey}/moderate`)
+  await owner.getByRole('heading', { name: 'Waiting for approval (1)' }).waitFor()
+  await owner.getByRole('button', { name: `Approve ${user('member').did}` }).click()
+  await owner.getByText('No one is waiting.').waitFor()
+  await owner.locator('table tr', { hasText: 'approve member' }).getByText('in force').waitFor()
+  expect(await skeleton(feedUri)).toHaveLength(1)
+  await member.reload()
+  await member.locator('li.post', { hasText: 'An egret at dawn' }).waitFor()
+}, 180_000)
+
 it('says so when the user denies access on their PDS, and stays signed out', async () => {
   const page = await newPage(await browser.newContext(), errors)
   await page.goto(`${host.base}/sign-in`)

@@ -11,8 +11,9 @@ export const api = {
   listCommunities: (p: { q?: string; owner?: string; cursor?: string; limit?: number }) =>
     xrpcGet<Paged<'communities', CommunitySummary>>('', NSID.listCommunities, { limit: 50, ...p }),
   getCommunity: (community: string) => xrpcGet<CommunityView>('', NSID.getCommunity, { community }),
-  getMembers: (community: string, cursor?: string) =>
-    xrpcGet<Paged<'members', MemberView>>('', NSID.getMembers, { community, cursor, limit: 100 }),
+  /** `pending`: those waiting for approval (SPEC §9), rather than the members. */
+  getMembers: (community: string, cursor?: string, status?: 'pending') =>
+    xrpcGet<Paged<'members', MemberView>>('', NSID.getMembers, { community, cursor, limit: 100, status }),
   getActions: (community: string, cursor?: string) =>
     xrpcGet<Paged<'actions', ActionView>>('', NSID.getActions, { community, cursor, limit: 100 }),
   getPosts: (community: string, jwt: string, cursor?: string) =>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { NSID } from '../../../src/core/nsid.js'
-import type { Stage } from '../../../src/core/records.js'
+import type { MembershipPolicy, Stage } from '../../../src/core/records.js'
 import { isConfigUri } from '../../../src/core/record-validation.js'
 import { applyConfigChanges, buildConfigRecord } from '../../../src/records/config-record.js'
 import { parseFeedMix } from '../../../src/records/feed-mix.js'
@@ -12,7 +12,7 @@ import { pds } from '../lib/pds.js'
 import { communityPath, configUriFrom } from '../lib/routes.js'
 import { messageOf } from '../lib/xrpc.js'
 
-const FIELDS = ['name', 'description', 'stage', 'parentCommunity', 'feedMix', 'moderators'] as const
+const FIELDS = ['name', 'description', 'stage', 'parentCommunity', 'feedMix', 'moderators', 'membership'] as const
 type Field = (typeof FIELDS)[number]
 type Errors = Partial<Record<Field | 'form', string>>
 
@@ -25,9 +25,10 @@ interface Values {
   parentShare: string
   global: string
   moderators: string
+  membership: MembershipPolicy
 }
 
-const EMPTY: Values = { name: '', description: '', stage: 'theme', parent: '', own: '100', parentShare: '0', global: '0', moderators: '' }
+const EMPTY: Values = { name: '', description: '', stage: 'theme', parent: '', own: '100', parentShare: '0', global: '0', moderators: '', membership: 'open' }
 
 /** A parent given as a community page link or as the config AT-URI. */
 function parentUri(text: string): string | undefined {
@@ -59,7 +60,7 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
       setValues({
         name: String(r.name ?? ''), description: String(r.description ?? ''), stage: (r.stage as Stage) ?? 'theme',
         parent: String(r.parentCommunity ?? ''), own: String(mix.own), parentShare: String(mix.parent), global: String(mix.global),
-        moderators: mods.join('\n'),
+        moderators: mods.join('\n'), membership: r.membership === 'approval' ? 'approval' : 'open',
       })
     }, (e) => setErrors({ form: messageOf(e) }))
   }, [editing, account?.did, did, rkey])
@@ -108,7 +109,7 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
       if (editing && current) {
         const before = (current.moderators as string[] | undefined) ?? []
         const next = applyConfigChanges(uri!, current, {
-          name: values.name.trim(), stage: values.stage, feedMix: mix.value, parentCommunity: parent ?? null,
+          name: values.name.trim(), stage: values.stage, feedMix: mix.value, parentCommunity: parent ?? null, membership: values.membership,
           addModerators: moderators, removeModerators: before.filter((d) => !moderators.includes(d)),
           ...(description !== '' ? { description } : {}),
         })
@@ -118,7 +119,7 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
       } else {
         key = nextTid()
         const built = buildConfigRecord({
-          ownerDid: account.did, rkey: key, name: values.name.trim(), stage: values.stage, feedMix: mix.value, moderators,
+          ownerDid: account.did, rkey: key, name: values.name.trim(), stage: values.stage, feedMix: mix.value, moderators, membership: values.membership,
           createdAt: new Date().toISOString(), ...(description !== '' ? { description } : {}), ...(parent ? { parentCommunity: parent } : {}),
         })
         if (!built.ok) return fail({ [fieldOf(built.error, FIELDS) ?? 'form']: built.error })
@@ -167,6 +168,15 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
             <option value="graduated">graduated: stands on its own</option>
           </select>
           {err('stage')}
+        </div>
+        <div class="field">
+          <label for="membership">Who can join</label>
+          <select id="membership" value={values.membership} onChange={set('membership')} aria-describedby="membership-hint" {...aria('membership')}>
+            <option value="open">anyone: joining makes a member</option>
+            <option value="approval">by approval: you or a moderator approve each member</option>
+          </select>
+          <p id="membership-hint" class="hint">Under approval, posts of people waiting are kept but not shown until they are approved.</p>
+          {err('membership')}
         </div>
         <div class="field">
           <label for="parent">Parent community (optional)</label>

@@ -59,6 +59,19 @@ async function loadCommunity(uri: string): Promise<CommunityView> {
   throw last instanceof Error ? last : new Error(String(last))
 }
 
+/** Under approval (SPEC §9): whether the signed-in member is still waiting, from the first page of those who are. */
+function Approval({ uri, did }: { uri: string; did: string }) {
+  const waiting = useAsync(async () => (await api.getMembers(uri, undefined, 'pending')).members.some((m) => m.did === did), [uri, did])
+  if (waiting.value === undefined) return null
+  return (
+    <p class="muted" role="status">
+      {waiting.value
+        ? 'Waiting for a moderator to approve you: your posts are kept and show here once you are approved.'
+        : 'This community approves each member: your posts show here while your approval is in force.'}
+    </p>
+  )
+}
+
 export function CommunityPage({ uri }: { uri: string }) {
   const { cfg, ids, account } = useApp()
   const { route } = useLocation()
@@ -108,6 +121,7 @@ export function CommunityPage({ uri }: { uri: string }) {
   const tag = hashtagOf(c.id)
   const isMember = (mine?.length ?? 0) > 0
   const canModerate = account && (account.did === c.owner || c.moderators.includes(account.did))
+  const gated = c.config.membership === 'approval'
   // The clipboard API needs a secure page (https or loopback); elsewhere, say so.
   const copy = () => {
     const failed = () => setCopied('Copy it by hand: this page cannot use the clipboard.')
@@ -126,6 +140,7 @@ export function CommunityPage({ uri }: { uri: string }) {
       <dl class="facts">
         <dt>Owner</dt><dd><Handle did={c.owner} /></dd>
         <dt>Members</dt><dd data-testid="member-count">{c.counts.members}</dd>
+        <dt>Joining</dt><dd>{gated ? `by approval (${c.counts.pendingMembers ?? 0} waiting)` : 'open to anyone'}</dd>
         <dt>Hashtag</dt>
         <dd><code>{tag}</code> <button type="button" class="small" aria-label={`Copy the hashtag ${tag}`} onClick={copy}>Copy</button> <span role="status">{copied ?? ''}</span></dd>
         {c.parent && <><dt>Part of</dt><dd><CommunityLink uri={c.parent} /></dd></>}
@@ -147,13 +162,14 @@ export function CommunityPage({ uri }: { uri: string }) {
         ) : isMember ? (
           <button type="button" onClick={onLeave} disabled={!!busy}>Leave</button>
         ) : (
-          <button type="button" onClick={onJoin} disabled={!!busy}>Join</button>
+          <button type="button" onClick={onJoin} disabled={!!busy}>{gated && !canModerate ? 'Ask to join' : 'Join'}</button>
         )}
         {canModerate && <a class="button secondary" href={communityPath(c.uri, '/moderate')}>Moderate</a>}
         <span aria-live="polite">{busy ?? ''}</span>
       </section>
       {error && <p role="alert" class="error">{error}</p>}
       {account && account.did === c.owner && <OwnerTools community={c} onDeleted={() => route('/')} />}
+      {account && isMember && gated && !canModerate && <Approval uri={c.uri} did={account.did} />}
       {account && isMember && <Composer id={c.id} onPosted={onPosted} />}
       {account && !isMember && mine !== undefined && <p class="muted">Join to post here: posts of members only are shown.</p>}
 

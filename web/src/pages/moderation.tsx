@@ -21,6 +21,8 @@ interface Data {
   postsCursor?: string
   members: MemberView[]
   membersCursor?: string
+  /** Under approval (SPEC §9): who is waiting, first page. */
+  pending?: MemberView[]
   actions: ActionView[]
 }
 
@@ -44,7 +46,10 @@ async function allActions(uri: string): Promise<ActionView[]> {
 }
 
 const STATUS_LABEL = { visible: 'visible', hidden: 'hidden', authorBlocked: 'author blocked', authorNotMember: 'author not a member' } as const
-const ACTION_LABEL: Record<ActionKind, string> = { hide_post: 'hide post', unhide_post: 'unhide post', block_user: 'block user', unblock_user: 'unblock user' }
+const ACTION_LABEL: Record<ActionKind, string> = {
+  hide_post: 'hide post', unhide_post: 'unhide post', block_user: 'block user', unblock_user: 'unblock user',
+  approve_member: 'approve member', reject_member: 'reject member',
+}
 const ACTION_STATUS = { inForce: 'in force', withdrawn: 'withdrawn', unauthorized: 'not authorized' } as const
 
 /**
@@ -67,9 +72,13 @@ export function Moderation({ did, rkey }: { did: string; rkey: string }) {
   const load = async (): Promise<Data> => {
     if (!account) throw new Error('Sign in to moderate.')
     const [community, jwt] = await Promise.all([api.getCommunity(uri), token()])
-    const [posts, members, actions] = await Promise.all([api.getPosts(uri, jwt), api.getMembers(uri), allActions(uri)])
+    const gated = community.config.membership === 'approval'
+    const [posts, members, actions, pending] = await Promise.all([
+      api.getPosts(uri, jwt), api.getMembers(uri), allActions(uri), gated ? api.getMembers(uri, undefined, 'pending') : undefined,
+    ])
     return {
       name: community.config.name, memberCount: community.counts.members,
+      ...(pending ? { pending: pending.members } : {}),
       posts: await hydrate(posts.posts), ...(posts.cursor ? { postsCursor: posts.cursor } : {}),
       members: members.members, ...(members.cursor ? { membersCursor: members.cursor } : {}),
       actions,
@@ -125,6 +134,7 @@ export function Moderation({ did, rkey }: { did: string; rkey: string }) {
   const statusOf = (d: Standing, postUri: string) => d.posts.find((p) => p.uri === postUri)?.status
   // A post's own hide outranks its author's block in its status, so blocks are read off the actions.
   const isBlocked = (d: { actions: ActionView[] }, did: string) => d.actions.some((a) => a.target === did && a.action === 'block_user' && a.status === 'inForce')
+  const decided = (d: { actions: ActionView[] }, did: string, action: ActionKind) => d.actions.some((a) => a.target === did && a.action === action && a.status === 'inForce')
 
   return (
     <section>
@@ -163,6 +173,21 @@ export function Moderation({ did, rkey }: { did: string; rkey: string }) {
             }} />
             {data.value.postsCursor && <button type="button" class="secondary" disabled={!!busy} onClick={() => void more('posts')}>More posts</button>}
           </section>
+          {data.value.pending && (
+            <section aria-labelledby="mod-pending">
+              <h2 id="mod-pending">Waiting for approval ({data.value.pending.length}{data.value.pending.length === 100 ? '+' : ''})</h2>
+              {data.value.pending.length === 0 ? <p class="muted">No one is waiting.</p> : (
+                <ul class="plain">{data.value.pending.map((m) => (
+                  <li key={m.did} class="row">
+                    <Handle did={m.did} />
+                    {m.joinedAt && <span class="muted">asked {new Date(m.joinedAt).toLocaleDateString()}</span>}
+                    <button type="button" class="small" disabled={!!busy} aria-label={`Approve ${m.did}`} onClick={() => void moderate('approve_member', m.did, (d) => decided(d, m.did, 'approve_member'))}>Approve</button>
+                    <button type="button" class="small danger" disabled={!!busy} aria-label={`Reject ${m.did}`} onClick={() => void moderate('reject_member', m.did, (d) => decided(d, m.did, 'reject_member'))}>Reject</button>
+                  </li>
+                ))}</ul>
+              )}
+            </section>
+          )}
           <section aria-labelledby="mod-members">
             <h2 id="mod-members">Members ({data.value.memberCount})</h2>
             <ul class="plain">{data.value.members.map((m) => <li key={m.did}><Handle did={m.did} /> <span class="muted">{m.role}</span></li>)}</ul>
