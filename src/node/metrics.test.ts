@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { Metrics } from './metrics.js'
 
 const sources = {
-  ingest: () => ({ frames: 10, passed: 3, malformed: 1, batches: 2, events: 3 }),
+  ingest: () => ({ frames: 10, passed: 3, malformed: 1, batches: 2, events: 3, verified: 2, rejected: { signature: 1, proof: 0, key: 4 } }),
   socket: () => ({ connects: 2, disconnects: 1 }),
   stream: () => ({ connected: true }),
   indexer: () => ({ applied: 3, failed: 0, invalid: { 'app.bsky.feed.post': 2 } }),
@@ -27,6 +27,8 @@ describe('Metrics', () => {
     for (const line of [
       'atrarium_stream_frames_total 10', 'atrarium_stream_reconnects_total 1', 'atrarium_stream_connected 1',
       'atrarium_indexer_events_total{outcome="invalid",collection="app.bsky.feed.post"} 2', 'atrarium_join_backfill_pending 1',
+      'atrarium_commits_verified_total 2', 'atrarium_commits_rejected_total{reason="signature"} 1',
+      'atrarium_commits_rejected_total{reason="proof"} 0', 'atrarium_commits_rejected_total{reason="key"} 4',
     ]) expect(text).toContain(line)
     expect(text).toMatch(/^atrarium_stream_lag_seconds nan$/im)
   })
