@@ -41,13 +41,13 @@ export interface CommitVerifierOptions {
   verifySignature: SignatureCheck
   /** Ops in these collections are the ones indexed, and so the ones proven. */
   collections: ReadonlySet<string>
-  /** Distinct repos whose keys a batch looks up at once, ahead of verifying it in order. */
-  prefetch?: number
+  /** Frames of a batch judged at once (their key lookups and signature checks overlap). */
+  parallel?: number
 }
 
 // A commit holds at most 200 ops (the repo spec's limit); more indexed ops than that is no real commit.
 const MAX_PROVEN_OPS = 200
-const PREFETCH = 16
+const PARALLEL = 16
 
 const rejected = (reason: RejectReason, detail: string): CommitVerdict => ({ outcome: 'rejected', reason, detail })
 const UNCHECKED: CommitVerdict = { outcome: 'unchecked' }
@@ -66,8 +66,7 @@ interface ProvenOp {
  * repo's current `#atproto` key, and each op that is indexed is proven against the commit's MST with
  * the blocks the commit carries (a create or update: its path holds its record CID, whose block
  * hashes to it; a delete: its path is absent). `#identity` frames make the repo's key be fetched
- * again. Frames are judged in order, so a key rotation applies exactly from its `#identity` frame on.
- * Runtime-neutral: both hosts run this one implementation.
+ * again, exactly from that frame on in stream order. Runtime-neutral: both hosts run this one implementation.
  */
 export class CommitVerifier {
   readonly #opts: CommitVerifierOptions
@@ -76,12 +75,23 @@ export class CommitVerifier {
     this.#opts = opts
   }
 
-  /** Verdicts for a batch's frames, in their order. */
+  /**
+   * Verdicts for a batch's frames, in their order. Frames between two `#identity` frames are judged
+   * together (a signature check waits on a thread or a key lookup, so one after another would add
+   * up); an `#identity` frame waits for those before it, and those after it wait for it, so a key
+   * rotation applies exactly from its frame on.
+   */
   async verifyAll(frames: readonly Uint8Array[]): Promise<CommitVerdict[]> {
     const split = frames.map(splitFrame)
-    this.#prefetch(split)
-    const verdicts: CommitVerdict[] = []
-    for (const frame of split) verdicts.push(await this.#verify(frame))
+    const verdicts: CommitVerdict[] = new Array(split.length)
+    let from = 0
+    for (let i = 0; i <= split.length; i++) {
+      const frame = split[i]
+      if (frame && !(frame.ok && frame.value.header.t === '#identity')) continue
+      await this.#verifyRange(split, verdicts, from, i)
+      if (frame) verdicts[i] = await this.#verify(frame)
+      from = i + 1
+    }
     return verdicts
   }
 
@@ -182,21 +192,14 @@ export class CommitVerifier {
     return this.#opts.verifySignature(key.material, alg, message, signature)
   }
 
-  /**
-   * Starts the key lookups of a batch's repos together, so a batch of new repos waits for about one
-   * lookup, not one after another; the verification itself still runs in frame order. Repos with an
-   * `#identity` frame in the batch are left to that order.
-   */
-  #prefetch(frames: readonly Split[]): void {
-    const dids = new Set<string>()
-    const identities = new Set<string>()
-    for (const split of frames) {
-      if (!split.ok) continue
-      const { header, body } = split.value
-      if (header.t === '#identity' && typeof body.did === 'string') identities.add(body.did)
-      else if (header.t === '#commit' && typeof body.repo === 'string' && !identities.has(body.repo)) dids.add(body.repo)
-      if (dids.size >= (this.#opts.prefetch ?? PREFETCH)) break
+  async #verifyRange(split: readonly Split[], verdicts: CommitVerdict[], from: number, to: number): Promise<void> {
+    let next = from
+    const worker = async () => {
+      while (next < to) {
+        const i = next++
+        verdicts[i] = await this.#verify(split[i]!)
+      }
     }
-    for (const did of dids) void this.#opts.keys.get(did)
+    await Promise.all(Array.from({ length: Math.min(this.#opts.parallel ?? PARALLEL, to - from) }, worker))
   }
 }
