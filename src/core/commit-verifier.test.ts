@@ -1,11 +1,10 @@
-import { fromBytes, toBytes } from '@atcute/cbor'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { getVerificationMaterial, type DidDocument } from '@atcute/identity'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyJwtSignature } from '../auth/jwt-signature.js'
 import { repoKeys } from '../auth/repo-keys.js'
 import { FakePlc } from '../../test/support/fake-plc.js'
-import { foreignRecord, identityFrame, resign, SignedRepo, type Tamper, type Write } from '../../test/support/signed-repo.js'
+import { flipSignatureByte, foreignRecord, identityFrame, resign, SignedRepo, type Tamper, type Write } from '../../test/support/signed-repo.js'
 import { CommitVerifier, type CommitVerdict, type RepoKeys } from './commit-verifier.js'
 import { NSID, WANTED_COLLECTIONS } from './nsid.js'
 import { err, ok } from './result.js'
@@ -27,12 +26,6 @@ function keysOf(docs: Map<string, object>): RepoKeys {
   }
 }
 
-const flipSig = (commit: Record<string, unknown>) => {
-  const sig = fromBytes(commit.sig as never).slice()
-  sig[10]! ^= 0x01
-  return { ...commit, sig: toBytes(sig) }
-}
-
 describe('CommitVerifier', () => {
   // Each case gets a fresh repo holding 300 likes (a multi-level MST) plus one post, `3kept`.
   const cases: { name: string; writes: Write[]; tamper?: Tamper; keyless?: boolean; expected: CommitVerdict | RegExp }[] = [
@@ -40,7 +33,7 @@ describe('CommitVerifier', () => {
     { name: 'an update and a delete with a create', writes: [{ ...post('3kept', 'edited'), action: 'update' }, post('3new')], expected: { outcome: 'verified' } },
     { name: 'a delete of a post', writes: [{ action: 'delete', collection: NSID.post, rkey: '3kept' }], expected: { outcome: 'verified' } },
     { name: 'a commit of nothing indexed (a like)', writes: [{ action: 'create', collection: NSID.like, rkey: '3like', record: { createdAt: '2026-11-29T00:00:00.000Z' } }], expected: { outcome: 'unchecked' } },
-    { name: 'a flipped signature byte', writes: [post('3new')], tamper: { commit: flipSig }, expected: /^signature:/ },
+    { name: 'a flipped signature byte', writes: [post('3new')], tamper: { commit: flipSignatureByte }, expected: /^signature:/ },
     { name: 'a well-formed commit signed by another key', writes: [post('3new')], tamper: { commit: async (c) => resign(c, await Secp256k1Keypair.create()) }, expected: /^signature:/ },
     { name: 'the same commit decoded and encoded again (the control)', writes: [post('3new')], tamper: { commit: async (c) => c }, expected: { outcome: 'verified' } },
     {
@@ -91,7 +84,7 @@ describe('CommitVerifier', () => {
   it('judges a batch in order', async () => {
     const repo = await SignedRepo.create(DID)
     const verifier = new CommitVerifier({ keys: keysOf(new Map([[DID, repo.didDocument()]])), verifySignature: verifyJwtSignature, collections })
-    const frames = [await repo.commit(1, [post('3a')]), await repo.commit(2, [post('3b')], { commit: flipSig }), identityFrame(3, DID)]
+    const frames = [await repo.commit(1, [post('3a')]), await repo.commit(2, [post('3b')], { commit: flipSignatureByte }), identityFrame(3, DID)]
     expect((await verifier.verifyAll(frames)).map((v) => v.outcome)).toEqual(['verified', 'rejected', 'unchecked'])
   })
 })

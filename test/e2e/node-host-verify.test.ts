@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fromBytes, toBytes } from '@atcute/cbor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NSID } from '../../src/core/nsid.js'
 import { community, postUri } from '../support/events.js'
@@ -9,7 +8,7 @@ import { FakePlc } from '../support/fake-plc.js'
 import { FakeRelay } from '../support/fake-relay.js'
 import { NodeHost } from '../support/node-process.js'
 import { readFeed } from '../support/scenario.js'
-import { foreignRecord, SignedRepo } from '../support/signed-repo.js'
+import { flipSignatureByte, foreignRecord, SignedRepo } from '../support/signed-repo.js'
 
 const cleanups: (() => Promise<unknown> | void)[] = []
 afterAll(async () => {
@@ -37,13 +36,7 @@ beforeAll(async () => {
     await member.commit(2, [{ action: 'create', collection: NSID.membership, rkey: '3kverifymemb2', record: { community: c.uri, role: 'member', joinedAt: createdAt(), active: true } }]),
     await member.commit(3, [post('3kgoodpost222', 'good')]),
     // Signed, then one signature byte flipped (the commit's CID follows, so only the signature is wrong).
-    await member.commit(4, [post('3kbadsigpost2', 'bad signature')], {
-      commit: (commit) => {
-        const sig = fromBytes(commit.sig as never).slice()
-        sig[7]! ^= 0x80
-        return { ...commit, sig: toBytes(sig) }
-      },
-    }),
+    await member.commit(4, [post('3kbadsigpost2', 'bad signature')], { commit: flipSignatureByte }),
     // A real signed commit of one post whose op names another record, carried in the CAR.
     await member.commit(5, [post('3kforgedpost2', 'real')], { ops: (ops) => ops.map((o) => ({ ...o, cid: forged.cid.link })), blocks: [forged] }),
   ]

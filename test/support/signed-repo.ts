@@ -1,4 +1,4 @@
-import { decode, encode, toBytes, toCidLink } from '@atcute/cbor'
+import { decode, encode, fromBytes, toBytes, toCidLink } from '@atcute/cbor'
 import { fromString } from '@atcute/cid'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { BlockMap, MemoryBlockstore, Repo, WriteOpAction, type RecordWriteOp } from '@atproto/repo'
@@ -115,4 +115,11 @@ export function foreignRecord(record: Record<string, unknown>): { cid: Cid; data
 export async function resign(commit: Record<string, unknown>, key: Secp256k1Keypair): Promise<Record<string, unknown>> {
   const { sig: _sig, ...unsigned } = commit
   return { ...unsigned, sig: toBytes(await key.sign(encode(unsigned))) }
+}
+
+/** The commit with one signature byte flipped: well-formed, signed by nobody. */
+export function flipSignatureByte(commit: Record<string, unknown>): Record<string, unknown> {
+  const sig = fromBytes(commit.sig as never).slice()
+  sig[7]! ^= 0x80
+  return { ...commit, sig: toBytes(sig) }
 }
