@@ -100,6 +100,15 @@ export class CommitVerifier {
   }
 
   async #verify(split: Split): Promise<CommitVerdict> {
+    try {
+      return await this.#judge(split)
+    } catch (e) {
+      // Never seen, but a throw would fail the batch, which is retried forever: refuse the commit.
+      return rejected('proof', `unverifiable: ${(e as Error).message}`)
+    }
+  }
+
+  async #judge(split: Split): Promise<CommitVerdict> {
     // Stage 2 reports what does not parse; a header other than a commit's carries no record.
     if (!split.ok || split.value.header.op !== 1) return UNCHECKED
     const { header, body } = split.value
