@@ -11,6 +11,8 @@ import { VerifiedBlocks } from './verified-blocks.js'
 /** Why a commit was refused: its signature, its ops' MST proofs, or no usable key for its repo. */
 export type RejectReason = 'signature' | 'proof' | 'key'
 export const REJECT_REASONS: readonly RejectReason[] = ['signature', 'proof', 'key']
+/** Counters of refused commits by reason, all 0: what the hosts' stats start from. */
+export const noRejections = (): Record<RejectReason, number> => ({ signature: 0, proof: 0, key: 0 })
 
 /**
  * `verified`: signed by the repo's key, every indexed op proven in its MST. `unchecked`: nothing of

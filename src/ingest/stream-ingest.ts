@@ -1,4 +1,4 @@
-import { REJECT_REASONS, type RejectReason } from '../core/commit-verifier.js'
+import { noRejections, type RejectReason } from '../core/commit-verifier.js'
 import type { RepoEvent } from '../core/events.js'
 import type { Indexer } from '../core/indexer.js'
 import type { Logger } from '../core/logger.js'
@@ -65,7 +65,7 @@ export class StreamIngest<Raw> {
     frames: 0, passed: 0, malformed: 0, batches: 0, events: 0, controls: 0,
     /** Commits the verifier passed, and refused by reason (only with a verifier). */
     verified: 0,
-    rejected: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
+    rejected: noRejections(),
   }
   private readonly source: StreamSource<Raw>
   private readonly socket: StreamSocket<Raw>

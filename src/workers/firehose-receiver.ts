@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Logger } from '../core/logger.js'
 import { jetstreamFrameOf } from '../core/jetstream-encode.js'
-import { REJECT_REASONS, type CommitVerdict, type CommitVerifier, type RejectReason } from '../core/commit-verifier.js'
+import { noRejections, type CommitVerdict, type CommitVerifier } from '../core/commit-verifier.js'
 import { firehoseSource } from '../ingest/firehose-source.js'
 import { firehoseVerifier } from '../ingest/firehose-verifier.js'
 import { jetstreamSource } from '../ingest/jetstream-source.js'
@@ -60,7 +60,7 @@ function sourceOf(env: Env): { source: StreamSource<Raw>; verifier?: CommitVerif
  */
 export class FirehoseReceiver extends DurableObject<Env> {
   readonly #stats = { connects: 0, disconnects: 0, messages: 0, oversized: 0, passed: 0, overloads: 0, controls: 0, undecodable: 0, verified: 0 }
-  readonly #rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>
+  readonly #rejected = noRejections()
   readonly #state: ReceiverState
   readonly #source: StreamSource<Raw>
   readonly #verifier: CommitVerifier | undefined
