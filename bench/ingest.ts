@@ -3,61 +3,15 @@
  * StreamIngest + jetstreamSource (socket, stage 1, BatchQueue, stage 2) into a real Indexer +
  * SqlStore on a temp SQLite file. Defaults of StreamIngest (batch size, window) are used.
  */
-import { fork } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { Indexer } from '../src/core/indexer.js'
-import { silentLogger } from '../src/core/logger.js'
-import { US_PER_DAY } from '../src/core/time.js'
 import { jetstreamSource } from '../src/ingest/jetstream-source.js'
 import { StreamIngest } from '../src/ingest/stream-ingest.js'
-import { WalCheckpointer } from '../src/node/wal-checkpointer.js'
-import { SqlStore } from '../src/store/sql-store.js'
-import { SqliteDriver } from '../src/store/sqlite-driver.js'
-import { log, median, until, type Figure } from './lib.js'
+import { silentLogger } from '../src/core/logger.js'
+import { timedIngestRun, type RunResult } from './ingest-run.js'
+import { log, median, type Figure } from './lib.js'
 
-interface RunResult { fps: number; postsPerS: number; cpuSecPerM: number; events: number; seconds: number }
-
-async function runOnce(frames: number, postsOnly: boolean): Promise<RunResult> {
-  const child = fork(new URL('./feeder.ts', import.meta.url), [JSON.stringify({ frames, postsOnly })], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const dir = mkdtempSync(join(tmpdir(), 'atrarium-bench-ingest-'))
-  const driver = new SqliteDriver(join(dir, 'index.sqlite'))
-  const store = new SqlStore(driver)
-  const indexer = new Indexer({ store, log: silentLogger, retentionUs: 7 * US_PER_DAY })
-  // As the Node host runs: the WAL is checkpointed by a worker thread.
-  const checkpointer = new WalCheckpointer({ driver, log: silentLogger })
-  checkpointer.start()
-  let ingest: StreamIngest<string> | undefined
-  try {
-    const ready = await new Promise<{ port: number; setup: number }>((resolve, reject) => {
-      child.once('message', (m) => resolve(m as { port: number; setup: number }))
-      child.once('exit', (code) => reject(new Error(`feeder exited ${code}`)))
-    })
-    ingest = new StreamIngest({ source: jetstreamSource({ url: `ws://127.0.0.1:${ready.port}/subscribe` }), store, indexer, log: silentLogger })
-    ingest.start()
-    await until(() => ingest!.stats.frames >= ready.setup, 'setup frames', 120_000)
-    await ingest.idle()
-    const events0 = ingest.stats.events
-    const sent = new Promise<void>((resolve) => child.on('message', (m: { type: string }) => m.type === 'sent' && resolve()))
-    const cpu0 = process.cpuUsage()
-    const t0 = performance.now()
-    child.send({ type: 'go' })
-    await until(() => ingest!.stats.frames >= ready.setup + frames, 'timed frames', 120_000, 5)
-    await ingest.idle()
-    const seconds = (performance.now() - t0) / 1000
-    const cpu = process.cpuUsage(cpu0)
-    await sent
-    const events = ingest.stats.events - events0
-    return { fps: frames / seconds, postsPerS: events / seconds, cpuSecPerM: ((cpu.user + cpu.system) / 1e6) * (1e6 / frames), events, seconds }
-  } finally {
-    await ingest?.close()
-    child.disconnect()
-    await checkpointer.close()
-    driver.close()
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
+const runOnce = (frames: number, postsOnly: boolean): Promise<RunResult> =>
+  timedIngestRun({ script: new URL('./feeder.ts', import.meta.url), arg: { frames, postsOnly } }, frames, (port, store, indexer) =>
+    new StreamIngest({ source: jetstreamSource({ url: `ws://127.0.0.1:${port}/subscribe` }), store, indexer, log: silentLogger }))
 
 export async function benchIngest(opts: { mixFrames?: number; postFrames?: number; runs?: number; postRuns?: number } = {}): Promise<Figure[]> {
   const runs = opts.runs ?? 3

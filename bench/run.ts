@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of issue 6 against the production modules; prints a table and
  * writes bench/results/latest.json. Options:
- *   --only a,b          run only these (stage1, ingest, freshness, backfill, skeleton, http, footprint, retention)
+ *   --only a,b          run only these (stage1, ingest, verify, freshness, backfill, skeleton, http, footprint, retention)
  *   --save-stream FILE  write generated Jetstream frames (JSONL) to FILE and exit; --frames N (default 100000)
  * Env: BENCH_SMALL_POSTS (posts per small community, default 1000; the issue's 10000 takes ~10 min
  * to build on 2 cores), BENCH_BIG_POSTS (default 1000000).
@@ -18,6 +18,7 @@ import { judged, log, machine, ratio, type Figure } from './lib.js'
 import { benchRetention } from './retention.js'
 import { benchSkeleton } from './skeleton.js'
 import { benchStage1 } from './stage1.js'
+import { benchVerifiedIngest } from './verified-ingest.js'
 
 const args = process.argv.slice(2)
 const arg = (name: string) => {
@@ -53,6 +54,7 @@ async function main() {
   }
   await step('stage1', () => benchStage1())
   await step('ingest', () => benchIngest({ mixFrames: 500_000, postFrames: 30_000, runs: 3, postRuns: 5 }))
+  await step('verify', () => benchVerifiedIngest({ frames: 200_000, runs: 3 }))
   await step('freshness', () => benchFreshness())
   await step('backfill', () => benchBackfill())
   let ds: Dataset | undefined

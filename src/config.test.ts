@@ -22,6 +22,7 @@ describe('loadConfig', () => {
         backfillRelay: 'https://relay1.us-east.bsky.network',
         allowLocalPds: false,
         healthMaxLagS: 300,
+        verifyCommits: true,
       },
     })
   })
@@ -50,6 +51,8 @@ describe('loadConfig', () => {
     [{ ATRARIUM_HEALTH_MAX_LAG_S: '30' }, { healthMaxLagS: 30 }],
     [{ ATRARIUM_HEALTH_MAX_LAG_S: '2.5' }, { healthMaxLagS: 2.5 }],
     [{ ATRARIUM_ADMIN_TOKEN: 'a-secret-of-16-chars' }, { adminToken: 'a-secret-of-16-chars' }],
+    [{ ATRARIUM_VERIFY_COMMITS: 'false' }, { verifyCommits: false }],
+    [{ ATRARIUM_VERIFY_COMMITS: 'true' }, { verifyCommits: true }],
   ])('accepts %j', (env, expected) => {
     const r = loadConfig(env)
     expect(r.ok && r.value).toMatchObject(expected)
@@ -90,6 +93,8 @@ describe('loadConfig', () => {
     [{ ATRARIUM_FEED_CACHE_SIZE: '1.5' }, /ATRARIUM_FEED_CACHE_SIZE/],
     [{ ATRARIUM_FEED_CACHE_SIZE: '2000000' }, /ATRARIUM_FEED_CACHE_SIZE/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ ATRARIUM_VERIFY_COMMITS: 'no' }, /ATRARIUM_VERIFY_COMMITS must be true or false/],
+    [{ ATRARIUM_VERIFY_COMMITS: '0' }, /ATRARIUM_VERIFY_COMMITS/],
   ])('rejects %j', (env, message) => {
     const r = loadConfig(env)
     expect(r.ok).toBe(false)

@@ -41,6 +41,11 @@ export interface Config {
    * answer 403. At least 16 characters.
    */
   adminToken?: string
+  /**
+   * Firehose only: verify each commit that passes stage 1 (signature by the repo's #atproto key, MST
+   * proofs of the indexed ops) before indexing it. Off only for a trusted relay.
+   */
+  verifyCommits: boolean
   /** /xrpc/_health answers 503 when the stream's lag is above this (seconds), or it has been down a minute. */
   healthMaxLagS: number
 }
@@ -131,6 +136,9 @@ export function loadConfig(env: Env): Result<Config> {
   const allowLocalRaw = str('ATRARIUM_ALLOW_LOCAL_PDS', '0')
   if (allowLocalRaw !== '0' && allowLocalRaw !== '1') problems.push(`ATRARIUM_ALLOW_LOCAL_PDS must be 0 or 1 (got ${JSON.stringify(allowLocalRaw)})`)
 
+  const verifyRaw = str('ATRARIUM_VERIFY_COMMITS', 'true')
+  if (verifyRaw !== 'true' && verifyRaw !== 'false') problems.push(`ATRARIUM_VERIFY_COMMITS must be true or false (got ${JSON.stringify(verifyRaw)})`)
+
   const maxLagRaw = str('ATRARIUM_HEALTH_MAX_LAG_S', '300')
   const healthMaxLagS = Number(maxLagRaw)
   if (!/^\d+(\.\d+)?$/.test(maxLagRaw) || !(healthMaxLagS > 0)) problems.push(`ATRARIUM_HEALTH_MAX_LAG_S must be a number of seconds above 0 (got ${JSON.stringify(maxLagRaw)})`)
@@ -147,6 +155,6 @@ export function loadConfig(env: Env): Result<Config> {
     port, host, dataDir: str('ATRARIUM_DATA_DIR', './data'), jetstreamUrl, ...(firehoseUrl ? { firehoseUrl } : {}), hostname, serviceDid, plcUrl, retentionDays, feedCacheSize, logLevel,
     ...(appviewUrl ? { appviewUrl } : {}), handleResolverUrl, bskyAppUrl, webDir: str('ATRARIUM_WEB_DIR', ''),
     ...(startCursor !== undefined ? { startCursor } : {}), backfillRelay, allowLocalPds: allowLocalRaw === '1',
-    ...(adminToken ? { adminToken } : {}), healthMaxLagS,
+    ...(adminToken ? { adminToken } : {}), healthMaxLagS, verifyCommits: verifyRaw === 'true',
   })
 }

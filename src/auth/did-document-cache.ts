@@ -92,6 +92,12 @@ export class DidDocumentCache {
     return fetching
   }
 
+  /** Drops what is known of the DID, document and failure alike: its identity changed. */
+  forget(did: string): void {
+    this.#forget(did)
+    this.#failures.delete(did)
+  }
+
   async #fetch(did: string): Promise<DidDocumentResult> {
     let doc: DidDocument
     try {

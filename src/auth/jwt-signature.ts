@@ -1,5 +1,5 @@
 import { getPublicKeyFromDidController, P256PublicKey, Secp256k1PublicKey, type FoundPublicKey, type PublicKey } from '@atcute/crypto'
-import type { VerificationMaterial } from '@atcute/identity'
+import type { SignatureCheck } from '../core/commit-verifier.js'
 import { KeyMemo } from './key-memo.js'
 
 const imported = new KeyMemo<Promise<PublicKey>>()
@@ -8,8 +8,8 @@ const importKey = (key: FoundPublicKey): Promise<PublicKey> =>
   imported.get(key.type, key.publicKeyBytes, () =>
     key.type === 'p256' ? P256PublicKey.importRaw(key.publicKeyBytes) : Secp256k1PublicKey.importRaw(key.publicKeyBytes))
 
-/** Checks a JWT signature against a DID document key; hosts may bring a faster one. */
-export type JwtSignatureCheck = (material: VerificationMaterial, alg: string, message: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>) => Promise<boolean>
+/** Checks a JWT signature against a DID document key; hosts may bring a faster one. Commits use the same check. */
+export type JwtSignatureCheck = SignatureCheck
 
 /**
  * Checks a JWT signature against a DID document key. Strict on purpose: only the 64-byte compact

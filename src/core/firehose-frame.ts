@@ -1,8 +1,7 @@
-import { fromUint8Array } from '@atcute/car'
 import { BytesWrapper, CidLinkWrapper, decode, decodeFirst } from '@atcute/cbor'
-import { toString as cidToString } from '@atcute/cid'
 import { isValidDid, isValidNsid, isValidRecordKey } from '@atproto/syntax'
 import { accountEventOf } from './account-event.js'
+import { readCarBlocks } from './car-blocks.js'
 import type { AccountEvent, RecordEvent } from './events.js'
 import { toAtprotoJson } from './record-json.js'
 import { err, ok, type Result } from './result.js'
@@ -90,7 +89,7 @@ function decodeCommit(body: Record<string, unknown>, collections: ReadonlySet<st
       continue
     }
     // The CAR is opened once, and only for a commit that writes a wanted record.
-    records ??= blocks instanceof BytesWrapper ? readBlocks(blocks.buf) : new Map()
+    records ??= blocks instanceof BytesWrapper ? readCarBlocks(blocks.buf).blocks : new Map()
     const cid = op.cid.$link
     const bytes = records.get(cid)
     if (!bytes) {
@@ -114,14 +113,4 @@ function decodeAccount(body: Record<string, unknown>, nowUs: number): Result<Fir
   if (timeUs === undefined) return err('account has no valid time')
   const event = accountEventOf(body, did, timeUs, seq)
   return event.ok ? ok({ type: 'account', event: event.value }) : event
-}
-
-function readBlocks(car: Uint8Array): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>()
-  try {
-    for (const entry of fromUint8Array(car)) out.set(cidToString(entry.cid), entry.bytes)
-  } catch {
-    // A truncated CAR still yields the blocks before the damage; missing ones are reported per op.
-  }
-  return out
 }

@@ -57,6 +57,15 @@ describe('firehoseSource', () => {
   ])('stage 1 on a $name frame', ({ frame, want }) => {
     expect(firehoseSource({ url: 'ws://localhost:1' }).stage1(frame, hasNobody)).toEqual(want)
   })
+
+  // With commits verified, an #identity frame goes to the verifier, in order, to drop the repo's kept key.
+  it.each([
+    { name: 'identity', frame: frames[148]!, want: { pass: true } },
+    { name: 'account', frame: frames[149]!, want: { pass: true } },
+    { name: 'sync', frame: encodeFrame({ op: 1, t: '#sync' }, { seq: 3 }), want: { pass: false } },
+  ])('stage 1 with passIdentity on a $name frame', ({ frame, want }) => {
+    expect(firehoseSource({ url: 'ws://localhost:1', passIdentity: true }).stage1(frame, hasNobody)).toEqual(want)
+  })
 })
 
 async function setup(savedCursor?: number) {

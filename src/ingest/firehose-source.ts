@@ -21,7 +21,7 @@ export const firehoseCursorKey = (url: string): string => `firehose:${new URL(ur
  * sends every event after `cursor`, and seq is monotonic per host, so resuming from the max
  * committed seq leaves no gap and needs no rewind (replays would be harmless, indexing is idempotent).
  */
-export function firehoseSource(opts: { url: string; maxMessageBytes?: number }): StreamSource<Uint8Array> {
+export function firehoseSource(opts: { url: string; maxMessageBytes?: number; passIdentity?: boolean }): StreamSource<Uint8Array> {
   const base = new URL(opts.url)
   if (base.protocol !== 'ws:' && base.protocol !== 'wss:') throw new TypeError(`firehose URL must be ws:// or wss:// (got ${base.protocol})`)
   base.pathname = `${base.pathname.replace(/\/+$/, '')}/xrpc/${NSID.subscribeRepos}`
@@ -39,7 +39,7 @@ export function firehoseSource(opts: { url: string; maxMessageBytes?: number }):
     fromWire: (data) => data,
     cursorOf: peekSeq,
     stage1(raw, hasIndexedAuthor) {
-      if (!isCommitFrame(raw)) return classify(raw)
+      if (!isCommitFrame(raw)) return classify(raw, opts.passIdentity ?? false)
       if (!passesFirehosePrefilter(raw, hasIndexedAuthor, find)) return { pass: false }
       const postAuthor = tracksAuthor(raw, find) ? peekRepo(raw) : undefined
       return postAuthor ? { pass: true, postAuthor } : { pass: true }
@@ -58,9 +58,11 @@ export function firehoseSource(opts: { url: string; maxMessageBytes?: number }):
 /**
  * Frames other than commits are rare, so their tiny header may be decoded here. Account frames pass
  * (a status change hides or removes an account's records, SPEC §4); identity and sync frames change
- * nothing indexed and stop at stage 1, where only their seq moves the cursor.
+ * nothing indexed and stop at stage 1, where only their seq moves the cursor, except identity frames
+ * when commits are verified (`passIdentity`): they tell the verifier, in stream order, that a repo's
+ * key may have changed.
  */
-function classify(raw: Uint8Array): Stage1 {
+function classify(raw: Uint8Array, passIdentity: boolean): Stage1 {
   let header: { op?: unknown; t?: unknown }
   let rest: Uint8Array
   try {
@@ -81,6 +83,6 @@ function classify(raw: Uint8Array): Stage1 {
     return { control: { action: reason === 'FutureCursor' ? 'live' : 'reconnect', reason, ...(message ? { message } : {}) } }
   }
   // A commit whose header is not in canonical form goes to stage 2, which judges it.
-  if (header?.op === 1 && header.t === '#account') return { pass: true }
+  if (header?.op === 1 && (header.t === '#account' || (passIdentity && header.t === '#identity'))) return { pass: true }
   return header?.op === 1 && typeof header.t === 'string' && header.t !== '#commit' ? { pass: false } : { pass: true }
 }

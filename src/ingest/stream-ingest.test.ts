@@ -14,6 +14,7 @@ import { postUri as uriOfKey } from '../store/post-key.js'
 import { jetstreamSource } from './jetstream-source.js'
 import { DEFAULT_REWIND_US as REWIND_US } from './jetstream-url.js'
 import { StreamIngest, type IngestOptions } from './stream-ingest.js'
+import type { FrameVerifier } from './stream-source.js'
 
 const samples = readFileSync(new URL('../../test/fixtures/samples.jsonl', import.meta.url), 'utf8').split('\n').filter(Boolean)
 const A = community('did:plc:alice', '3jzfcijpj2z2a')
@@ -196,5 +197,28 @@ describe('StreamIngest from Jetstream', () => {
     server.publish(postDelete('did:plc:x3', 'p1', second[1]!.timeUs + 2))
     await until(() => ingest.stats.frames === 7, 'seven frames')
     expect(ingest.stats.passed).toBe(6)
+  })
+})
+
+describe('a verifier between stage 1 and stage 2', () => {
+  // The pipeline's side of verification, on any source: refused frames are finished but not indexed.
+  const refuseForged: FrameVerifier<string> = {
+    verifyAll: async (frames) =>
+      frames.map((f) => (f.includes('forged') ? { outcome: 'rejected', reason: f.includes('forged two') ? 'key' : 'proof', detail: 'test' } : { outcome: 'verified' })),
+  }
+
+  it('indexes what verifies, skips and counts what is refused, and saves the cursor past both', async () => {
+    const { server, store, driver, ingest } = await setup({ verifier: refuseForged })
+    const events = [
+      configEvent(A), membershipEvent('did:plc:bob', 'm1', A),
+      postEvent('did:plc:bob', 'p1', `forged one ${A.hashtag}`), postEvent('did:plc:bob', 'p2', `good ${A.hashtag}`),
+      postEvent('did:plc:bob', 'p3', `forged two ${A.hashtag}`),
+    ]
+    for (const e of events) server.publish(toJetstream(e))
+    await until(() => ingest.stats.frames === events.length, 'every frame')
+    await ingest.idle()
+    expect(driver.all<{ k: string }>('SELECT post_key AS k FROM posts').map((r) => uriOfKey(r.k))).toEqual([postUri('did:plc:bob', 'p2')])
+    expect(ingest.stats).toMatchObject({ passed: 5, verified: 3, rejected: { signature: 0, proof: 1, key: 1 } })
+    expect(store.getCursor('jetstream')).toBe(events.at(-1)!.timeUs)
   })
 })

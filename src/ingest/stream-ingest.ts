@@ -1,9 +1,10 @@
+import { noRejections, type RejectReason } from '../core/commit-verifier.js'
 import type { RepoEvent } from '../core/events.js'
 import type { Indexer } from '../core/indexer.js'
 import type { Logger } from '../core/logger.js'
 import type { Store } from '../core/store.js'
 import { BatchQueue } from './batch-queue.js'
-import type { StreamControl, StreamSource } from './stream-source.js'
+import type { FrameVerifier, StreamControl, StreamSource } from './stream-source.js'
 import { StreamSocket } from './stream-socket.js'
 import { Watermark } from './watermark.js'
 
@@ -35,6 +36,8 @@ export interface IngestOptions<Raw> {
    * retained history, once; restarts then resume from the saved cursor as usual.
    */
   startCursor?: number
+  /** Verifies frames that passed stage 1 before they are decoded (ATRARIUM_VERIFY_COMMITS); none: trusted. */
+  verifier?: FrameVerifier<Raw>
   /** Told of each committed batch: its events and how long decoding and the transaction took. */
   onBatch?: (events: number, seconds: number) => void
 }
@@ -58,7 +61,12 @@ const rawBytes = (raw: unknown): number =>
 
 /** Stream → stage 1 → bounded batch queue → stage 2 → index, with the cursor in each batch's transaction. */
 export class StreamIngest<Raw> {
-  readonly stats = { frames: 0, passed: 0, malformed: 0, batches: 0, events: 0, controls: 0 }
+  readonly stats = {
+    frames: 0, passed: 0, malformed: 0, batches: 0, events: 0, controls: 0,
+    /** Commits the verifier passed, and refused by reason (only with a verifier). */
+    verified: 0,
+    rejected: noRejections(),
+  }
   private readonly source: StreamSource<Raw>
   private readonly socket: StreamSocket<Raw>
   private readonly queue: BatchQueue<Item<Raw>>
@@ -93,7 +101,7 @@ export class StreamIngest<Raw> {
       highWaterBytes: opts.highWaterBytes ?? HIGH_WATER_BYTES,
       maxBatchBytes: opts.maxBatchBytes ?? MAX_BATCH_BYTES,
       sizeOf: (item) => (item.raw === undefined ? 0 : rawBytes(item.raw)),
-      process: async (batch) => this.process(batch),
+      process: (batch) => this.process(batch),
       onPressure: (paused) => (paused ? this.socket.pause() : this.socket.resume()),
       onError: (e, batch) => opts.log.error({ err: e, size: batch.length }, 'batch failed; retrying'),
     })
@@ -238,14 +246,27 @@ export class StreamIngest<Raw> {
     this.lastMark = Date.now()
   }
 
-  private process(batch: Item<Raw>[]): void {
+  private async process(batch: Item<Raw>[]): Promise<void> {
     const started = performance.now()
+    const raws = batch.flatMap((item) => (item.raw === undefined ? [] : [item.raw]))
+    const verdicts = this.opts.verifier ? await this.opts.verifier.verifyAll(raws) : undefined
     const events: RepoEvent[] = []
+    const refused: RejectReason[] = []
+    let verified = 0
     let cursor: number | undefined
+    let n = 0
     for (const item of batch) {
+      // After the verifier's await: a forgotten cursor (FutureCursor) may have started a new epoch meanwhile.
       const current = item.epoch === this.epoch
       if (current && item.cursor !== undefined && (cursor === undefined || item.cursor > cursor)) cursor = item.cursor
       if (item.raw === undefined) continue
+      const verdict = verdicts?.[n++]
+      if (verdict?.outcome === 'rejected') {
+        refused.push(verdict.reason)
+        this.opts.log.warn({ reason: verdict.reason, detail: verdict.detail, frame: this.source.preview(item.raw) }, 'commit refused: not verified')
+        continue
+      }
+      if (verdict?.outcome === 'verified') verified++
       const decoded = this.source.decode(item.raw)
       if (!decoded.ok) {
         this.stats.malformed++
@@ -259,6 +280,9 @@ export class StreamIngest<Raw> {
       }
     }
     this.opts.indexer.applyBatch(events, cursor === undefined ? undefined : { source: this.source.key, value: cursor })
+    // Counted once committed: a failed batch is retried, and verified again.
+    this.stats.verified += verified
+    for (const reason of refused) this.stats.rejected[reason]++
     this.opts.onBatch?.(events.length, (performance.now() - started) / 1000)
     this.stats.batches++
     this.stats.events += events.length

@@ -1,3 +1,4 @@
+import type { CommitVerdict } from '../core/commit-verifier.js'
 import type { RepoEvent } from '../core/events.js'
 import type { Result } from '../core/result.js'
 
@@ -40,4 +41,12 @@ export interface StreamSource<Raw> {
   decode(raw: Raw): Result<Decoded>
   /** A short, safe excerpt of the frame for logs. */
   preview(raw: Raw): string
+}
+
+/**
+ * An async check between stage 1 and stage 2 (the firehose's commit verification): a verdict per
+ * frame, in frame order. A rejected frame is finished (its cursor counts) but nothing of it is indexed.
+ */
+export interface FrameVerifier<Raw> {
+  verifyAll(frames: readonly Raw[]): Promise<CommitVerdict[]>
 }

@@ -12,6 +12,7 @@ import { healthProblems } from '../core/health.js'
 import { Metrics } from './metrics.js'
 import { US_PER_DAY } from '../core/time.js'
 import { firehoseSource } from '../ingest/firehose-source.js'
+import { firehoseVerifier } from '../ingest/firehose-verifier.js'
 import { jetstreamSource } from '../ingest/jetstream-source.js'
 import { StreamIngest } from '../ingest/stream-ingest.js'
 import { SqlStore } from '../store/sql-store.js'
@@ -58,12 +59,16 @@ export function createContext(config: Config, log: Logger): AppContext {
   // Metrics read the stream's counters, and the stream reports its batches to them: bound late.
   let metrics: Metrics | undefined
   const onBatch = (events: number, seconds: number) => metrics?.batch(events, seconds)
+  const pdsFetch = pinnedFetch({ allowLocal: config.allowLocalPds })
+  const resolutions = { auth: newResolutionCounts(), pds: newResolutionCounts(), keys: newResolutionCounts() }
+  // Jetstream carries no signatures or proofs: only a firehose can be verified.
+  const verifier = config.firehoseUrl && config.verifyCommits
+    ? firehoseVerifier({ plcUrl: config.plcUrl, webFetch: pdsFetch, allowLocal: config.allowLocalPds, verifySignature: pooledJwtSignature, resolutions: resolutions.keys })
+    : undefined
   // A configured firehose replaces Jetstream: one stream, one cursor, never both.
   const ingest = config.firehoseUrl
-    ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl }), store, indexer, log, ...start, onBatch })
+    ? new StreamIngest({ source: firehoseSource({ url: config.firehoseUrl, passIdentity: verifier !== undefined }), store, indexer, log, ...start, onBatch, ...(verifier ? { verifier } : {}) })
     : new StreamIngest({ source: jetstreamSource({ url: config.jetstreamUrl }), store, indexer, log, ...start, onBatch })
-  const pdsFetch = pinnedFetch({ allowLocal: config.allowLocalPds })
-  const resolutions = { auth: newResolutionCounts(), pds: newResolutionCounts() }
   const identity = serviceIdentity({ plcUrl: config.plcUrl, webFetch: pdsFetch, allowLocal: config.allowLocalPds, resolutions: resolutions.pds })
   const firstStart = new FirstStartBackfill({ relay: config.backfillRelay, driver, store, indexer, log, identity, fetch: pdsFetch })
   const joinBackfill = new JoinBackfillJob({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { Metrics } from './metrics.js'
 
 const sources = {
-  ingest: () => ({ frames: 10, passed: 3, malformed: 1, batches: 2, events: 3 }),
+  ingest: () => ({ frames: 10, passed: 3, malformed: 1, batches: 2, events: 3, verified: 2, rejected: { signature: 1, proof: 0, key: 4 } }),
   socket: () => ({ connects: 2, disconnects: 1 }),
   stream: () => ({ connected: true }),
   indexer: () => ({ applied: 3, notMember: 4, duplicate: 5, failed: 0, invalid: { 'app.bsky.feed.post': 2 } }),
@@ -31,6 +31,8 @@ describe('Metrics', () => {
       'atrarium_indexer_events_total{outcome="invalid",collection="app.bsky.feed.post"} 2', 'atrarium_join_backfill_pending 1',
       'atrarium_indexer_events_total{outcome="not_member",collection=""} 4', 'atrarium_indexer_events_total{outcome="duplicate",collection=""} 5',
       'atrarium_feed_cache_total{result="hit"} 7', 'atrarium_did_resolutions_total{purpose="auth",outcome="failed"} 1',
+      'atrarium_commits_verified_total 2', 'atrarium_commits_rejected_total{reason="signature"} 1',
+      'atrarium_commits_rejected_total{reason="proof"} 0', 'atrarium_commits_rejected_total{reason="key"} 4',
     ]) expect(text).toContain(line)
     expect(text).toMatch(/^atrarium_stream_lag_seconds nan$/im)
   })

@@ -1,11 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { ResolutionCounts } from '../auth/counted-resolver.js'
+import { REJECT_REASONS, type RejectReason } from '../core/commit-verifier.js'
 import type { IndexerStats } from '../core/indexer.js'
 import { NSID } from '../core/nsid.js'
 
 /** Values read at scrape time from what the host already counts. */
 export interface MetricSources {
-  ingest: () => { frames: number; passed: number; malformed: number; batches: number; events: number }
+  ingest: () => { frames: number; passed: number; malformed: number; batches: number; events: number; verified: number; rejected: Record<RejectReason, number> }
   socket: () => { connects: number; disconnects: number }
   stream: () => { connected: boolean; lagSeconds?: number }
   indexer: () => IndexerStats
@@ -42,6 +43,11 @@ export class Metrics {
     total('atrarium_stream_malformed_total', 'Frames or ops stage 2 could not decode.', () => src.ingest().malformed)
     total('atrarium_stream_reconnects_total', 'Times the stream connection was lost.', () => src.socket().disconnects)
     total('atrarium_ingest_batches_total', 'Batches committed.', () => src.ingest().batches)
+    total('atrarium_commits_verified_total', 'Firehose commits verified (signature and MST proofs) before indexing.', () => src.ingest().verified)
+    new Counter({
+      name: 'atrarium_commits_rejected_total', help: 'Firehose commits refused, not indexed, by reason.', labelNames: ['reason'], registers,
+      collect() { const r = src.ingest().rejected; this.reset(); for (const reason of REJECT_REASONS) this.inc({ reason }, r[reason]) },
+    })
     new Gauge({ name: 'atrarium_stream_connected', help: '1 while the stream is connected.', registers, collect() { this.set(src.stream().connected ? 1 : 0) } })
     new Gauge({
       name: 'atrarium_stream_lag_seconds', help: 'Now minus the saved cursor time (Jetstream only).', registers,

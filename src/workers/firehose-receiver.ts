@@ -1,7 +1,9 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Logger } from '../core/logger.js'
 import { jetstreamFrameOf } from '../core/jetstream-encode.js'
+import { noRejections, type CommitVerdict, type CommitVerifier } from '../core/commit-verifier.js'
 import { firehoseSource } from '../ingest/firehose-source.js'
+import { firehoseVerifier } from '../ingest/firehose-verifier.js'
 import { jetstreamSource } from '../ingest/jetstream-source.js'
 import type { StreamControl, StreamSource } from '../ingest/stream-source.js'
 import { backoffDelayMs } from '../core/backoff.js'
@@ -11,6 +13,7 @@ import { consoleLogger } from './console-logger.js'
 import { settingsOf } from './settings.js'
 import { DoSqlDriver } from './do-sql-driver.js'
 import { FrameSocket, safeUrl } from './frame-socket.js'
+import { OrderedFrames } from './ordered-frames.js'
 import { ReceiverBuffer } from './receiver-buffer.js'
 import { ReceiverState } from './receiver-state.js'
 
@@ -21,6 +24,8 @@ const SILENCE_MS = 60_000
 const CONNECT_TIMEOUT_MS = 15_000
 const RECONNECT = { baseMs: 1_000, maxMs: 60_000 }
 const PRUNE_EVERY_MS = 3_600_000
+// Frames waiting behind verifications past which the receiver stops reading, as when the queue lags.
+const MAX_WAITING_FRAMES = 10_000
 
 export interface ReceiverStatus {
   connected: boolean
@@ -36,10 +41,16 @@ export interface ReceiverStatus {
 
 type Raw = string | Uint8Array
 
-/** The stream the settings name: a relay's or PDS's firehose when ATRARIUM_FIREHOSE_URL is set, else Jetstream. */
-function sourceOf(env: Env): StreamSource<Raw> {
+/**
+ * The stream the settings name: a relay's or PDS's firehose when ATRARIUM_FIREHOSE_URL is set, else
+ * Jetstream; a firehose's commits verified unless ATRARIUM_VERIFY_COMMITS=false. Cloudflare's fetch
+ * cannot reach private addresses, so it serves did:web as it is.
+ */
+function sourceOf(env: Env): { source: StreamSource<Raw>; verifier?: CommitVerifier } {
   const settings = settingsOf(env)
-  return (settings.firehoseUrl ? firehoseSource({ url: settings.firehoseUrl }) : jetstreamSource({ url: settings.jetstreamUrl })) as StreamSource<Raw>
+  if (!settings.firehoseUrl) return { source: jetstreamSource({ url: settings.jetstreamUrl }) as StreamSource<Raw> }
+  const verifier = settings.verifyCommits ? firehoseVerifier({ plcUrl: settings.plcUrl, webFetch: fetch, allowLocal: settings.allowLocalPds }) : undefined
+  return { source: firehoseSource({ url: settings.firehoseUrl, passIdentity: verifier !== undefined }) as StreamSource<Raw>, ...(verifier ? { verifier } : {}) }
 }
 
 /**
@@ -48,9 +59,12 @@ function sourceOf(env: Env): StreamSource<Raw> {
  * passes is decoded here and sent on as Jetstream-format events, so the consumer reads one format.
  */
 export class FirehoseReceiver extends DurableObject<Env> {
-  readonly #stats = { connects: 0, disconnects: 0, messages: 0, oversized: 0, passed: 0, overloads: 0, controls: 0, undecodable: 0 }
+  readonly #stats = { connects: 0, disconnects: 0, messages: 0, oversized: 0, passed: 0, overloads: 0, controls: 0, undecodable: 0, verified: 0 }
+  readonly #rejected = noRejections()
   readonly #state: ReceiverState
   readonly #source: StreamSource<Raw>
+  readonly #verifier: CommitVerifier | undefined
+  readonly #ordered: OrderedFrames<Raw>
   /** Authors whose post deletes and updates must pass stage 1, persisted so an evicted object keeps them. */
   #authors: Set<string>
   readonly #hasAuthor = (did: string): boolean => this.#authors.has(did)
@@ -67,10 +81,13 @@ export class FirehoseReceiver extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.#source = sourceOf(env)
+    const { source, verifier } = sourceOf(env)
+    this.#source = source
+    this.#verifier = verifier
     this.#state = new ReceiverState(new DoSqlDriver(ctx.storage), this.#source.key)
     this.#log = consoleLogger(settingsOf(env).logLevel, { component: 'firehose-receiver', source: this.#source.name })
     this.#authors = new Set(this.#state.authors())
+    this.#ordered = new OrderedFrames((raw, passed, verdict) => this.#deliver(raw, passed, verdict), this.#log)
     this.#buffer = new ReceiverBuffer({
       send: async (bodies) => {
         await env.FIREHOSE_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'text' })))
@@ -108,7 +125,10 @@ export class FirehoseReceiver extends DurableObject<Env> {
       cursor,
       lagSeconds,
       lastMinute: { frames: this.#window.total('frames', now), passed: this.#window.total('passed', now), messages: this.#window.total('messages', now) },
-      stats: { ...this.#stats, ...prefixed('buffer', this.#buffer.stats), pending: this.#buffer.pending, authors: this.#authors.size },
+      stats: {
+        ...this.#stats, ...prefixed('rejected', this.#rejected), ...prefixed('buffer', this.#buffer.stats), pending: this.#buffer.pending,
+        authors: this.#authors.size, verifying: this.#ordered.waiting,
+      },
     }
   }
 
@@ -150,6 +170,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
         onEnd: (detail) => {
           if (this.#socket !== socket) return
           this.#socket = undefined
+          this.#ordered.reset()
           this.#downSince = Date.now()
           this.#stats.disconnects++
           this.#log.info({ ...detail, cursor: this.#buffer.savedCursor }, 'stream disconnected')
@@ -173,15 +194,27 @@ export class FirehoseReceiver extends DurableObject<Env> {
     if ('control' in verdict) return this.#control(verdict.control)
     const now = Date.now()
     this.#window.add('frames', 1, now)
-    if (!verdict.pass) return this.#buffer.push(raw, [])
+    if (!verdict.pass) return this.#ordered.push(raw, false)
     this.#stats.passed++
     this.#window.add('passed', 1, now)
     if (verdict.postAuthor) {
       this.#authors.add(verdict.postAuthor)
       this.#state.addAuthor(verdict.postAuthor, now * 1000)
     }
-    this.#buffer.push(raw, typeof raw === 'string' ? [raw] : this.#decode(raw))
-    if (!this.#buffer.overloaded) return
+    const verifier = this.#verifier
+    this.#ordered.push(raw, true, verifier && typeof raw !== 'string' ? () => verifier.verify(raw) : undefined)
+  }
+
+  /** A frame, in stream order, to the buffer: its events if it passed stage 1 and was not refused. */
+  #deliver(raw: Raw, passed: boolean, verdict: CommitVerdict | undefined): void {
+    if (verdict?.outcome === 'rejected') {
+      this.#rejected[verdict.reason]++
+      this.#log.warn({ reason: verdict.reason, detail: verdict.detail, frame: this.#source.preview(raw) }, 'commit refused: not verified')
+      return this.#buffer.push(raw, [])
+    }
+    if (verdict?.outcome === 'verified') this.#stats.verified++
+    this.#buffer.push(raw, !passed ? [] : typeof raw === 'string' ? [raw] : this.#decode(raw))
+    if (!passed || (!this.#buffer.overloaded && this.#ordered.waiting < MAX_WAITING_FRAMES)) return
     // A WebSocket here cannot be paused. Stop reading instead; the replay from the saved cursor
     // re-delivers what is discarded, so nothing is lost, only re-read.
     this.#stats.overloads++
@@ -217,6 +250,7 @@ export class FirehoseReceiver extends DurableObject<Env> {
   }
 
   #drop(): void {
+    this.#ordered.reset()
     if (this.#socket) this.#downSince = Date.now()
     this.#socket?.close()
     this.#socket = undefined

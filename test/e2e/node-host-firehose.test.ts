@@ -30,8 +30,9 @@ describe('Node host end to end: npm start with ATRARIUM_FIREHOSE_URL', () => {
     expect(conn.cursor).toBeNull()
     for (const f of frames) conn.ws.send(f)
     await first.caughtUp(lastSeq)
-    // Only the window's #account frame passes stage 1 (SPEC §4): nothing else names a community.
-    expect((await first.health()).ingest).toMatchObject({ frames: frames.length, passed: 1, malformed: 0 })
+    // Only the window's #account frame passes stage 1 (SPEC §4): nothing else names a community. Its
+    // #identity frame passes too, as commits are verified: it tells the verifier a key may have changed.
+    expect((await first.health()).ingest).toMatchObject({ frames: frames.length, passed: 2, malformed: 0, verified: 0, rejected: { signature: 0, proof: 0, key: 0 } })
     await first.stop('SIGTERM')
     expect(first.stoppedCleanly).toBe(true)
 

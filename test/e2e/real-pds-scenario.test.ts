@@ -108,6 +108,14 @@ describe('the SPEC scenario through a real PDS, its firehose and the real npm st
     await config({ moderators: [] })
     await synced()
     expect(await feed()).toEqual([p6, p5, m1, p4, p3, p1])
+
+    // Commits were verified (on by default): every real commit that was indexed passed, signed by its
+    // repo's key from the dev-env PLC and proven in its MST, deletes included; none was refused.
+    const { ingest } = (await host.health()) as unknown as { ingest: { verified: number; rejected: Record<string, number> } }
+    expect(ingest.rejected).toEqual({ signature: 0, proof: 0, key: 0 })
+    // The 24 writes above: 4 configs, 4 memberships and a delete, 7 posts and a delete, 7 actions.
+    expect(ingest.verified).toBe(24)
+    expect(host.lines.some((l) => l.includes('commit refused'))).toBe(false)
   }, 120_000)
 
   it('approval to join (SPEC §9): a member waits, the CLI approves and rejects, the feed and the pending list follow', async () => {

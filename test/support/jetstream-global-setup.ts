@@ -6,6 +6,7 @@ import { FakeJetstream } from './fake-jetstream.js'
 import { FakePds } from './fake-pds.js'
 import { FakeRelay } from './fake-relay.js'
 import { commitFrame } from './commit-frames.js'
+import { flipSignatureByte, foreignRecord, SignedRepo } from './signed-repo.js'
 import type { RecordEvent } from '../../src/core/events.js'
 import { didDocument, FakePlc } from './fake-plc.js'
 import { bob, mod, owner } from './read-scenario.js'
@@ -83,6 +84,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
         for (const c of commits) for (const conn of clients) if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(commitFrame(c.seq, c.events))
         return reply(200, { sent: commits.length, clients: clients.length })
       }
+      // The same, as real signed commits of real repos whose documents the PLC serves (a repo per DID,
+      // kept across requests); `tamper` makes one a forgery: a flipped signature byte, or an op naming
+      // a record the MST does not hold (its block in the CAR).
+      if (req.method === 'POST' && req.url === '/relay/signed') {
+        const { commits } = JSON.parse(await readBody(req)) as { commits: { seq: number; events: RecordEvent[]; tamper?: 'signature' | 'op' }[] }
+        const frames = []
+        for (const c of commits) frames.push(await signedCommitFrame(c.seq, c.events, c.tamper))
+        const clients = [...relay.connections.items]
+        for (const f of frames) for (const conn of clients) if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(f)
+        return reply(200, { sent: commits.length, clients: clients.length })
+      }
       if (req.method === 'GET' && req.url === '/relay/connections') {
         return reply(200, relay.connections.items.map((c) => ({ url: c.url.toString(), cursor: c.cursor })))
       }
@@ -105,6 +117,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const key = await P256PrivateKeyExportable.createKeypair()
     plc.docs.set(did, await didDocument(did, { atproto: key }))
     plcKeys[did] = await key.exportPrivateKey('rawHex')
+  }
+  const repos = new Map<string, SignedRepo>()
+  async function signedCommitFrame(seq: number, events: RecordEvent[], tamper?: 'signature' | 'op'): Promise<Uint8Array> {
+    const did = events[0]!.did
+    let repo = repos.get(did)
+    if (!repo) {
+      repo = await SignedRepo.create(did)
+      repos.set(did, repo)
+      plc.docs.set(did, repo.didDocument())
+    }
+    const writes = events.map((e) => ({ action: e.op, collection: e.collection, rkey: e.rkey, ...(e.op !== 'delete' ? { record: e.record as Record<string, unknown> } : {}) }))
+    const forged = foreignRecord({ $type: events[0]!.collection, text: 'forged', createdAt: new Date().toISOString() })
+    return repo.commit(seq, writes, tamper === 'signature' ? { commit: flipSignatureByte } : tamper === 'op' ? { ops: (ops) => ops.map((o) => ({ ...o, cid: forged.cid.link })), blocks: [forged] } : {})
   }
   project.provide('plcUrl', plc.url)
   project.provide('plcKeys', plcKeys)

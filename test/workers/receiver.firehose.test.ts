@@ -25,15 +25,17 @@ afterAll(async () => {
 
 // Issue #14: with ATRARIUM_FIREHOSE_URL the Workers receiver follows a relay's subscribeRepos,
 // with the same source (stage 1, seq cursor, URL) as the Node host, into the same queue and consumer.
-it('follows a relay firehose: commits flow through the queue into the feed, the seq is saved, and a reconnect resumes from it', async () => {
-  const owner = 'did:plc:fh-owner'
-  const ann = 'did:plc:fh-ann'
+// Issue #15: its commits are verified (ATRARIUM_VERIFY_COMMITS defaults to true) with the Node host's
+// verifier: the relay sends real signed commits, whose repos' documents the fake PLC serves.
+it('follows a relay firehose: verified commits flow through the queue into the feed, forged ones are refused, the seq is saved, and a reconnect resumes from it', async () => {
+  const owner = 'did:plc:fhowneraaaaaaaaaaaaaaaaa'
+  const ann = 'did:plc:fhannaaaaaaaaaaaaaaaaaaa'
   const C = community(owner, '3kfirehose222')
   await receiver().start()
   await until(async () => (await control('/relay/connections')).length >= 1, 'the receiver connected to the relay', 15_000)
   expect(new URL((await control('/relay/connections'))[0].url).pathname).toBe(`/xrpc/${NSID.subscribeRepos}`)
 
-  const commits: { seq: number; events: RecordEvent[] }[] = [
+  const commits: { seq: number; events: RecordEvent[]; tamper?: 'signature' | 'op' }[] = [
     { seq: 101, events: [configEvent(C)] },
     { seq: 102, events: [membershipEvent(ann, 'm1', C)] },
     // A likes-only commit: dropped at stage 1, its seq still counts.
@@ -42,18 +44,22 @@ it('follows a relay firehose: commits flow through the queue into the feed, the 
     { seq: 104, events: [postEvent(ann, 'p1', `one ${C.hashtag}`), postEvent(ann, 'p2', `two ${C.hashtag}`)] },
     { seq: 105, events: [postEvent(owner, 'p3', `owner ${C.hashtag}`)] },
     { seq: 106, events: [del(ann, NSID.post, 'p1')] },
+    // Forgeries: both pass stage 1, neither reaches the feed.
+    { seq: 107, events: [postEvent(ann, 'p4', `bad signature ${C.hashtag}`)], tamper: 'signature' },
+    { seq: 108, events: [postEvent(ann, 'p5', `forged op ${C.hashtag}`)], tamper: 'op' },
   ]
-  await control('/relay/commits', { commits })
+  await control('/relay/signed', { commits })
   const want = [postUri(owner, 'p3'), postUri(ann, 'p2')]
   await until(async () => JSON.stringify(await readFeed(get, C.id).catch(() => [])) === JSON.stringify(want), 'the commits indexed', 20_000)
-  await until(async () => (await receiver().status()).cursor === 106, 'the seq saved', 15_000)
+  await until(async () => (await receiver().status()).cursor === 108, 'the seq saved', 15_000)
   const status = await receiver().status()
-  expect(status.stats).toMatchObject({ passed: 5, undecodable: 0 })
+  expect(status.stats).toMatchObject({ passed: 7, undecodable: 0, verified: 5, 'rejected.signature': 1, 'rejected.proof': 1, 'rejected.key': 0 })
+  expect(await readFeed(get, C.id)).toEqual(want)
 
   // A dropped connection: the next one asks for everything after the saved seq.
   const before = (await control('/relay/connections')).length
   await receiver().stop()
   await receiver().start()
   await until(async () => (await control('/relay/connections')).length > before, 'a new connection', 15_000)
-  expect((await control('/relay/connections'))[before].cursor).toBe('106')
+  expect((await control('/relay/connections'))[before].cursor).toBe('108')
 }, 60_000)
