@@ -7,6 +7,7 @@ import { initialMixState, mixPage, type FeedEntry, type FeedSource, type MixStat
 import type { Logger } from './logger.js'
 import { NSID } from './nsid.js'
 import { err, ok, type Result } from './result.js'
+import { PIN_REASON, shownPins } from './pinned-posts.js'
 import type { SkeletonCache } from './skeleton-cache.js'
 import type { Store, StoredConfig } from './store.js'
 
@@ -16,7 +17,7 @@ export interface FeedError {
 }
 
 export interface Skeleton {
-  feed: { post: string }[]
+  feed: { post: string; reason?: typeof PIN_REASON }[]
   cursor?: string
 }
 
@@ -63,11 +64,20 @@ export function stateOf(cursor: string | undefined): Result<MixState, FeedError>
   return decoded.ok ? decoded : err({ error: 'InvalidRequest', message: decoded.error })
 }
 
-/** One page of a community's mixed feed from the given sources (SPEC §7), with its next cursor. */
-export function skeletonPage(community: StoredConfig, sources: Partial<Record<SourceName, FeedSource>>, state: MixState, limit: number): Skeleton {
-  const page = mixPage(community.config.feedMix, sources, state, limit)
+/**
+ * One page of a community's mixed feed from the given sources (SPEC §7), with its next cursor. The
+ * first page (`first`) starts with the shown `pins` (SPEC §10), within `limit`; no page shows a
+ * pinned post again in its place by time, so the feed holds each post once.
+ */
+export function skeletonPage(
+  community: StoredConfig, sources: Partial<Record<SourceName, FeedSource>>, state: MixState, limit: number, pins: readonly string[] = [], first = false,
+): Skeleton {
+  const pinned = first ? pins.slice(0, limit) : []
+  const rest = limit - pinned.length
+  const page = rest > 0 ? mixPage(community.config.feedMix, sources, state, rest) : { entries: [], state, more: true }
+  const below = pins.length > 0 ? page.entries.filter((e) => !pins.includes(e.uri)) : page.entries
   return {
-    feed: page.entries.map((e) => ({ post: e.uri })),
+    feed: [...pinned.map((post) => ({ post, reason: PIN_REASON })), ...below.map((e) => ({ post: e.uri }))],
     // A short or even empty page still gets a cursor when the work bound cut it (SPEC §7).
     ...(page.more ? { cursor: encodeFeedCursor(page.state) } : {}),
   }
@@ -103,7 +113,8 @@ export class FeedService {
     if (!community.ok) return community
     const state = stateOf(params.cursor)
     if (!state.ok) return state
-    return ok(skeletonPage(community.value, this.sources(community.value, minSortUs), state.value, params.limit))
+    const pins = shownPins(this.deps.store, community.value)
+    return ok(skeletonPage(community.value, this.sources(community.value, minSortUs), state.value, params.limit, pins, params.cursor === undefined))
   }
 
   /** The own, parent and global sources of a community, over the index (SPEC §7). */

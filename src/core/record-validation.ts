@@ -31,6 +31,7 @@ interface ConfigRecord {
   feedMix?: FeedMix
   moderators: string[]
   membership?: MembershipPolicy
+  pinnedPosts?: string[]
   createdAt: string
 }
 interface MembershipRecord {
@@ -182,6 +183,11 @@ export function validateConfig(uri: string, value: unknown): Result<CommunityCon
   if (rec.description !== undefined) config.description = rec.description
   if (rec.parentCommunity !== undefined) config.parentCommunity = rec.parentCommunity
   if (rec.membership === 'approval') config.membership = 'approval'
+  if (rec.pinnedPosts !== undefined && rec.pinnedPosts.length > 0) {
+    const bad = rec.pinnedPosts.find((u) => !isPostUri(u))
+    if (bad !== undefined) return err(`${NSID.config}: pinnedPosts must be post AT-URIs at://<did>/${NSID.post}/<rkey> (got ${show(bad)})`)
+    config.pinnedPosts = [...new Set(rec.pinnedPosts)]
+  }
   return ok(config)
 }
 

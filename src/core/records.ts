@@ -26,6 +26,8 @@ export interface CommunityConfig {
   moderators: string[]
   /** Absent means open; configs indexed before the field existed have none. */
   membership?: MembershipPolicy
+  /** Post AT-URIs the first page starts with (SPEC §10): at most 3, deduplicated, in order. */
+  pinnedPosts?: string[]
   createdAt: string
 }
 

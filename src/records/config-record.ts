@@ -15,6 +15,7 @@ export interface NewConfig {
   moderators?: string[]
   /** Written only when `approval`: absent means open, which older readers also understand. */
   membership?: MembershipPolicy
+  pinnedPosts?: string[]
   createdAt: string
 }
 
@@ -43,6 +44,7 @@ export function buildConfigRecord(c: NewConfig): Result<BuiltConfig> {
     feedMix: c.feedMix ?? { own: 100, parent: 0, global: 0 },
     moderators: [...new Set(c.moderators ?? [])],
     ...(c.membership === 'approval' ? { membership: 'approval' } : {}),
+    ...(c.pinnedPosts && c.pinnedPosts.length > 0 ? { pinnedPosts: [...new Set(c.pinnedPosts)] } : {}),
     createdAt: c.createdAt,
   }
   const valid = validateConfig(uri, record)
@@ -57,12 +59,14 @@ export interface ConfigChanges {
   parentCommunity?: string | null
   feedMix?: FeedMix
   membership?: MembershipPolicy
+  /** Replaces the pinned posts; `[]` removes them. */
+  pinnedPosts?: string[]
   addModerators?: string[]
   removeModerators?: string[]
 }
 
 export const hasChanges = (c: ConfigChanges): boolean =>
-  Object.values(c).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0))
+  c.pinnedPosts !== undefined || Object.values(c).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0))
 
 /**
  * Applies changes to the record as stored, keeping fields this tool does not know about
@@ -78,6 +82,8 @@ export function applyConfigChanges(uri: string, current: Record<string, unknown>
   if (c.feedMix !== undefined) next.feedMix = c.feedMix
   if (c.membership === 'approval') next.membership = 'approval'
   else if (c.membership === 'open') delete next.membership
+  if (c.pinnedPosts !== undefined && c.pinnedPosts.length > 0) next.pinnedPosts = [...new Set(c.pinnedPosts)]
+  else if (c.pinnedPosts !== undefined) delete next.pinnedPosts
   const before = Array.isArray(current.moderators) ? (current.moderators as unknown[]) : []
   const removed = new Set(c.removeModerators ?? [])
   next.moderators = [...new Set([...before, ...(c.addModerators ?? [])])].filter((d) => !removed.has(d as string))

@@ -67,6 +67,8 @@ describe('config record', () => {
     ['removes a moderator', { removeModerators: [BOB] }, { moderators: [] }],
     ['sets the feed mix', { feedMix: { own: 50, parent: 50, global: 0 } }, { feedMix: { own: 50, parent: 50, global: 0 } }],
     ['renames and restages', { name: 'Raptors', stage: 'graduated' }, { name: 'Raptors', stage: 'graduated' }],
+    ['asks for approval', { membership: 'approval' }, { membership: 'approval' }],
+    ['pins posts, each once', { pinnedPosts: [POST, POST] }, { pinnedPosts: [POST] }],
   ])('update %s, keeping unknown fields', (_, changes, expected) => {
     const next = applyConfigChanges(URI, current, changes)
     expect(next.ok && next.value).toMatchObject({ ...expected, extra: 'kept', hashtag: current.hashtag })
@@ -78,6 +80,10 @@ describe('config record', () => {
     expect(applyConfigChanges(URI, current, { name: '' }).ok).toBe(false)
     expect(hasChanges({ addModerators: [], removeModerators: [] })).toBe(false)
     expect(hasChanges({ parentCommunity: null })).toBe(true)
+    expect(hasChanges({ pinnedPosts: [] })).toBe(true)
+    const gated = applyConfigChanges(URI, { ...current, membership: 'approval', pinnedPosts: [POST] }, { membership: 'open', pinnedPosts: [] })
+    expect(gated.ok && ['membership' in gated.value, 'pinnedPosts' in gated.value]).toEqual([false, false])
+    expect(applyConfigChanges(URI, current, { pinnedPosts: [BOB] }).ok).toBe(false)
   })
 })
 

@@ -114,6 +114,16 @@ export class SqlPosts {
     return this.anyInactive && this.db.all('SELECT 1 FROM accounts WHERE did = ?', authorOfKey(key)).length > 0
   }
 
+  visiblePosts(community: string, uris: readonly string[]): string[] {
+    const c = this.keyOf(community)
+    const keys = uris.flatMap((u) => postKey(u) ?? [])
+    if (c === undefined || keys.length === 0) return []
+    const shown = new Set(this.db.all<{ k: string }>(
+      `SELECT post_key AS k FROM posts WHERE community = ? AND hidden = 0 AND blocked = 0 AND post_key IN (${keys.map(() => '?').join(', ')})`, c, ...keys,
+    ).map((r) => r.k))
+    return uris.filter((u) => shown.has(postKey(u) ?? ''))
+  }
+
   removePost(community: string, uri: string): void {
     const key = postKey(uri)
     const c = this.keyOf(community)
@@ -256,19 +266,21 @@ export class SqlPosts {
   purgePosts(minSortUs: number, limit: number): number {
     // RETURNING counts rows portably: DO SQL's rowsWritten also counts index writes.
     let purged = 0
+    // Pinned posts outlive retention while pinned (SPEC §10): a welcome post stays a welcome post.
+    const pinned = JSON.stringify(this.db.all<{ uri: string }>("SELECT j.value AS uri FROM configs, json_each(configs.record, '$.pinnedPosts') j").flatMap((r) => postKey(r.uri) ?? []))
     if (this.globalIndex) {
       purged = this.db.all(
         `DELETE FROM posts WHERE (post_key, community) IN
-          (SELECT post_key, community FROM posts INDEXED BY posts_global WHERE sort_us < ? ORDER BY sort_us LIMIT ?) RETURNING 1`,
-        minSortUs, limit,
+          (SELECT post_key, community FROM posts INDEXED BY posts_global WHERE sort_us < ? AND post_key NOT IN (SELECT value FROM json_each(?)) ORDER BY sort_us LIMIT ?) RETURNING 1`,
+        minSortUs, pinned, limit,
       ).length
     } else {
       for (const { key } of this.db.all<{ key: number }>('SELECT key FROM community_keys')) {
         if (purged >= limit) break
         purged += this.db.all(
           `DELETE FROM posts WHERE (post_key, community) IN
-            (SELECT post_key, community FROM posts INDEXED BY posts_feed WHERE community = ? AND sort_us < ? LIMIT ?) RETURNING 1`,
-          key, minSortUs, limit - purged,
+            (SELECT post_key, community FROM posts INDEXED BY posts_feed WHERE community = ? AND sort_us < ? AND post_key NOT IN (SELECT value FROM json_each(?)) LIMIT ?) RETURNING 1`,
+          key, minSortUs, pinned, limit - purged,
         ).length
       }
     }

@@ -5,6 +5,7 @@ import { authorities } from '../core/moderation.js'
 import { entryOf, type CommunityEntry } from '../core/community-tree.js'
 import { recordUri, type RepoEvent } from '../core/events.js'
 import { MAX_ROWS_PER_ENTRY, type FeedEntry } from '../core/feed-mix.js'
+import { shownPins } from '../core/pinned-posts.js'
 import { feedCommunity, skeletonPage, stateOf, type FeedError, type Skeleton, type SkeletonParams } from '../core/feed-service.js'
 import { Indexer } from '../core/indexer.js'
 import type { Logger } from '../core/logger.js'
@@ -174,7 +175,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     for (const n of [Math.min(params.limit * 2 + 16, bound), bound]) {
       const sources = await workerSources(this.env, store, community, state.value, n, indexer.minSortUs(), resolved.parent)
       try {
-        return ok(skeletonPage(community, sources, state.value, params.limit))
+        return ok(skeletonPage(community, sources, state.value, params.limit, shownPins(store, community), params.cursor === undefined))
       } catch (e) {
         if (!(e instanceof NeedMore) || n === bound) throw e
       }

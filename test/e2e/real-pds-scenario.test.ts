@@ -118,7 +118,7 @@ describe('the SPEC scenario through a real PDS, its firehose and the real npm st
     expect(host.lines.some((l) => l.includes('commit refused'))).toBe(false)
   }, 120_000)
 
-  it('approval to join (SPEC §9): a member waits, the CLI approves and rejects, the feed and the pending list follow', async () => {
+  it('approval to join (SPEC §9) and pinned posts (SPEC §10): a member waits, the CLI approves and rejects, pins lead the first page', async () => {
     const created = await atrarium(['community', 'create', '--name', 'Herons', '--membership', 'approval', '--moderator', u('bob').did, '--json', ...dev.as('alice')], dev.env)
     expect(created.code, created.stderr).toBe(0)
     const c = created.json as { uri: string; id: string; hashtag: string }
@@ -147,5 +147,17 @@ describe('the SPEC scenario through a real PDS, its firehose and the real npm st
     expect(opened.code, opened.stderr).toBe(0)
     await synced()
     expect(await feed()).toEqual([p2, p1])
+
+    // Pinned posts (SPEC §10): the owner's older post leads the first page, marked, once; a member's pin is skipped.
+    const p3 = await create('alice', NSID.post, { text: `newest ${c.hashtag}`, createdAt: now() })
+    const pinned = await atrarium(['community', 'update', c.uri, '--pin', p2, '--pin', p1, ...dev.as('alice')], dev.env)
+    expect(pinned.code, pinned.stderr).toBe(0)
+    await synced()
+    const first = (await host.get(`/xrpc/${NSID.getFeedSkeleton}?feed=${encodeURIComponent(`at://${u('alice').did}/${NSID.feedGenerator}/${c.id}`)}`)).body
+    expect(first).toEqual({ feed: [{ post: p2, reason: { $type: 'app.bsky.feed.defs#skeletonReasonPin' } }, { post: p3 }, { post: p1 }] })
+    const unpinned = await atrarium(['community', 'update', c.uri, '--pin', 'none', ...dev.as('alice')], dev.env)
+    expect(unpinned.code, unpinned.stderr).toBe(0)
+    await synced()
+    expect(await feed()).toEqual([p3, p2, p1])
   }, 90_000)
 })

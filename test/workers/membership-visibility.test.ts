@@ -64,3 +64,21 @@ describe('Workers host: approval to join', () => {
     expect(await feeds()).toEqual([[], []])
   })
 })
+
+// SPEC §10 on the Workers host: the first page starts with the pins, marked, and no page repeats them.
+describe('Workers host: pinned posts', () => {
+  it('the first page starts with the pinned posts; a member’s pin and a hidden pin are skipped; later pages hold no pin', async () => {
+    const owner = 'did:plc:pin-owner'
+    const fred = 'did:plc:pin-fred'
+    const C = community(owner, '3kpinnedcomm2')
+    const post = (did: string, rkey: string) => postEvent(did, rkey, `p ${C.hashtag}`)
+    const pins = [postUri(fred, 'f1'), postUri(owner, 'o1'), postUri(owner, 'o2')]
+    await deliver([configEvent(C), membershipEvent(fred, 'm1', C), post(owner, 'o1'), post(fred, 'f1'), post(owner, 'o2'), post(fred, 'f2'), post(owner, 'o3')])
+    await deliver([configEvent(C, { pinnedPosts: pins }, 'update'), actionEvent(owner, 'h1', C, 'hide_post', postUri(owner, 'o2'), '2026-11-01T00:00:00.000Z')])
+    const feedUri = `at://${owner}/${NSID.feedGenerator}/${C.id}`
+    const first = (await get(`/xrpc/${NSID.getFeedSkeleton}?feed=${encodeURIComponent(feedUri)}&limit=2`)).body
+    expect(first.feed).toEqual([{ post: postUri(owner, 'o1'), reason: { $type: 'app.bsky.feed.defs#skeletonReasonPin' } }, { post: postUri(owner, 'o3') }])
+    const rest = (await get(`/xrpc/${NSID.getFeedSkeleton}?feed=${encodeURIComponent(feedUri)}&limit=10&cursor=${encodeURIComponent(first.cursor)}`)).body
+    expect(rest.feed).toEqual([postUri(fred, 'f2'), postUri(fred, 'f1')].map((post) => ({ post })))
+  })
+})

@@ -19,5 +19,5 @@ export const api = {
   getPosts: (community: string, jwt: string, cursor?: string) =>
     xrpcGet<Paged<'posts', PostView>>('', NSID.getPosts, { community, cursor, limit: 100 }, { headers: { Authorization: `Bearer ${jwt}` } }),
   getFeedSkeleton: (feed: string, cursor?: string) =>
-    xrpcGet<{ feed: { post: string }[]; cursor?: string }>('', NSID.getFeedSkeleton, { feed, cursor, limit: 30 }),
+    xrpcGet<{ feed: { post: string; reason?: { $type: string } }[]; cursor?: string }>('', NSID.getFeedSkeleton, { feed, cursor, limit: 30 }),
 }

@@ -12,7 +12,7 @@ import { pds } from '../lib/pds.js'
 import { communityPath, configUriFrom } from '../lib/routes.js'
 import { messageOf } from '../lib/xrpc.js'
 
-const FIELDS = ['name', 'description', 'stage', 'parentCommunity', 'feedMix', 'moderators', 'membership'] as const
+const FIELDS = ['name', 'description', 'stage', 'parentCommunity', 'feedMix', 'moderators', 'membership', 'pinnedPosts'] as const
 type Field = (typeof FIELDS)[number]
 type Errors = Partial<Record<Field | 'form', string>>
 
@@ -26,9 +26,16 @@ interface Values {
   global: string
   moderators: string
   membership: MembershipPolicy
+  pins: string
 }
 
-const EMPTY: Values = { name: '', description: '', stage: 'theme', parent: '', own: '100', parentShare: '0', global: '0', moderators: '', membership: 'open' }
+const EMPTY: Values = { name: '', description: '', stage: 'theme', parent: '', own: '100', parentShare: '0', global: '0', moderators: '', membership: 'open', pins: '' }
+
+/** A pinned post given as its AT-URI or its bsky.app link (`/profile/<handle or did>/post/<rkey>`). */
+async function pinUri(text: string, resolve: (handleOrDid: string) => Promise<string>): Promise<string> {
+  const link = /\/profile\/([^/]+)\/post\/([^/?#]+)/.exec(text)
+  return link ? `at://${await resolve(decodeURIComponent(link[1]!))}/${NSID.post}/${link[2]}` : text
+}
 
 /** A parent given as a community page link or as the config AT-URI. */
 function parentUri(text: string): string | undefined {
@@ -61,6 +68,7 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
         name: String(r.name ?? ''), description: String(r.description ?? ''), stage: (r.stage as Stage) ?? 'theme',
         parent: String(r.parentCommunity ?? ''), own: String(mix.own), parentShare: String(mix.parent), global: String(mix.global),
         moderators: mods.join('\n'), membership: r.membership === 'approval' ? 'approval' : 'open',
+        pins: ((r.pinnedPosts as string[] | undefined) ?? []).join('\n'),
       })
     }, (e) => setErrors({ form: messageOf(e) }))
   }, [editing, account?.did, did, rkey])
@@ -101,6 +109,15 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
           break
         }
       }
+      const pinnedPosts: string[] = []
+      for (const line of values.pins.split('\n').map((l) => l.trim()).filter((l) => l !== '')) {
+        try {
+          pinnedPosts.push(await pinUri(line, (h) => ids.resolve(h)))
+        } catch (err) {
+          found.pinnedPosts = messageOf(err)
+          break
+        }
+      }
       if (Object.keys(found).length > 0 || !mix.ok) return fail(found)
       const description = values.description.trim()
       let targetUri: string
@@ -109,7 +126,7 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
       if (editing && current) {
         const before = (current.moderators as string[] | undefined) ?? []
         const next = applyConfigChanges(uri!, current, {
-          name: values.name.trim(), stage: values.stage, feedMix: mix.value, parentCommunity: parent ?? null, membership: values.membership,
+          name: values.name.trim(), stage: values.stage, feedMix: mix.value, parentCommunity: parent ?? null, membership: values.membership, pinnedPosts,
           addModerators: moderators, removeModerators: before.filter((d) => !moderators.includes(d)),
           ...(description !== '' ? { description } : {}),
         })
@@ -119,7 +136,7 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
       } else {
         key = nextTid()
         const built = buildConfigRecord({
-          ownerDid: account.did, rkey: key, name: values.name.trim(), stage: values.stage, feedMix: mix.value, moderators, membership: values.membership,
+          ownerDid: account.did, rkey: key, name: values.name.trim(), stage: values.stage, feedMix: mix.value, moderators, membership: values.membership, pinnedPosts,
           createdAt: new Date().toISOString(), ...(description !== '' ? { description } : {}), ...(parent ? { parentCommunity: parent } : {}),
         })
         if (!built.ok) return fail({ [fieldOf(built.error, FIELDS) ?? 'form']: built.error })
@@ -196,6 +213,12 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
           <label for="moderators">Moderators (handles, one per line)</label>
           <textarea id="moderators" rows={3} value={values.moderators} onInput={set('moderators')} placeholder="bob.bsky.social" {...aria('moderators')} />
           {err('moderators')}
+        </div>
+        <div class="field">
+          <label for="pins">Pinned posts (optional, up to 3: links or AT-URIs, one per line)</label>
+          <textarea id="pins" rows={2} value={values.pins} onInput={set('pins')} placeholder="https://bsky.app/profile/you.bsky.social/post/…" aria-describedby="pins-hint" {...aria('pinnedPosts')} />
+          <p id="pins-hint" class="hint">The feed starts with these, marked as pinned: your posts or a moderator's, with the community's hashtag.</p>
+          {err('pinnedPosts')}
         </div>
         {errors.form && <p role="alert" class="error">{errors.form}</p>}
         <button type="submit" disabled={busy}>{busy ? 'Saving…' : editing ? 'Save changes' : 'Create community'}</button>

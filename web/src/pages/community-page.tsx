@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { hashtagOf } from '../../../src/core/community-id.js'
+import { PIN_REASON } from '../../../src/core/pinned-posts.js'
 import { Composer } from '../components/composer.js'
 import { Handle } from '../components/handle.js'
 import { OwnerTools } from '../components/owner-tools.js'
@@ -78,10 +79,13 @@ export function CommunityPage({ uri }: { uri: string }) {
   const info = useAsync(() => loadCommunity(uri), [uri])
   const c = info.value
   const feedUri = c && feedUriOf(c.owner, c.id)
-  const posts = useAsync<ShownPost[]>(
-    async () => (feedUri ? hydratePosts(cfg, ids, (await api.getFeedSkeleton(feedUri)).feed.map((f) => f.post)) : []),
-    [feedUri],
-  )
+  const posts = useAsync<(ShownPost & { pinned: boolean })[]>(async () => {
+    if (!feedUri) return []
+    const { feed } = await api.getFeedSkeleton(feedUri)
+    // The feed's own pins (SPEC §10) come first, marked as Bluesky marks them.
+    const pinned = new Set(feed.filter((f) => f.reason?.$type === PIN_REASON.$type).map((f) => f.post))
+    return (await hydratePosts(cfg, ids, feed.map((f) => f.post))).map((p) => ({ ...p, pinned: pinned.has(p.uri) }))
+  }, [feedUri])
   const [mine, setMine] = useState<string[]>()
   const [busy, setBusy] = useState<string>()
   const [error, setError] = useState<string>()
@@ -176,7 +180,7 @@ export function CommunityPage({ uri }: { uri: string }) {
       <section aria-labelledby="posts-title">
         <div class="page-head"><h2 id="posts-title">Recent posts</h2><button type="button" class="small" onClick={posts.reload}>Refresh</button></div>
         {posts.error && <p role="alert" class="error">{posts.error}</p>}
-        {posts.loading && !posts.value ? <p aria-busy="true">Loading posts…</p> : <PostList posts={posts.value ?? []} empty="No posts yet." />}
+        {posts.loading && !posts.value ? <p aria-busy="true">Loading posts…</p> : <PostList posts={posts.value ?? []} empty="No posts yet." extra={(p) => ((p as { pinned?: boolean }).pinned ? <span class="status">Pinned</span> : null)} />}
       </section>
     </article>
   )
