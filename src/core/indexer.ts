@@ -269,7 +269,9 @@ export class Indexer {
     // Deleted while its author's posts were being read: the stream's delete wins (issue #13).
     if (e.backfill && this.store.hasPostTombstone(uri)) return
     // An id routes to every community that has it; each gates the post by its own members (SPEC §1).
+    // A community that does not take adult or graphic content never holds such a post (SPEC §11).
     const wanted = postCommunityIds(parsed.value).flatMap((id) => this.store.communitiesWithId(id))
+      .filter((c) => !parsed.value.adult || c.config.contentPolicy?.allowAdult === true)
     // A create names a record that had none before it (a replayed create finds its rows already
     // there, and putPost leaves them), so only an update needs to see where the post is indexed.
     const current = e.op === 'update' ? this.store.postCommunities(uri) : []

@@ -20,3 +20,25 @@ describe('validatePost: text and tag bounds (app.bsky.feed.post)', () => {
     expect(validatePost({ createdAt: '2026-01-01T00:00:00Z', ...record }).ok).toBe(valid)
   })
 })
+
+describe('validatePost: adult and graphic self-labels (SPEC §11)', () => {
+  const labels = (...vals: unknown[]) => ({ $type: 'com.atproto.label.defs#selfLabels', values: vals.map((val) => ({ val })) })
+  it.each<[string, unknown, boolean]>([
+    ['no labels', undefined, false],
+    ['porn', labels('porn'), true],
+    ['sexual', labels('sexual'), true],
+    ['nudity', labels('nudity'), true],
+    ['graphic-media', labels('graphic-media'), true],
+    ['gore (the older name)', labels('gore'), true],
+    ['!no-unauthenticated only', labels('!no-unauthenticated'), false],
+    ['an adult value after others', labels('x', 'y', 'nudity'), true],
+    ['an adult value past the tenth', labels(...Array(10).fill('x'), 'porn'), false],
+    ['not self-labels', { $type: 'com.example.labels', values: [{ val: 'porn' }] }, false],
+    ['values not an array', { $type: 'com.atproto.label.defs#selfLabels', values: 'porn' }, false],
+    ['a value that is not an object', { $type: 'com.atproto.label.defs#selfLabels', values: ['porn'] }, false],
+    ['labels not an object', 'porn', false],
+  ])('%s → adult %s', (_n, value, adult) => {
+    const r = validatePost({ text: 'hi', ...(value !== undefined ? { labels: value } : {}) })
+    expect(r.ok && r.value.adult).toBe(adult)
+  })
+})

@@ -13,6 +13,22 @@ export interface PostFields {
   text: string
   tags: string[]
   createdAt: unknown
+  /** The author labelled it adult or graphic (SPEC §11). */
+  adult: boolean
+}
+
+// Bluesky's adult and graphic self-label values; `gore` is the older name of `graphic-media`.
+const ADULT_LABELS: ReadonlySet<string> = new Set(['porn', 'sexual', 'nudity', 'graphic-media', 'gore'])
+const SELF_LABELS = 'com.atproto.label.defs#selfLabels'
+// The lexicon allows 10 self-labels; more than that is not read (bounded work per record).
+const MAX_SELF_LABELS = 10
+
+/** Whether a post's `labels` are self-labels naming adult or graphic content. */
+function isAdult(labels: unknown): boolean {
+  if (typeof labels !== 'object' || labels === null) return false
+  const { $type, values } = labels as { $type?: unknown; values?: unknown }
+  if ($type !== SELF_LABELS || !Array.isArray(values)) return false
+  return values.slice(0, MAX_SELF_LABELS).some((v) => typeof v === 'object' && v !== null && ADULT_LABELS.has((v as { val?: unknown }).val as string))
 }
 
 const encoder = new TextEncoder()
@@ -36,7 +52,7 @@ function checkString(s: string, maxBytes: number, maxGraphemes: number, what: st
 
 export function validatePost(record: unknown): Result<PostFields> {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return err('post is not an object')
-  const { text, tags, createdAt } = record as Record<string, unknown>
+  const { text, tags, createdAt, labels } = record as Record<string, unknown>
   if (typeof text !== 'string') return err('post text is not a string')
   const textProblem = checkString(text, MAX_TEXT_BYTES, MAX_TEXT_GRAPHEMES, 'post text')
   if (textProblem) return err(textProblem)
@@ -49,7 +65,7 @@ export function validatePost(record: unknown): Result<PostFields> {
       if (tagProblem) return err(tagProblem)
     }
   }
-  return ok({ text, tags: (tags as string[] | undefined) ?? [], createdAt })
+  return ok({ text, tags: (tags as string[] | undefined) ?? [], createdAt, adult: isAdult(labels) })
 }
 
 export const postCommunityIds = (post: PostFields): string[] => communityIdsOfPost(post.text, post.tags)

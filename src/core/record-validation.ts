@@ -32,6 +32,7 @@ interface ConfigRecord {
   moderators: string[]
   membership?: MembershipPolicy
   pinnedPosts?: string[]
+  contentPolicy?: { allowAdult?: boolean }
   createdAt: string
 }
 interface MembershipRecord {
@@ -188,6 +189,7 @@ export function validateConfig(uri: string, value: unknown): Result<CommunityCon
     if (bad !== undefined) return err(`${NSID.config}: pinnedPosts must be post AT-URIs at://<did>/${NSID.post}/<rkey> (got ${show(bad)})`)
     config.pinnedPosts = [...new Set(rec.pinnedPosts)]
   }
+  if (rec.contentPolicy?.allowAdult === true) config.contentPolicy = { allowAdult: true }
   return ok(config)
 }
 

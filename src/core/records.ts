@@ -28,7 +28,13 @@ export interface CommunityConfig {
   membership?: MembershipPolicy
   /** Post AT-URIs the first page starts with (SPEC §10): at most 3, deduplicated, in order. */
   pinnedPosts?: string[]
+  /** What posts the community takes (SPEC §11); absent means no adult or graphic content. */
+  contentPolicy?: ContentPolicy
   createdAt: string
+}
+
+export interface ContentPolicy {
+  allowAdult: boolean
 }
 
 export interface Membership {

@@ -16,6 +16,7 @@ export interface NewConfig {
   /** Written only when `approval`: absent means open, which older readers also understand. */
   membership?: MembershipPolicy
   pinnedPosts?: string[]
+  allowAdult?: boolean
   createdAt: string
 }
 
@@ -45,6 +46,7 @@ export function buildConfigRecord(c: NewConfig): Result<BuiltConfig> {
     moderators: [...new Set(c.moderators ?? [])],
     ...(c.membership === 'approval' ? { membership: 'approval' } : {}),
     ...(c.pinnedPosts && c.pinnedPosts.length > 0 ? { pinnedPosts: [...new Set(c.pinnedPosts)] } : {}),
+    ...(c.allowAdult ? { contentPolicy: { allowAdult: true } } : {}),
     createdAt: c.createdAt,
   }
   const valid = validateConfig(uri, record)
@@ -61,6 +63,7 @@ export interface ConfigChanges {
   membership?: MembershipPolicy
   /** Replaces the pinned posts; `[]` removes them. */
   pinnedPosts?: string[]
+  allowAdult?: boolean
   addModerators?: string[]
   removeModerators?: string[]
 }
@@ -84,6 +87,8 @@ export function applyConfigChanges(uri: string, current: Record<string, unknown>
   else if (c.membership === 'open') delete next.membership
   if (c.pinnedPosts !== undefined && c.pinnedPosts.length > 0) next.pinnedPosts = [...new Set(c.pinnedPosts)]
   else if (c.pinnedPosts !== undefined) delete next.pinnedPosts
+  if (c.allowAdult === true) next.contentPolicy = { ...(next.contentPolicy as object | undefined), allowAdult: true }
+  else if (c.allowAdult === false) delete next.contentPolicy
   const before = Array.isArray(current.moderators) ? (current.moderators as unknown[]) : []
   const removed = new Set(c.removeModerators ?? [])
   next.moderators = [...new Set([...before, ...(c.addModerators ?? [])])].filter((d) => !removed.has(d as string))

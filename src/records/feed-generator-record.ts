@@ -2,6 +2,8 @@ import { AppBskyFeedGenerator } from '@atproto/api'
 import { NSID } from '../core/nsid.js'
 import { err, ok, type Result } from '../core/result.js'
 
+const CONTENT_MODE_UNSPECIFIED = 'app.bsky.feed.defs#contentModeUnspecified'
+
 /** app.bsky.feed.generator allows 24 graphemes of display name. */
 const MAX_DISPLAY_NAME = 24
 
@@ -25,6 +27,8 @@ export function buildFeedGeneratorRecord(f: NewFeedGenerator): Result<Record<str
     did: f.serviceDid,
     displayName: truncateGraphemes(f.displayName, MAX_DISPLAY_NAME),
     ...(f.description !== undefined ? { description: f.description } : {}),
+    // A community feed mixes text and media: the video-only mode (the one other value) never applies.
+    contentMode: CONTENT_MODE_UNSPECIFIED,
     createdAt: f.createdAt,
   }
   const valid = AppBskyFeedGenerator.validateRecord(record)

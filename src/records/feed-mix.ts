@@ -24,3 +24,8 @@ const POLICIES: readonly MembershipPolicy[] = ['open', 'approval']
 export function parseMembershipPolicy(text: string): Result<MembershipPolicy> {
   return (POLICIES as readonly string[]).includes(text) ? ok(text as MembershipPolicy) : err(`membership must be open or approval, got ${text}`)
 }
+
+/** `--allow-adult true|false`. */
+export function parseBooleanFlag(name: string, text: string): Result<boolean> {
+  return text === 'true' ? ok(true) : text === 'false' ? ok(false) : err(`${name} must be true or false, got ${text}`)
+}

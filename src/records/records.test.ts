@@ -69,6 +69,7 @@ describe('config record', () => {
     ['renames and restages', { name: 'Raptors', stage: 'graduated' }, { name: 'Raptors', stage: 'graduated' }],
     ['asks for approval', { membership: 'approval' }, { membership: 'approval' }],
     ['pins posts, each once', { pinnedPosts: [POST, POST] }, { pinnedPosts: [POST] }],
+    ['takes adult content', { allowAdult: true }, { contentPolicy: { allowAdult: true } }],
   ])('update %s, keeping unknown fields', (_, changes, expected) => {
     const next = applyConfigChanges(URI, current, changes)
     expect(next.ok && next.value).toMatchObject({ ...expected, extra: 'kept', hashtag: current.hashtag })
@@ -113,7 +114,7 @@ describe('membership, action and feed records', () => {
 
   it('feed generator: service DID, display name shortened to 24 graphemes', () => {
     const built = buildFeedGeneratorRecord({ serviceDid: 'did:web:feeds.example.com', displayName: 'A very long community name indeed', createdAt: AT })
-    expect(built.ok && built.value).toEqual({ $type: NSID.feedGenerator, did: 'did:web:feeds.example.com', displayName: 'A very long community n…', createdAt: AT })
+    expect(built.ok && built.value).toEqual({ $type: NSID.feedGenerator, did: 'did:web:feeds.example.com', displayName: 'A very long community n…', contentMode: 'app.bsky.feed.defs#contentModeUnspecified', createdAt: AT })
     expect(buildFeedGeneratorRecord({ serviceDid: 'feeds.example.com', displayName: 'x', createdAt: AT }).ok).toBe(false)
   })
 

@@ -118,7 +118,7 @@ describe('the SPEC scenario through a real PDS, its firehose and the real npm st
     expect(host.lines.some((l) => l.includes('commit refused'))).toBe(false)
   }, 120_000)
 
-  it('approval to join (SPEC §9) and pinned posts (SPEC §10): a member waits, the CLI approves and rejects, pins lead the first page', async () => {
+  it('approval to join, pinned posts and content labels (SPEC §9–11): a member waits and is approved, pins lead the first page, labelled posts need the owner\'s consent', async () => {
     const created = await atrarium(['community', 'create', '--name', 'Herons', '--membership', 'approval', '--moderator', u('bob').did, '--json', ...dev.as('alice')], dev.env)
     expect(created.code, created.stderr).toBe(0)
     const c = created.json as { uri: string; id: string; hashtag: string }
@@ -159,5 +159,16 @@ describe('the SPEC scenario through a real PDS, its firehose and the real npm st
     expect(unpinned.code, unpinned.stderr).toBe(0)
     await synced()
     expect(await feed()).toEqual([p3, p2, p1])
+
+    // Content labels (SPEC §11): a self-labelled graphic post stays out until the owner allows adult content.
+    const labels = { $type: 'com.atproto.label.defs#selfLabels', values: [{ val: 'graphic-media' }] }
+    await create('alice', NSID.post, { text: `graphic ${c.hashtag}`, createdAt: now(), labels })
+    await synced()
+    expect(await feed()).toEqual([p3, p2, p1])
+    const allowed = await atrarium(['community', 'update', c.uri, '--allow-adult', 'true', ...dev.as('alice')], dev.env)
+    expect(allowed.code, allowed.stderr).toBe(0)
+    const p4 = await create('alice', NSID.post, { text: `graphic, allowed ${c.hashtag}`, createdAt: now(), labels })
+    await synced()
+    expect(await feed()).toEqual([p4, p3, p2, p1])
   }, 90_000)
 })

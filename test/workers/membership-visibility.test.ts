@@ -82,3 +82,15 @@ describe('Workers host: pinned posts', () => {
     expect(rest.feed).toEqual([postUri(fred, 'f2'), postUri(fred, 'f1')].map((post) => ({ post })))
   })
 })
+
+// SPEC §11 on the Workers host: a self-labelled adult post stays out of a community that does not allow it.
+describe('Workers host: content labels', () => {
+  it('an adult post reaches only the community that allows adult content', async () => {
+    const owner = 'did:plc:lbl-owner'
+    const Safe = community(owner, '3klabelsafe22')
+    const Open = community(owner, '3klabelopen22')
+    const labels = { $type: 'com.atproto.label.defs#selfLabels', values: [{ val: 'graphic-media' }] }
+    await deliver([configEvent(Safe), configEvent(Open, { contentPolicy: { allowAdult: true } }), postEvent(owner, 'x1', `${Safe.hashtag} ${Open.hashtag}`, { labels }), postEvent(owner, 'x2', `${Safe.hashtag} plain`)])
+    expect([await readFeed(get, Safe.id), await readFeed(get, Open.id)]).toEqual([[postUri(owner, 'x2')], [postUri(owner, 'x1')]])
+  })
+})

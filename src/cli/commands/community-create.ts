@@ -4,7 +4,7 @@ import { list, str } from '../args.js'
 import type { Command } from '../command.js'
 import { isConfigUri } from '../../core/record-validation.js'
 import { buildConfigRecord } from '../../records/config-record.js'
-import { parseFeedMix, parseMembershipPolicy, parseStage } from '../../records/feed-mix.js'
+import { parseBooleanFlag, parseFeedMix, parseMembershipPolicy, parseStage } from '../../records/feed-mix.js'
 import { parseRecordUri, write } from '../repo.js'
 import { nextTid } from '../../records/tid.js'
 import { resolveDids } from './resolve-dids.js'
@@ -12,7 +12,7 @@ import { resolveDids } from './resolve-dids.js'
 export const communityCreate: Command = {
   path: ['community', 'create'],
   summary: 'create a community (a config record in your repo)',
-  usage: 'atrarium community create --name <name> [--description <text>] [--stage theme|community|graduated] [--parent <config at-uri>] [--feed-mix own,parent,global] [--membership open|approval] [--moderator <did|handle>]...',
+  usage: 'atrarium community create --name <name> [--description <text>] [--stage theme|community|graduated] [--parent <config at-uri>] [--feed-mix own,parent,global] [--membership open|approval] [--allow-adult true|false] [--moderator <did|handle>]...',
   help: `  --name <name>            display name, 1–100 graphemes (required)
   --description <text>     at most 500 graphemes
   --stage <stage>          theme (default), community or graduated
@@ -20,6 +20,8 @@ export const communityCreate: Command = {
   --feed-mix <o,p,g>       integer shares of own, parent and global posts summing to 100 (default 100,0,0)
   --membership <policy>    open (default): anyone who joins is a member; approval: joiners wait
                            until you or a moderator run \`atrarium approve\` (SPEC §9)
+  --allow-adult <bool>     true: take posts self-labelled porn, sexual, nudity or graphic-media;
+                           false (default): leave them out (SPEC §11)
   --moderator <did>        a moderator; repeat for more`,
   options: {
     name: { type: 'string' },
@@ -28,6 +30,7 @@ export const communityCreate: Command = {
     parent: { type: 'string' },
     'feed-mix': { type: 'string' },
     membership: { type: 'string' },
+    'allow-adult': { type: 'string' },
     moderator: { type: 'string', multiple: true },
   },
   args: [0, 0],
@@ -43,6 +46,9 @@ export const communityCreate: Command = {
     const policy = str(values, 'membership')
     const membership = policy === undefined ? undefined : parseMembershipPolicy(policy)
     if (membership && !membership.ok) return membership
+    const adultFlag = str(values, 'allow-adult')
+    const allowAdult = adultFlag === undefined ? undefined : parseBooleanFlag('--allow-adult', adultFlag)
+    if (allowAdult && !allowAdult.ok) return allowAdult
     const parent = str(values, 'parent')
     if (parent !== undefined && !isConfigUri(parent)) return err(`--parent must be a config AT-URI at://<did>/${NSID.config}/<rkey>, got ${parent}`)
 
@@ -60,6 +66,7 @@ export const communityCreate: Command = {
       ...(parent !== undefined ? { parentCommunity: parent } : {}),
       ...(feedMix ? { feedMix: feedMix.value } : {}),
       ...(membership ? { membership: membership.value } : {}),
+      ...(allowAdult ? { allowAdult: allowAdult.value } : {}),
       moderators: moderators.value,
       createdAt: new Date().toISOString(),
     })

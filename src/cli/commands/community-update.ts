@@ -5,16 +5,16 @@ import { list, str } from '../args.js'
 import type { Command } from '../command.js'
 import { loadCommunity } from '../community-ref.js'
 import { applyConfigChanges, hasChanges, type ConfigChanges } from '../../records/config-record.js'
-import { parseFeedMix, parseMembershipPolicy, parseStage } from '../../records/feed-mix.js'
+import { parseBooleanFlag, parseFeedMix, parseMembershipPolicy, parseStage } from '../../records/feed-mix.js'
 import { parseRecordUri, write } from '../repo.js'
 import { resolveDids } from './resolve-dids.js'
 
 export const communityUpdate: Command = {
   path: ['community', 'update'],
   summary: 'change your community config (read, modify, write with compare-and-swap)',
-  usage: 'atrarium community update <community> [--name <name>] [--description <text>] [--stage <stage>] [--parent <at-uri>|none] [--feed-mix o,p,g] [--membership open|approval] [--pin <post-uri>|none]... [--add-moderator <did>]... [--remove-moderator <did>]...',
+  usage: 'atrarium community update <community> [--name <name>] [--description <text>] [--stage <stage>] [--parent <at-uri>|none] [--feed-mix o,p,g] [--membership open|approval] [--allow-adult true|false] [--pin <post-uri>|none]... [--add-moderator <did>]... [--remove-moderator <did>]...',
   help: `  <community>              config AT-URI, or the 8-hex id of a community you own
-  --name, --description, --stage, --feed-mix, --membership   as for create
+  --name, --description, --stage, --feed-mix, --membership, --allow-adult   as for create
   --parent <at-uri>|none   set or remove the parent community
   --pin <post-uri>|none    the posts the feed's first page starts with (up to 3, yours or a
                            moderator's; repeat in order; replaces the list); none removes them (SPEC §10)
@@ -27,6 +27,7 @@ export const communityUpdate: Command = {
     parent: { type: 'string' },
     'feed-mix': { type: 'string' },
     membership: { type: 'string' },
+    'allow-adult': { type: 'string' },
     pin: { type: 'string', multiple: true },
     'add-moderator': { type: 'string', multiple: true },
     'remove-moderator': { type: 'string', multiple: true },
@@ -56,6 +57,12 @@ export const communityUpdate: Command = {
       if (!m.ok) return m
       changes.membership = m.value
     }
+    const adult = str(values, 'allow-adult')
+    if (adult !== undefined) {
+      const a = parseBooleanFlag('--allow-adult', adult)
+      if (!a.ok) return a
+      changes.allowAdult = a.value
+    }
     const pins = list(values, 'pin')
     if (pins.length > 0) changes.pinnedPosts = pins.includes('none') ? [] : pins
     const parent = str(values, 'parent')
@@ -70,7 +77,7 @@ export const communityUpdate: Command = {
     if (!remove.ok) return remove
     changes.addModerators = add.value
     changes.removeModerators = remove.value
-    if (!hasChanges(changes)) return err('nothing to change: give at least one of --name, --description, --stage, --parent, --feed-mix, --membership, --pin, --add-moderator, --remove-moderator')
+    if (!hasChanges(changes)) return err('nothing to change: give at least one of --name, --description, --stage, --parent, --feed-mix, --membership, --allow-adult, --pin, --add-moderator, --remove-moderator')
 
     const session = await ctx.signIn()
     if (!session.ok) return session

@@ -27,9 +27,10 @@ interface Values {
   moderators: string
   membership: MembershipPolicy
   pins: string
+  allowAdult: boolean
 }
 
-const EMPTY: Values = { name: '', description: '', stage: 'theme', parent: '', own: '100', parentShare: '0', global: '0', moderators: '', membership: 'open', pins: '' }
+const EMPTY: Values = { name: '', description: '', stage: 'theme', parent: '', own: '100', parentShare: '0', global: '0', moderators: '', membership: 'open', pins: '', allowAdult: false }
 
 /** A pinned post given as its AT-URI or its bsky.app link (`/profile/<handle or did>/post/<rkey>`). */
 async function pinUri(text: string, resolve: (handleOrDid: string) => Promise<string>): Promise<string> {
@@ -69,6 +70,7 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
         parent: String(r.parentCommunity ?? ''), own: String(mix.own), parentShare: String(mix.parent), global: String(mix.global),
         moderators: mods.join('\n'), membership: r.membership === 'approval' ? 'approval' : 'open',
         pins: ((r.pinnedPosts as string[] | undefined) ?? []).join('\n'),
+        allowAdult: (r.contentPolicy as { allowAdult?: unknown } | undefined)?.allowAdult === true,
       })
     }, (e) => setErrors({ form: messageOf(e) }))
   }, [editing, account?.did, did, rkey])
@@ -126,7 +128,7 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
       if (editing && current) {
         const before = (current.moderators as string[] | undefined) ?? []
         const next = applyConfigChanges(uri!, current, {
-          name: values.name.trim(), stage: values.stage, feedMix: mix.value, parentCommunity: parent ?? null, membership: values.membership, pinnedPosts,
+          name: values.name.trim(), stage: values.stage, feedMix: mix.value, parentCommunity: parent ?? null, membership: values.membership, pinnedPosts, allowAdult: values.allowAdult,
           addModerators: moderators, removeModerators: before.filter((d) => !moderators.includes(d)),
           ...(description !== '' ? { description } : {}),
         })
@@ -213,6 +215,13 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
           <label for="moderators">Moderators (handles, one per line)</label>
           <textarea id="moderators" rows={3} value={values.moderators} onInput={set('moderators')} placeholder="bob.bsky.social" {...aria('moderators')} />
           {err('moderators')}
+        </div>
+        <div class="field">
+          <label>
+            <input type="checkbox" checked={values.allowAdult} onChange={(e) => { const on = e.currentTarget.checked; setValues((v) => ({ ...v, allowAdult: on })) }} />
+            {' '}Take posts their authors labelled adult or graphic (porn, sexual, nudity, graphic media)
+          </label>
+          <p class="hint">Off, such posts are left out of this community. Bluesky apps still hide labelled posts by each reader's own settings.</p>
         </div>
         <div class="field">
           <label for="pins">Pinned posts (optional, up to 3: links or AT-URIs, one per line)</label>
