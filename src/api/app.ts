@@ -6,7 +6,9 @@ import type { Logger } from '../core/logger.js'
 import { NSID } from '../core/nsid.js'
 import { optional, parseLimit } from './params.js'
 import { registerReadRoutes, type Reads } from './read-routes.js'
-import { withServiceAuth, type AppEnv } from './service-auth.js'
+import { serviceAuth, withServiceAuth, type AppEnv } from './service-auth.js'
+import { boundedJson } from '../backfill/bounded-json.js'
+import { parseInteractions, type Interaction } from '../core/interactions.js'
 import { skeletonJson } from './skeleton-json.js'
 import { registerWebRoutes } from './web-routes.js'
 import type { WebClientConfig } from '../core/web/client-config.js'
@@ -34,6 +36,8 @@ export interface AppDeps {
   onRequest?: (path: string, status: number, seconds: number) => void
   /** Verifies service JWTs; without it every request is anonymous and Authorization is ignored. */
   auth?: ServiceAuthVerifier
+  /** Applies a signed-in viewer's "show less" and "show more" (SPEC §12); without it the method is not offered. */
+  interactions?: (viewer: string, items: Interaction[]) => number | Promise<number>
   /** The browser app's settings; with them the app serves `/app-config.json` and `/client-metadata.json`. */
   web?: WebClientConfig
 }
@@ -43,6 +47,8 @@ const XRPC_PREFIX = '/xrpc/'
 const WRONG_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 // The header c.json sets.
 const JSON_CONTENT_TYPE = { 'Content-Type': 'application/json' }
+// 100 interactions of a post URI, an event and a short context each fit well within this.
+const MAX_INTERACTIONS_BODY = 64 * 1024
 
 // A thenable, not just a Promise: what a host's feeds return may come from another realm or an RPC stub.
 const isPromiseLike = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof (v as { then?: unknown }).then === 'function'
@@ -93,12 +99,29 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const query = c.req.query()
       const feed = query.feed
       if (!feed) throw new InvalidRequestError('feed is required')
-      const result = deps.feeds.getFeedSkeleton({ feed, limit: parseLimit(query.limit), ...optional('cursor', query.cursor) })
+      const viewer = c.get('requester')?.did
+      const result = deps.feeds.getFeedSkeleton({ feed, limit: parseLimit(query.limit), ...optional('cursor', query.cursor), ...optional('viewer', viewer) })
       // The Node host answers synchronously; staying off promises there lets Hono and
       // @hono/node-server write the response in the same turn.
       return isPromiseLike(result) ? result.then((r) => skeletonResponse(c, r)) : skeletonResponse(c, result)
     }),
   )
+
+  if (deps.interactions) {
+    const apply = deps.interactions
+    app.post(`/xrpc/${NSID.sendInteractions}`, serviceAuth(deps.auth, NSID.sendInteractions, { required: true }), async (c) => {
+      let body: unknown
+      try {
+        body = await boundedJson(c.req.raw, MAX_INTERACTIONS_BODY)
+      } catch (e) {
+        throw new InvalidRequestError(e instanceof SyntaxError ? 'the body is not JSON' : `the body is over ${MAX_INTERACTIONS_BODY} bytes`)
+      }
+      const parsed = parseInteractions(body)
+      if (!parsed.ok) throw new InvalidRequestError(parsed.error)
+      await apply(c.get('requester')!.did, parsed.value)
+      return c.json({})
+    })
+  }
 
   app.get(`/xrpc/${NSID.describeFeedGenerator}`, async (c) => c.json(await deps.feeds.describeFeedGenerator()))
 

@@ -7,7 +7,7 @@ export const REQUEST_TIMEOUT_MS = 30_000
  * A response's JSON, read up to `maxBytes`: a PDS or a relay is anyone's server, and its answer
  * may be any size. Over the cap the body is cancelled and an error thrown.
  */
-export async function boundedJson(res: Response, maxBytes = MAX_PAGE_BYTES): Promise<unknown> {
+export async function boundedJson(res: Pick<Response, 'body'>, maxBytes = MAX_PAGE_BYTES): Promise<unknown> {
   if (!res.body) return JSON.parse('null')
   const reader = res.body.getReader()
   const chunks: Uint8Array[] = []

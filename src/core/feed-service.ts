@@ -17,7 +17,7 @@ export interface FeedError {
 }
 
 export interface Skeleton {
-  feed: { post: string; reason?: typeof PIN_REASON }[]
+  feed: { post: string; reason?: typeof PIN_REASON; feedContext?: string }[]
   cursor?: string
 }
 
@@ -25,6 +25,8 @@ export interface SkeletonParams {
   feed: string
   limit: number
   cursor?: string
+  /** The signed-in viewer (a verified service JWT's issuer), whose "show less" requests apply (SPEC §12). */
+  viewer?: string
 }
 
 const FEED_URI_PREFIX = 'at://'
@@ -83,6 +85,18 @@ export function skeletonPage(
   }
 }
 
+/**
+ * A page as one viewer gets it (SPEC §12): without the authors they asked to see less of, each item
+ * carrying the community id as `feedContext`, which their app sends back with an interaction.
+ */
+export function personalize(page: Skeleton, community: StoredConfig, less: readonly string[]): Skeleton {
+  const hidden = new Set(less)
+  const feed = page.feed
+    .filter((item) => hidden.size === 0 || !hidden.has(item.post.slice(5, item.post.indexOf('/', 5))))
+    .map((item) => ({ ...item, feedContext: community.id }))
+  return { feed, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) }
+}
+
 /** Reads the index for `getFeedSkeleton` and `describeFeedGenerator`. */
 export class FeedService {
   constructor(
@@ -93,10 +107,22 @@ export class FeedService {
       log?: Logger
       /** Pages kept until the index changes; used only with a store that has an index version. */
       cache?: SkeletonCache
+      /** Epoch microseconds; injectable for tests. */
+      nowUs?: () => number
     },
   ) {}
 
   getFeedSkeleton(params: SkeletonParams): Result<Skeleton, FeedError> {
+    const page = this.sharedPage(params)
+    if (!page.ok || params.viewer === undefined) return page
+    // The shared page (cached for everyone) is personalized after: one indexed read per signed-in request.
+    const community = feedCommunity(this.deps.store, params.feed)
+    if (!community.ok) return community
+    const nowUs = this.deps.nowUs?.() ?? Date.now() * 1000
+    return ok(personalize(page.value, community.value, this.deps.store.lessAuthors(community.value.uri, params.viewer, nowUs)))
+  }
+
+  private sharedPage(params: SkeletonParams): Result<Skeleton, FeedError> {
     const minSortUs = this.deps.minSortUs()
     const { cache } = this.deps
     const version = cache ? this.deps.store.indexVersion?.() : undefined

@@ -10,6 +10,7 @@ export const NSID = {
   feedGenerator: 'app.bsky.feed.generator',
   getFeedSkeleton: 'app.bsky.feed.getFeedSkeleton',
   describeFeedGenerator: 'app.bsky.feed.describeFeedGenerator',
+  sendInteractions: 'app.bsky.feed.sendInteractions',
   subscribeRepos: 'com.atproto.sync.subscribeRepos',
   getCommunity: 'net.atrarium.community.getCommunity',
   listCommunities: 'net.atrarium.community.listCommunities',

@@ -14,11 +14,12 @@ export interface Purged {
   orphans: number
   accounts: number
   tombstones: number
+  showLess: number
 }
 
 /** Whether a chunk removed as much as it could of anything, so another may follow. */
 export const purgedFull = (n: Purged, chunk: number): boolean =>
-  n.posts >= chunk || n.orphans >= chunk || n.accounts >= chunk || n.tombstones >= chunk
+  n.posts >= chunk || n.orphans >= chunk || n.accounts >= chunk || n.tombstones >= chunk || n.showLess >= chunk
 
 /**
  * One bounded chunk of every expiry the index has: posts past retention (SPEC §4), records naming
@@ -31,5 +32,6 @@ export function purgeChunk(store: Store, now: { nowUs: number; minSortUs: number
     orphans: store.purgeOrphans(now.nowUs - ORPHAN_TTL_US, chunk),
     accounts: store.purgeAccounts(now.nowUs - ACCOUNT_STATUS_TTL_US, chunk),
     tombstones: store.purgeTombstones(now.nowUs - TOMBSTONE_TTL_US, chunk),
+    showLess: store.purgeShowLess(now.nowUs, chunk),
   }
 }

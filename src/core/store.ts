@@ -107,6 +107,15 @@ export interface JoinBackfillQueue {
   purgeTombstones(seenBeforeUs: number, limit: number): number
 }
 
+/** "Show less like this" (SPEC §12): authors a viewer asked to see less of in a community, until a time. */
+export interface ShowLessStore {
+  /** Keeps the request; past `maxPerViewer` in the community, the viewer's earliest-expiring ones go. */
+  requestLess(community: string, viewer: string, author: string, untilUs: number, maxPerViewer: number): void
+  requestMore(community: string, viewer: string, author: string): void
+  lessAuthors(community: string, viewer: string, nowUs: number): string[]
+  purgeShowLess(nowUs: number, limit: number): number
+}
+
 export interface PageQuery<After> {
   after?: After
   limit: number
@@ -117,7 +126,7 @@ export interface PageQuery<After> {
  * Durable Object SQL) are; every method is an indexed lookup or a bounded range scan. A community
  * is always named by its config AT-URI.
  */
-export interface Store extends JoinBackfillQueue {
+export interface Store extends JoinBackfillQueue, ShowLessStore {
   transaction<T>(fn: () => T): T
   /**
    * A number that moves whenever the index may have changed: any write that changed a post, config,

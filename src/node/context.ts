@@ -6,6 +6,7 @@ import { ServiceAuthVerifier } from '../auth/service-auth-verifier.js'
 import type { Config } from '../config.js'
 import { FeedService } from '../core/feed-service.js'
 import { Indexer } from '../core/indexer.js'
+import { applyInteractions } from '../core/interactions.js'
 import { SkeletonCache } from '../core/skeleton-cache.js'
 import type { Logger } from '../core/logger.js'
 import { healthProblems } from '../core/health.js'
@@ -91,6 +92,7 @@ export function createContext(config: Config, log: Logger): AppContext {
     metrics: { contentType: m.registry.contentType, text: () => m.registry.metrics() },
     onRequest: (path, status, seconds) => m.request(path, status, seconds),
     feeds,
+    interactions: (viewer, items) => store.transaction(() => applyInteractions(store, viewer, items, Date.now() * 1000, retentionUs)),
     reads: localReads(store, minSortUs),
     hostname: config.hostname,
     log,

@@ -49,7 +49,7 @@ export class RetentionJob {
       for (let more = true; more; ) {
         const n = purgeChunk(this.deps.store, now, CHUNK)
         total += n.posts
-        others += n.orphans + n.accounts + n.tombstones
+        others += n.orphans + n.accounts + n.tombstones + n.showLess
         more = purgedFull(n, CHUNK)
         await new Promise((r) => setImmediate(r))
       }

@@ -29,6 +29,8 @@ export function buildFeedGeneratorRecord(f: NewFeedGenerator): Result<Record<str
     ...(f.description !== undefined ? { description: f.description } : {}),
     // A community feed mixes text and media: the video-only mode (the one other value) never applies.
     contentMode: CONTENT_MODE_UNSPECIFIED,
+    // The service takes "show less like this" (app.bsky.feed.sendInteractions, SPEC §12).
+    acceptsInteractions: true,
     createdAt: f.createdAt,
   }
   const valid = AppBskyFeedGenerator.validateRecord(record)

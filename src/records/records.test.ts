@@ -114,7 +114,7 @@ describe('membership, action and feed records', () => {
 
   it('feed generator: service DID, display name shortened to 24 graphemes', () => {
     const built = buildFeedGeneratorRecord({ serviceDid: 'did:web:feeds.example.com', displayName: 'A very long community name indeed', createdAt: AT })
-    expect(built.ok && built.value).toEqual({ $type: NSID.feedGenerator, did: 'did:web:feeds.example.com', displayName: 'A very long community n…', contentMode: 'app.bsky.feed.defs#contentModeUnspecified', createdAt: AT })
+    expect(built.ok && built.value).toEqual({ $type: NSID.feedGenerator, did: 'did:web:feeds.example.com', displayName: 'A very long community n…', contentMode: 'app.bsky.feed.defs#contentModeUnspecified', acceptsInteractions: true, createdAt: AT })
     expect(buildFeedGeneratorRecord({ serviceDid: 'feeds.example.com', displayName: 'x', createdAt: AT }).ok).toBe(false)
   })
 

@@ -270,6 +270,20 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 12,
+    // "Show less like this" (SPEC §12): a viewer's requests per community, until they expire.
+    sql: `
+      CREATE TABLE show_less (
+        community TEXT NOT NULL,
+        viewer TEXT NOT NULL,
+        author TEXT NOT NULL,
+        until_us INTEGER NOT NULL,
+        PRIMARY KEY (community, viewer, author)
+      );
+      CREATE INDEX show_less_until ON show_less (until_us);
+    `,
+  },
 ]
 
 export function migrate(db: SqlDriver): number {

@@ -4,7 +4,7 @@ import { communityPageSql } from './community-page-sql.js'
 import { migrate } from './migrations.js'
 import { ReadCache } from './read-cache.js'
 import { first, type SqlDriver } from './sql-driver.js'
-import { SqlJoinBackfills } from './sql-join-backfills.js'
+import { SqlShowLess } from './sql-show-less.js'
 import { ACCOUNT_INACTIVE, BLOCKED_IN_COMMUNITY } from './sql-posts.js'
 
 interface ConfigRow {
@@ -59,7 +59,7 @@ const toAction = (r: ActionRow): StoredAction => ({
 const list = (values: readonly unknown[]): string => values.map(() => '?').join(', ')
 
 /** The index on SQLite, for any driver (better-sqlite3 on Node, Durable Object SQL on Workers). */
-export class SqlStore extends SqlJoinBackfills implements Store {
+export class SqlStore extends SqlShowLess implements Store {
   private readonly cache: ReadCache
   private seenDataVersion: number | undefined
 

@@ -6,7 +6,8 @@ import { entryOf, type CommunityEntry } from '../core/community-tree.js'
 import { recordUri, type RepoEvent } from '../core/events.js'
 import { MAX_ROWS_PER_ENTRY, type FeedEntry } from '../core/feed-mix.js'
 import { shownPins } from '../core/pinned-posts.js'
-import { feedCommunity, skeletonPage, stateOf, type FeedError, type Skeleton, type SkeletonParams } from '../core/feed-service.js'
+import { applyInteractions, type Interaction } from '../core/interactions.js'
+import { feedCommunity, personalize, skeletonPage, stateOf, type FeedError, type Skeleton, type SkeletonParams } from '../core/feed-service.js'
 import { Indexer } from '../core/indexer.js'
 import type { Logger } from '../core/logger.js'
 import { NSID } from '../core/nsid.js'
@@ -175,12 +176,21 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
     for (const n of [Math.min(params.limit * 2 + 16, bound), bound]) {
       const sources = await workerSources(this.env, store, community, state.value, n, indexer.minSortUs(), resolved.parent)
       try {
-        return ok(skeletonPage(community, sources, state.value, params.limit, shownPins(store, community), params.cursor === undefined))
+        const page = skeletonPage(community, sources, state.value, params.limit, shownPins(store, community), params.cursor === undefined)
+        return ok(params.viewer === undefined ? page : personalize(page, community, store.lessAuthors(community.uri, params.viewer, Date.now() * 1000)))
       } catch (e) {
         if (!(e instanceof NeedMore) || n === bound) throw e
       }
     }
     throw new Error('unreachable')
+  }
+
+  /** A viewer's "show less" and "show more" for posts of the communities with this object's id (SPEC §12). */
+  interactions(viewer: string, items: Interaction[]): number {
+    const index = this.existing()
+    if (!index) return 0
+    const { store, indexer } = index
+    return store.transaction(() => applyInteractions(store, viewer, items, Date.now() * 1000, Date.now() * 1000 - indexer.minSortUs()))
   }
 
   /** A community's visible posts after a position: the parent source of its children. */

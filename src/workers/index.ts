@@ -7,7 +7,7 @@ import { adminRoutes, isAdminPath } from './admin-routes.js'
 import { processBatch } from './processor.js'
 import { consoleLogger } from './console-logger.js'
 import { settingsOf } from './settings.js'
-import { workerFeeds } from './worker-feeds.js'
+import { workerFeeds, workerInteractions } from './worker-feeds.js'
 import { workerMetricsText } from './worker-metrics.js'
 import { workerReads } from './worker-reads.js'
 
@@ -43,6 +43,7 @@ function buildApp(env: Env) {
   const log = consoleLogger(settings.logLevel)
   return createApp({
     feeds: workerFeeds(env, settings.serviceDid),
+    interactions: workerInteractions(env),
     reads: workerReads(env),
     auth: verifierFor(settings.serviceDid, settings.plcUrl),
     hostname: settings.hostname,

@@ -16,10 +16,10 @@ const get: Get = async (path, authorization) => {
   return { status: res.status, body: await res.json() }
 }
 
-async function token(iss: string): Promise<string> {
+async function token(iss: string, lxm: string = NSID.getPosts): Promise<string> {
   const hex = inject('plcKeys')[iss]!
   const keypair = await P256PrivateKeyExportable.importRaw(Uint8Array.from(hex.match(/../g)!, (b) => parseInt(b, 16)))
-  const jwt = await createServiceJwt({ keypair, issuer: iss as `did:${string}:${string}`, audience: SERVICE, lxm: NSID.getPosts, issuedAt: Math.floor(Date.now() / 1000) })
+  const jwt = await createServiceJwt({ keypair, issuer: iss as `did:${string}:${string}`, audience: SERVICE, lxm: lxm as `${string}.${string}.${string}`, issuedAt: Math.floor(Date.now() / 1000) })
   return `Bearer ${jwt}`
 }
 
@@ -71,5 +71,24 @@ describe('read API on the Workers host answers as the Node host does', () => {
     [NSID.listCommunities, { q: 'x'.repeat(101) }, 'InvalidRequest'],
   ])('%s %o → 400 %s', async (nsid, params, error) => {
     expect(await get(queryPath(nsid, params))).toMatchObject({ status: 400, body: { error } })
+  })
+})
+
+// SPEC §12 on the Workers host: the community object keeps the viewer's request and personalizes their pages.
+describe('show less on the Workers host', () => {
+  it('a signed-in viewer who asks to see less of an author no longer gets their posts; others do', async () => {
+    const feedPath = queryPath(NSID.getFeedSkeleton, { feed: `at://${R.owner}/${NSID.feedGenerator}/${R.id}`, limit: '100' })
+    const anon = (await get(feedPath)).body.feed as { post: string }[]
+    const authorOf = (uri: string) => uri.split('/')[2]!
+    const target = anon.find((i) => authorOf(i.post) !== mod)!
+    const res = await worker.fetch(new Request(`https://feeds.example.com/xrpc/${NSID.sendInteractions}`, {
+      method: 'POST', headers: { authorization: await token(mod, NSID.sendInteractions), 'content-type': 'application/json' },
+      body: JSON.stringify({ interactions: [{ item: target.post, event: 'app.bsky.feed.defs#requestLess', feedContext: R.id }] }),
+    }), testEnv)
+    expect(res.status).toBe(200)
+    const mine = (await get(feedPath, await token(mod, NSID.getFeedSkeleton))).body.feed as { post: string; feedContext?: string }[]
+    expect(mine).toEqual(anon.filter((i) => authorOf(i.post) !== authorOf(target.post)).map((i) => ({ ...i, feedContext: R.id })))
+    expect(mine.length).toBeLessThan(anon.length)
+    expect((await get(feedPath)).body.feed).toEqual(anon)
   })
 })
