@@ -15,7 +15,10 @@ import { NSID } from '../../src/core/nsid.js'
 import { DEFAULT_FEED_MIX } from '../../src/core/records.js'
 import { SqlStore } from '../../src/store/sql-store.js'
 import { SqliteDriver } from '../../src/store/sqlite-driver.js'
-import { community } from '../support/events.js'
+import { applyInteractions, REQUEST_LESS } from '../../src/core/interactions.js'
+import { Indexer } from '../../src/core/indexer.js'
+import { US_PER_DAY } from '../../src/core/time.js'
+import { community, configEvent, membershipEvent, postEvent, postUri } from '../support/events.js'
 
 const SERVICE = 'did:web:feeds.example.com'
 const A = community('did:plc:owner', '3jzfcijpj2z2a')
@@ -88,5 +91,33 @@ describe.each(CHECKS)('getFeedSkeleton with a real PDS service token (@atproto/d
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { exp: number }
     const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 3600 })).toString('base64url')}.${s}`
     expect(await getSkeleton(forged)).toMatchObject({ status: 401, body: { error: 'BadJwtSignature' } })
+  })
+})
+
+// SPEC §12 with tokens the real PDS mints: "show less" from a signed-in viewer, then their personalized feed.
+describe('sendInteractions with a real PDS service token', () => {
+  it('the viewer asks to see less of an author and their feed leaves the author out', async () => {
+    const d = new SqliteDriver(':memory:')
+    try {
+      const store = new SqlStore(d)
+      new Indexer({ store, log: silentLogger, retentionUs: 7 * US_PER_DAY }).applyBatch([
+        configEvent(A), membershipEvent('did:plc:bob', 'm1', A), postEvent('did:plc:bob', 'b1', `hi ${A.hashtag}`), postEvent(A.owner, 'o1', `hi ${A.hashtag}`),
+      ])
+      const app = createApp({
+        feeds: new FeedService({ store, serviceDid: SERVICE, minSortUs: () => 0 }), hostname: 'feeds.example.com', log: silentLogger,
+        auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url, verifySignature: pooledJwtSignature }),
+        interactions: (viewer, items) => applyInteractions(store, viewer, items, Date.now() * 1000, 7 * US_PER_DAY),
+      })
+      const token = async (lxm: string) => (await agent.com.atproto.server.getServiceAuth({ aud: SERVICE, lxm })).data.token
+      const sent = await app.request(`/xrpc/${NSID.sendInteractions}`, {
+        method: 'POST', headers: { authorization: `Bearer ${await token(NSID.sendInteractions)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ interactions: [{ item: postUri('did:plc:bob', 'b1'), event: REQUEST_LESS, feedContext: A.id }] }),
+      })
+      expect(sent.status).toBe(200)
+      const mine = await app.request(skeleton, { headers: { authorization: `Bearer ${await token(NSID.getFeedSkeleton)}` } })
+      expect(await mine.json()).toEqual({ feed: [{ post: postUri(A.owner, 'o1'), feedContext: A.id }] })
+    } finally {
+      d.close()
+    }
   })
 })
