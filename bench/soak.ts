@@ -265,7 +265,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     // The end: everything sent must be indexed, by the host that is running now.
     const h = host!
     log(`stream ended after ${events} events; waiting for the host to index position ${lastPos}`)
-    await h.waitFor(async () => ((await h.health()).cursor ?? 0) >= lastPos, FINAL_CATCH_UP_MS, `the final position ${lastPos}`)
+    const indexedAll = async () => {
+      if (aborted) throw new Error('interrupted')
+      return ((await h.health()).cursor ?? 0) >= lastPos
+    }
+    await h.waitFor(indexedAll, FINAL_CATCH_UP_MS, `the final position ${lastPos}`)
     const final = readIndexRows(file, opts.mode)
     duplicated += final.duplicated
     const expected = model.expectedRows()
