@@ -3,6 +3,7 @@ import { NSID } from '../../src/core/nsid.js'
 import { runSoak, SOAK_DEFAULTS, type SoakMode } from '../../bench/soak.js'
 import { actionEvent, community, configEvent, del, isoUs, membershipEvent, postEvent, postUri, tick } from '../support/events.js'
 import { SoakModel, type IndexRows } from '../support/soak-model.js'
+import { createSoakStream, fixedBase32 } from '../support/soak-stream.js'
 
 // The model is the soak's oracle: it must itself fail an index that lost, kept or showed the wrong thing.
 describe('the soak model', () => {
@@ -59,5 +60,23 @@ describe('soak (issue #15): npm start SIGKILLed 3 times in a minute of stream', 
     expect(r.feeds.every((f) => f.equal && f.expected > 0)).toBe(true)
     expect(r.events).toBeGreaterThan(10_000)
     expect(r.peakRssMiB).toBeGreaterThan(0)
+  })
+})
+
+describe('the soak stream', () => {
+  it('never reuses a record key or a DID spelling', () => {
+    const keys = new Set(Array.from({ length: 200_000 }, (_, i) => fixedBase32(i, 11)))
+    expect(keys.size).toBe(200_000)
+    expect(fixedBase32(2, 11)).not.toBe(fixedBase32(2 * 32 + 2, 11))
+    const gen = createSoakStream({ seed: 3 })
+    const uris = new Set<string>()
+    let creates = 0
+    for (let i = 0; i < 50_000; i++) {
+      const e = gen.next(1_000_000 + i)
+      if (e.op === 'delete') continue
+      creates++
+      uris.add(`at://${e.did}/${e.collection}/${e.rkey}`)
+    }
+    expect(uris.size).toBe(creates)
   })
 })

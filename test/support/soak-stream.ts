@@ -37,6 +37,19 @@ const POSTS_PER_USER = 60
 const LIVE_POSTS_KEPT = 5000
 const LIVE_ACTIONS_KEPT = 2000
 
+const BASE32 = '234567abcdefghijklmnopqrstuvwxyz'
+
+/**
+ * `n` in `width` base32-sortable digits. Padded with the zero digit, so distinct numbers give
+ * distinct strings: `toString(36).padStart(11, '2')` did not ('qqj' and '2qqj' both became
+ * '22222222qqj'), and the first 30-minute soak failed on two records sharing a URI.
+ */
+export function fixedBase32(n: number, width: number): string {
+  let s = ''
+  for (let i = 0; i < width; i++, n = Math.floor(n / 32)) s = BASE32[n % 32] + s
+  return s
+}
+
 export function createSoakStream(opts: SoakStreamOptions) {
   const rand = seededRandom(opts.seed)
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
@@ -46,10 +59,10 @@ export function createSoakStream(opts: SoakStreamOptions) {
     xs.pop()
     return x
   }
-  const did = (n: number) => `did:plc:${n.toString(36).padStart(24, 'a')}`
+  const did = (n: number) => `did:plc:${fixedBase32(n, 24)}`
   let keys = 0
   // Never reused, so a record's create and delete are unambiguous across replays.
-  const rkey = () => `3l${(keys++).toString(36).padStart(11, '2')}`
+  const rkey = () => `3l${fixedBase32(keys++, 11)}`
   const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ')
 
   const total = (opts.communities ?? 4) + (opts.lateCommunities ?? 2)
