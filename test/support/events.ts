@@ -19,7 +19,8 @@ export function community(owner: string, rkey: string) {
 }
 export type Community = ReturnType<typeof community>
 
-const write = (did: string, collection: string, rkey: string, record: object, op: 'create' | 'update' = 'create', timeUs = tick()): RepoWrite => ({
+/** A record write at `timeUs` (default: the next tick); the builders below fill in each collection's fields. */
+export const write = (did: string, collection: string, rkey: string, record: object, op: 'create' | 'update' = 'create', timeUs = tick()): RepoWrite => ({
   op, did, collection, rkey, record: { $type: collection, ...record }, timeUs, cursor: timeUs,
 })
 

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { ReplayLog } from './replay-log.js'
 
 export interface Connection {
   url: URL
@@ -12,7 +13,8 @@ export interface Connection {
  */
 export class FakeJetstream {
   readonly connections: Connection[] = []
-  private readonly log: { raw: string; timeUs: number }[] = []
+  /** Every published frame by time_us; `trimBefore` bounds it in long runs. */
+  readonly log = new ReplayLog<string>(true)
   private readonly wss: WebSocketServer
   private readonly waiters: (() => void)[] = []
 
@@ -23,7 +25,7 @@ export class FakeJetstream {
       const c = url.searchParams.get('cursor')
       const cursor = c === null ? undefined : Number(c)
       this.connections.push({ url, cursor })
-      if (cursor !== undefined) for (const f of this.log) if (f.timeUs >= cursor) ws.send(f.raw)
+      if (cursor !== undefined) for (const raw of this.log.from(cursor)) ws.send(raw)
       for (const w of this.waiters.splice(0)) w()
     })
   }
@@ -59,7 +61,7 @@ export class FakeJetstream {
   publish(frame: object | string, timeUs?: number): void {
     const raw = typeof frame === 'string' ? frame : JSON.stringify(frame)
     const t = timeUs ?? Number(/"time_us":(\d+)/.exec(raw)?.[1] ?? 0)
-    this.log.push({ raw, timeUs: t })
+    this.log.push(raw, t)
     for (const ws of this.wss.clients) ws.send(raw)
   }
 

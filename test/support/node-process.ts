@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -22,6 +23,7 @@ export class NodeHost {
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
+    keepLines: number,
   ) {
     let buf = ''
     const onData = (d: Buffer) => {
@@ -29,6 +31,8 @@ export class NodeHost {
       const parts = buf.split('\n')
       buf = parts.pop() ?? ''
       this.lines.push(...parts)
+      // A long run (the soak) keeps only the latest lines, for its error messages.
+      if (this.lines.length > keepLines) this.lines.splice(0, this.lines.length - keepLines)
     }
     child.stdout!.on('data', onData)
     child.stderr!.on('data', onData)
@@ -36,7 +40,7 @@ export class NodeHost {
     this.exited = new Promise((resolve) => child.once('close', (code) => resolve(code)))
   }
 
-  static async start(env: Record<string, string>): Promise<NodeHost> {
+  static async start(env: Record<string, string>, opts: { keepLines?: number; startTimeoutMs?: number } = {}): Promise<NodeHost> {
     const port = await freePort()
     const child = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
@@ -45,8 +49,14 @@ export class NodeHost {
       // Offline by default: a test that wants the first-start backfill names its relay.
       env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ATRARIUM_BACKFILL_RELAY: '', ...env },
     })
-    const host = new NodeHost(child, port)
-    await host.waitFor(async () => (await host.health().catch(() => undefined)) !== undefined, 30_000, 'server to listen')
+    const host = new NodeHost(child, port, opts.keepLines ?? Infinity)
+    try {
+      await host.waitFor(async () => (await host.health().catch(() => undefined)) !== undefined, opts.startTimeoutMs ?? 30_000, 'server to listen')
+    } catch (e) {
+      // The caller never gets the host to stop: nothing may outlive a failed start.
+      await host.stop('SIGKILL')
+      throw e
+    }
     return host
   }
 
@@ -82,6 +92,32 @@ export class NodeHost {
   /** True once the host logged a clean stop (node's own exit 0; npm's code reflects the signal). */
   get stoppedCleanly(): boolean {
     return this.lines.some((l) => l.includes('"msg":"stopped"'))
+  }
+
+  /**
+   * The resident set of the largest process in this host's process group (node, not npm), in KiB,
+   * from /proc (Linux); undefined once the group is gone or where /proc is missing.
+   */
+  rssKiB(): number | undefined {
+    const group = this.child.pid
+    if (group === undefined) return undefined
+    let max: number | undefined
+    let pids: string[]
+    try {
+      pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p))
+    } catch {
+      return undefined
+    }
+    for (const pid of pids) {
+      try {
+        // Field 5 of stat is the process group; the command name (field 2) may hold spaces, so count from ')'.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== group) continue
+        const kib = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
+        if (Number.isFinite(kib) && (max === undefined || kib > max)) max = kib
+      } catch {} // gone between the listing and the read
+    }
+    return max
   }
 
   /** Signals the whole process group and waits until every process in it is done. */

@@ -60,12 +60,16 @@ export const expected = {
 export const feedPath = (id: string, extra = '') =>
   `/xrpc/${NSID.getFeedSkeleton}?feed=${encodeURIComponent(`at://did:plc:publisher/${NSID.feedGenerator}/${id}`)}${extra}`
 
-/** Every page of a feed, two posts at a time, through any `fetch`. */
-export async function readFeed(get: (path: string) => Promise<{ status: number; body: any }>, id: string): Promise<string[]> {
+/** Every page of a feed, two posts at a time unless told, through any `fetch`. */
+export async function readFeed(
+  get: (path: string) => Promise<{ status: number; body: any }>,
+  id: string,
+  opts: { limit?: number; maxPages?: number } = {},
+): Promise<string[]> {
   const out: string[] = []
   let cursor = ''
-  for (let i = 0; i < 100; i++) {
-    const r = await get(feedPath(id, `&limit=2${cursor ? `&cursor=${cursor}` : ''}`))
+  for (let i = 0; i < (opts.maxPages ?? 100); i++) {
+    const r = await get(feedPath(id, `&limit=${opts.limit ?? 2}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`))
     if (r.status !== 200) throw new Error(`feed page ${i}: ${r.status} ${JSON.stringify(r.body)}`)
     out.push(...r.body.feed.map((f: { post: string }) => f.post))
     if (!r.body.cursor) return out

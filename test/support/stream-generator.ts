@@ -21,18 +21,22 @@ export interface StreamOptions {
   membershipShare?: number
 }
 
-const WORDS = 'the a community feed today bluesky post about with and for this that great new photo music art code science news weather coffee morning evening weekend project launch thanks friends open source protocol garden'.split(' ')
+export const WORDS = 'the a community feed today bluesky post about with and for this that great new photo music art code science news weather coffee morning evening weekend project launch thanks friends open source protocol garden'.split(' ')
 
-export function createStream(opts: StreamOptions = {}) {
-  let state = (opts.seed ?? 42) >>> 0
-  // mulberry32: small, fast, and the same sequence on every runtime.
-  const rand = () => {
+/** mulberry32: a seeded generator of [0, 1) that is small, fast, and the same sequence on every runtime. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0
     let t = state
     t = Math.imul(t ^ (t >>> 15), t | 1)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+}
+
+export function createStream(opts: StreamOptions = {}) {
+  const rand = seededRandom(opts.seed ?? 42)
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
   const did = (n: number) => `did:plc:${n.toString(36).padStart(24, 'a')}`
   const rkey = () => `3l${Math.floor(rand() * 36 ** 11).toString(36).padStart(11, '2')}`
