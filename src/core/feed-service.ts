@@ -1,4 +1,5 @@
 import { isValidDid } from '@atproto/syntax'
+import { repoOf } from './at-uri.js'
 import { isCommunityId } from './community-id.js'
 import { resolveParent } from './community-parent.js'
 import { selectFeedCommunity } from './community-select.js'
@@ -92,7 +93,7 @@ export function skeletonPage(
 export function personalize(page: Skeleton, community: StoredConfig, less: readonly string[]): Skeleton {
   const hidden = new Set(less)
   const feed = page.feed
-    .filter((item) => hidden.size === 0 || !hidden.has(item.post.slice(5, item.post.indexOf('/', 5))))
+    .filter((item) => hidden.size === 0 || !hidden.has(repoOf(item.post)))
     .map((item) => ({ ...item, feedContext: community.id }))
   return { feed, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) }
 }

@@ -1,3 +1,4 @@
+import { repoOf } from './at-uri.js'
 import { authorities } from './moderation.js'
 import type { Store, StoredConfig } from './store.js'
 
@@ -14,7 +15,5 @@ export function shownPins(store: Pick<Store, 'visiblePosts'>, community: StoredC
   const pins = community.config.pinnedPosts ?? []
   if (pins.length === 0) return []
   const staff = new Set(authorities(community))
-  return store.visiblePosts(community.uri, pins.filter((uri) => staff.has(authorOf(uri))))
+  return store.visiblePosts(community.uri, pins.filter((uri) => staff.has(repoOf(uri))))
 }
-
-const authorOf = (postUri: string): string => postUri.slice('at://'.length, postUri.indexOf('/', 'at://'.length))

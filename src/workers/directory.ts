@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
+import { repoOf } from '../core/at-uri.js'
 import { communityPageSql } from '../store/community-page-sql.js'
 import { hierarchyOf, listCommunities, type CommunityEntry, type CommunityTree } from '../core/community-tree.js'
 import type { CommunityHierarchy, CommunitySummary, ListCommunitiesParams, Paged, ReadResult } from '../core/read-views.js'
@@ -26,7 +27,6 @@ const MAX_CHAIN = 65
 /** A repo's record URIs: `at://<did>/` up to `at://<did>0`, as '0' follows '/'. */
 const repoRange = (did: string): [string, string] => [`at://${did}/`, `at://${did}0`]
 const isPostUri = (uri: string): boolean => uri.includes(`/${NSID.post}/`)
-const didOf = (uri: string): string => uri.slice('at://'.length, uri.indexOf('/', 'at://'.length))
 const PURGE_EVERY_MS = 3_600_000
 
 /**
@@ -80,7 +80,7 @@ export class Directory extends DurableObject<Env> {
     const row = first(this.sql.all<{ communities: string }>('SELECT communities FROM routes WHERE uri = ?', uri))
     const held = row ? row.communities.split(',') : []
     if (!isPostUri(uri)) return held
-    const byAuthor = this.sql.all<{ community: string }>('SELECT community FROM author_routes WHERE did = ?', didOf(uri)).map((r) => r.community)
+    const byAuthor = this.sql.all<{ community: string }>('SELECT community FROM author_routes WHERE did = ?', repoOf(uri)).map((r) => r.community)
     return [...new Set([...held, ...byAuthor])]
   }
 
