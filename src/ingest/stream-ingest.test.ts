@@ -72,6 +72,37 @@ describe('ATRARIUM_START_CURSOR', () => {
 })
 
 describe('StreamIngest from Jetstream', () => {
+  it('keeps the saved cursor the largest committed: the rewound replay after a restart does not lower it', async () => {
+    const server = await FakeJetstream.start()
+    const dir = mkdtempSync(join(tmpdir(), 'atrarium-rewind-'))
+    const driver = new SqliteDriver(join(dir, 'index.sqlite'))
+    const store = new SqlStore(driver)
+    const indexer = new Indexer({ store, log: silentLogger, retentionUs: 7 * US_PER_DAY })
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => driver.close(), () => server.close())
+    const events = [configEvent(A), membershipEvent('did:plc:bob', 'm1', A)]
+    const first = new StreamIngest({ source: jetstreamSource({ url: server.url }), store, indexer, log: silentLogger })
+    first.start()
+    await server.connected(1)
+    for (const e of events) server.publish(toJetstream(e))
+    await until(() => first.stats.frames === 2, 'two frames')
+    await first.idle()
+    await first.close()
+    expect(store.getCursor('jetstream')).toBe(events[1]!.timeUs)
+    // Frames after these were committed too, but dropped by stage 1 (they moved only the cursor).
+    const saved = events[1]!.timeUs + 1_000_000
+    store.setCursor('jetstream', saved)
+
+    // The restart asks from 5 s back: both frames come again, in batches whose cursors are below the saved one.
+    const second = new StreamIngest({ source: jetstreamSource({ url: server.url }), store, indexer, log: silentLogger })
+    cleanups.push(() => second.close())
+    second.start()
+    expect((await server.connected(2)).cursor).toBe(saved - REWIND_US)
+    await until(() => second.stats.frames === 2, 'the replay')
+    await second.idle()
+    expect(second.stats.batches).toBeGreaterThan(0)
+    expect(store.getCursor('jetstream')).toBe(saved)
+  })
+
   it('never saves a cursor ahead of its batch: a failed commit keeps the old cursor and the batch is retried', async () => {
     const { server, store, driver, ingest, errors } = await setup()
     const first = [configEvent(A), membershipEvent('did:plc:bob', 'm1', A)]

@@ -279,6 +279,10 @@ export class StreamIngest<Raw> {
         this.opts.log.warn({ reason: problem, frame: this.source.preview(item.raw) }, 'malformed op skipped')
       }
     }
+    // A restart replays from the saved cursor minus the rewind: those batches must not lower it
+    // (SPEC §4: the cursor is the largest committed), or a crash then replays further back each time.
+    const saved = this.cursor
+    if (cursor !== undefined && saved !== undefined && cursor <= saved) cursor = undefined
     this.opts.indexer.applyBatch(events, cursor === undefined ? undefined : { source: this.source.key, value: cursor })
     // Counted once committed: a failed batch is retried, and verified again.
     this.stats.verified += verified
