@@ -75,6 +75,7 @@ export function OwnerTools({ community: c, onDeleted }: { community: CommunityVi
           <label for="feed-description">Feed description</label>
           <textarea id="feed-description" rows={3} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
           <p class="hint">Served by {cfg.serviceDid}. Keep the link so readers can find the community page.</p>
+          <p class="hint">The published feed accepts <em>Show less like this</em>: a reader who chooses it in their Bluesky app stops getting that author's posts here, for a week.</p>
         </div>
         <div class="row">
           <button type="submit" disabled={!!busy}>{published ? 'Update feed' : 'Publish feed'}</button>
