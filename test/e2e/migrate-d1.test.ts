@@ -134,4 +134,13 @@ describe('atrarium migrate-d1 against a real PDS and the real npm start', () => 
     expect(runs[3]!.stderr).toContain('--verify must be an http(s) URL, got ftp://x')
     expect(await records('dave', NSID.config)).toHaveLength(before)
   }, 60_000)
+
+  it('reports what it wrote, with exit 1, when the service does not show it in time', async () => {
+    // dave owns Old Club in the export; nothing listens on port 9 of this machine.
+    const r = await atrarium(['migrate-d1', dump, '--json', '--verify', 'http://127.0.0.1:9', '--verify-timeout', '1', ...dev.as('dave')], dev.env)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^atrarium: written, but within 1 s the service at http:\/\/127\.0\.0\.1:9 did not index and serve at:\/\/did:plc:[a-z0-9]+\/net\.atrarium\.community\.config\/\w+\n$/)
+    expect(r.json).toMatchObject({ ok: false, communities: [{ oldName: 'Old Club', status: 'written', verify: { indexed: false, feedAnswered: false } }] })
+    expect((await records('dave', NSID.config)).map((c) => c.uri)).toEqual([r.json.communities[0].uri])
+  }, 60_000)
 })
