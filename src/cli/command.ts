@@ -7,6 +7,11 @@ export interface CommandOutput {
   text: string
   /** The same result for `--json`. */
   json: Record<string, unknown>
+  /**
+   * Set when the command failed after doing part of its work: the output still says what was
+   * done (stdout, `--json` as `{ok: false, error, …}`), the error goes to stderr, and the exit is 1.
+   */
+  error?: string
 }
 
 export interface CommandInput {

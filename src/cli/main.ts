@@ -50,7 +50,13 @@ export async function runCli(argv: string[], env: Env, io: Streams): Promise<num
   try {
     const result = await command.run({ values, positionals, ctx: ctx.value })
     if (!result.ok) return fail(result.error, 1)
-    out(values.json ? JSON.stringify({ ok: true, ...result.value.json }) : result.value.text)
+    const { text, json, error } = result.value
+    if (error !== undefined) {
+      io.stderr.write(`atrarium: ${error}\n`)
+      out(values.json ? JSON.stringify({ ok: false, error, ...json }) : text)
+      return 1
+    }
+    out(values.json ? JSON.stringify({ ok: true, ...json }) : text)
     return 0
   } catch (e) {
     return fail(errorMessage(e), 1)

@@ -5,6 +5,7 @@ import { communityUpdate } from './commands/community-update.js'
 import { feedPublish, feedUnpublish } from './commands/feed-publish.js'
 import { join } from './commands/join.js'
 import { leave } from './commands/leave.js'
+import { migrateD1 } from './commands/migrate-d1.js'
 import { moderationCommands } from './commands/moderate.js'
 import type { Command } from './command.js'
 
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   ...moderationCommands,
   feedPublish,
   feedUnpublish,
+  migrateD1,
   backfill,
 ]
 
