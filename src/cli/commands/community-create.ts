@@ -4,7 +4,7 @@ import { list, str } from '../args.js'
 import type { Command } from '../command.js'
 import { isConfigUri } from '../../core/record-validation.js'
 import { buildConfigRecord } from '../../records/config-record.js'
-import { parseBooleanFlag, parseFeedMix, parseMembershipPolicy, parseStage } from '../../records/feed-mix.js'
+import { configOptions } from '../config-options.js'
 import { parseRecordUri, write } from '../repo.js'
 import { nextTid } from '../../records/tid.js'
 import { resolveDids } from './resolve-dids.js'
@@ -37,18 +37,8 @@ export const communityCreate: Command = {
   async run({ values, ctx }) {
     const name = str(values, 'name')
     if (name === undefined) return err('--name is required')
-    const stage = str(values, 'stage')
-    const parsedStage = stage === undefined ? undefined : parseStage(stage)
-    if (parsedStage && !parsedStage.ok) return parsedStage
-    const mix = str(values, 'feed-mix')
-    const feedMix = mix === undefined ? undefined : parseFeedMix(mix)
-    if (feedMix && !feedMix.ok) return feedMix
-    const policy = str(values, 'membership')
-    const membership = policy === undefined ? undefined : parseMembershipPolicy(policy)
-    if (membership && !membership.ok) return membership
-    const adultFlag = str(values, 'allow-adult')
-    const allowAdult = adultFlag === undefined ? undefined : parseBooleanFlag('--allow-adult', adultFlag)
-    if (allowAdult && !allowAdult.ok) return allowAdult
+    const settings = configOptions(values)
+    if (!settings.ok) return settings
     const parent = str(values, 'parent')
     if (parent !== undefined && !isConfigUri(parent)) return err(`--parent must be a config AT-URI at://<did>/${NSID.config}/<rkey>, got ${parent}`)
 
@@ -62,11 +52,8 @@ export const communityCreate: Command = {
       rkey: nextTid(),
       name,
       ...(description !== undefined ? { description } : {}),
-      ...(parsedStage ? { stage: parsedStage.value } : {}),
+      ...settings.value,
       ...(parent !== undefined ? { parentCommunity: parent } : {}),
-      ...(feedMix ? { feedMix: feedMix.value } : {}),
-      ...(membership ? { membership: membership.value } : {}),
-      ...(allowAdult ? { allowAdult: allowAdult.value } : {}),
       moderators: moderators.value,
       createdAt: new Date().toISOString(),
     })

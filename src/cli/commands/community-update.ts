@@ -5,7 +5,7 @@ import { list, str } from '../args.js'
 import type { Command } from '../command.js'
 import { loadCommunity } from '../community-ref.js'
 import { applyConfigChanges, hasChanges, type ConfigChanges } from '../../records/config-record.js'
-import { parseBooleanFlag, parseFeedMix, parseMembershipPolicy, parseStage } from '../../records/feed-mix.js'
+import { configOptions } from '../config-options.js'
 import { parseRecordUri, write } from '../repo.js'
 import { resolveDids } from './resolve-dids.js'
 
@@ -34,35 +34,13 @@ export const communityUpdate: Command = {
   },
   args: [1, 1],
   async run({ values, positionals, ctx }) {
-    const changes: ConfigChanges = {}
+    const settings = configOptions(values)
+    if (!settings.ok) return settings
+    const changes: ConfigChanges = { ...settings.value }
     const name = str(values, 'name')
     if (name !== undefined) changes.name = name
     const description = str(values, 'description')
     if (description !== undefined) changes.description = description
-    const stage = str(values, 'stage')
-    if (stage !== undefined) {
-      const s = parseStage(stage)
-      if (!s.ok) return s
-      changes.stage = s.value
-    }
-    const mix = str(values, 'feed-mix')
-    if (mix !== undefined) {
-      const m = parseFeedMix(mix)
-      if (!m.ok) return m
-      changes.feedMix = m.value
-    }
-    const policy = str(values, 'membership')
-    if (policy !== undefined) {
-      const m = parseMembershipPolicy(policy)
-      if (!m.ok) return m
-      changes.membership = m.value
-    }
-    const adult = str(values, 'allow-adult')
-    if (adult !== undefined) {
-      const a = parseBooleanFlag('--allow-adult', adult)
-      if (!a.ok) return a
-      changes.allowAdult = a.value
-    }
     const pins = list(values, 'pin')
     if (pins.length > 0) changes.pinnedPosts = pins.includes('none') ? [] : pins
     const parent = str(values, 'parent')
