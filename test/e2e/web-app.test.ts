@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { NSID } from '../../src/core/nsid.js'
+import { buildConfigRecord } from '../../src/records/config-record.js'
+import { nextTid } from '../../src/records/tid.js'
 import { continueSignIn, ensureWebBuild, launchChromium, newPage, screenshotDir, signInWithBluesky } from '../support/browser.js'
 import { devNetwork, PASSWORD } from '../support/dev-network.js'
 import { NodeHost } from '../support/node-process.js'
@@ -185,16 +187,18 @@ it('an owner creates and publishes a community; a member finds, joins and posts;
   expect(errors).toEqual([])
 }, 240_000)
 
-it('approval to join (SPEC §9): the owner asks for approval, a member asks to join and waits, the owner approves from the moderator view and the post shows', async () => {
+it('approval to join (SPEC §9): a community asks for approval, a member asks to join and waits, the owner approves from the moderator view and the post shows', async () => {
+  // The owner's config asks for approval (written to the owner's PDS as the CLI writes it).
+  const ownerDid = user('owner').did
+  const rkey = nextTid()
+  const built = buildConfigRecord({ ownerDid, rkey, name: 'Egret circle', membership: 'approval', createdAt: new Date().toISOString() })
+  if (!built.ok) throw new Error(built.error)
+  await user('owner').agent.com.atproto.repo.putRecord({ repo: ownerDid, collection: NSID.config, rkey, record: built.value.record })
+  const configUri = built.value.uri
   const owner = await as('owner')
-  await owner.getByRole('link', { name: 'New community' }).first().click()
-  await owner.getByLabel('Name').fill('Egret circle')
-  await owner.getByLabel('Who can join').selectOption('approval')
-  await owner.getByRole('button', { name: 'Create community' }).click()
+  await owner.goto(`${host.base}/community/${ownerDid}/${rkey}`)
   await owner.getByRole('heading', { name: 'Egret circle' }).waitFor()
   await owner.getByText('by approval (0 waiting)').waitFor()
-  const [, , ownerDid, rkey] = new URL(owner.url()).pathname.split('/').map(decodeURIComponent)
-  const configUri = `at://${ownerDid}/${NSID.config}/${rkey}`
   const community = (await host.get(`/xrpc/${NSID.getCommunity}?community=${encodeURIComponent(configUri)}`)).body
   expect(community.config).toMatchObject({ name: 'Egret circle', membership: 'approval' })
   const feedUri = `at://${ownerDid}/${NSID.feedGenerator}/${community.id}`
