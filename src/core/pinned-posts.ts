@@ -1,5 +1,6 @@
 import { repoOf } from './at-uri.js'
 import { authorities } from './moderation.js'
+import { visibleAmong } from './visible-among.js'
 import type { Store, StoredConfig } from './store.js'
 
 /** `app.bsky.feed.defs#skeletonReasonPin`: clients show the item as pinned. */
@@ -11,9 +12,9 @@ export const PIN_REASON = { $type: 'app.bsky.feed.defs#skeletonReasonPin' } as c
  * deleted, hidden or blocked one is skipped). A pin is a claim in the owner's record, so a post by
  * anyone else cannot be put at the top of the feed by naming it.
  */
-export function shownPins(store: Pick<Store, 'visiblePosts'>, community: StoredConfig): string[] {
+export function shownPins(store: Pick<Store, 'visibleCommunities'>, community: StoredConfig): string[] {
   const pins = community.config.pinnedPosts ?? []
   if (pins.length === 0) return []
   const staff = new Set(authorities(community))
-  return store.visiblePosts(community.uri, pins.filter((uri) => staff.has(repoOf(uri))))
+  return visibleAmong(store, community.uri, pins.filter((uri) => staff.has(repoOf(uri))))
 }

@@ -215,8 +215,6 @@ export interface Store extends JoinBackfillQueue, ShowLessStore {
   postCommunities(uri: string): string[]
   /** False when the post was already indexed in that community (a replayed create): nothing changes. */
   putPost(post: IndexedPost): boolean
-  /** Those of `uris` indexed in `community` and shown there (not hidden, author a member, not blocked, active), in the given order. */
-  visiblePosts(community: string, uris: readonly string[]): string[]
   removePost(community: string, uri: string): void
   deletePost(uri: string): void
   /** Deletes every post of an author, in every community. */

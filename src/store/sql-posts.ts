@@ -114,16 +114,6 @@ export class SqlPosts {
     return this.anyInactive && this.db.all('SELECT 1 FROM accounts WHERE did = ?', authorOfKey(key)).length > 0
   }
 
-  visiblePosts(community: string, uris: readonly string[]): string[] {
-    const c = this.keyOf(community)
-    const keys = uris.flatMap((u) => postKey(u) ?? [])
-    if (c === undefined || keys.length === 0) return []
-    const shown = new Set(this.db.all<{ k: string }>(
-      `SELECT post_key AS k FROM posts WHERE community = ? AND hidden = 0 AND blocked = 0 AND post_key IN (${keys.map(() => '?').join(', ')})`, c, ...keys,
-    ).map((r) => r.k))
-    return uris.filter((u) => shown.has(postKey(u) ?? ''))
-  }
-
   removePost(community: string, uri: string): void {
     const key = postKey(uri)
     const c = this.keyOf(community)

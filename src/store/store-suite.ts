@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Store, StoredAction, StoredConfig } from '../core/store.js'
 import { DEFAULT_FEED_MIX } from '../core/records.js'
+import { visibleAmong } from '../core/visible-among.js'
 
 /**
  * One suite for the Store interface, run against every backend (SQLite file on Node,
@@ -209,15 +210,15 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(s.skeleton({ community: 'c', minSortUs: 0, limit: 100 })).toHaveLength(5)
     }))
 
-    it('keeps posts a config pins past the window, and says which of some posts are shown (SPEC §10)', () => withStore((s) => {
+    it('keeps posts a config pins past the window, and says which of some posts are shown there (SPEC §10)', () => withStore((s) => {
       const pinned = post('at://c', 1, 1).uri
       s.putConfig({ uri: 'at://c', id: 'cccccccc', owner: 'did:plc:a', config: { name: 'c', hashtag: '#atrarium_cccccccc', stage: 'theme', feedMix: { own: 100, parent: 0, global: 0 }, moderators: [], pinnedPosts: [pinned], createdAt: '2026-01-01T00:00:00Z' } })
       for (let n = 0; n < 4; n++) s.putPost(post('at://c', n, n))
       s.putPost({ ...post('at://c', 9, 9), hidden: true })
-      expect(s.visiblePosts('at://c', [post('at://c', 9).uri, post('at://c', 2).uri, pinned, 'at://did:plc:a/app.bsky.feed.post/none'])).toEqual([post('at://c', 2).uri, pinned])
-      expect(s.visiblePosts('at://unknown', [pinned])).toEqual([])
+      expect(visibleAmong(s, 'at://c', [post('at://c', 9).uri, post('at://c', 2).uri, pinned, 'at://did:plc:a/app.bsky.feed.post/none'])).toEqual([post('at://c', 2).uri, pinned])
+      expect(visibleAmong(s, 'at://unknown', [pinned])).toEqual([])
       expect(s.purgePosts(100, 100)).toBe(4)
-      expect(s.visiblePosts('at://c', [pinned])).toEqual([pinned])
+      expect(visibleAmong(s, 'at://c', [pinned])).toEqual([pinned])
     }))
 
     it('pages communities by id, filters by owner, and finds children by parent', () => withStore((s) => {

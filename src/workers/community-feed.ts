@@ -21,7 +21,8 @@ import { SqlStore } from '../store/sql-store.js'
 import { consoleLogger } from './console-logger.js'
 import { DoSqlDriver } from './do-sql-driver.js'
 import { DeletedActionTargets, reportAfter, touchedBy, type GlobalReport } from './global-report.js'
-import { NeedMore, resolveParentRemote, visibleAmongIn, visiblePostsIn, workerSources } from './mixed-sources.js'
+import { NeedMore, resolveParentRemote, visiblePostsIn, workerSources } from './mixed-sources.js'
+import { visibleAmong } from '../core/visible-among.js'
 import { settingsOf } from './settings.js'
 import type { JoinBackfiller } from '../backfill/join-backfill.js'
 import { workerJoinBackfiller } from './worker-join-backfill.js'
@@ -202,7 +203,7 @@ export class CommunityFeedGenerator extends DurableObject<Env> {
   /** Which of these posts are visible in a community here, for the once-only rule of a child's mix. */
   visibleAmong(community: string, uris: string[]): string[] {
     const index = this.existing()
-    return index ? visibleAmongIn(index.store, community, uris) : []
+    return index ? visibleAmong(index.store, community, uris) : []
   }
 
   /** The read queries, over the config, members, actions and posts of the community the reference selects. */

@@ -3,6 +3,7 @@ import { entryOf, type CommunityEntry } from '../core/community-tree.js'
 import { compareFeedOrder, type FeedEntry, type FeedSource, type MixState, type SourceName } from '../core/feed-mix.js'
 import type { Store, StoredConfig } from '../core/store.js'
 import { allGlobalShards, COMMUNITIES_DIRECTORY, communityStub, directoryStub } from './routing.js'
+import { visibleAmong } from '../core/visible-among.js'
 
 /**
  * The parent that counts (SPEC §7), by the core walk over the chain the communities directory
@@ -19,14 +20,11 @@ export async function resolveParentRemote(env: Env, community: StoredConfig): Pr
 export const visiblePostsIn = (store: Store, community: string, after: FeedEntry | undefined, n: number, minSortUs: number): FeedEntry[] =>
   store.skeleton({ community, minSortUs, limit: n, ...(after ? { after } : {}) })
 
-/** Which of these posts are visible in a community, for the once-only rule of a child's mix. */
-export const visibleAmongIn = (store: Store, community: string, uris: string[]): string[] =>
-  uris.filter((uri) => store.visibleCommunities(uri).includes(community))
 
 /** A parent that shares the child's id lives in the child's own object: read here, not by RPC to itself. */
 const localReader = (store: Store) => ({
   visiblePosts: (community: string, after: FeedEntry | undefined, n: number, minSortUs: number) => visiblePostsIn(store, community, after, n, minSortUs),
-  visibleAmong: (community: string, uris: string[]) => visibleAmongIn(store, community, uris),
+  visibleAmong: (community: string, uris: string[]) => visibleAmong(store, community, uris),
 })
 
 /** Thrown when a prefetched source runs dry before its end: read again with more. */
