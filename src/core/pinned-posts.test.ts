@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RepoEvent } from './events.js'
 import { NSID } from './nsid.js'
-import { PIN_REASON } from './pinned-posts.js'
+import { MAX_PINS, PIN_REASON } from './pinned-posts.js'
 import { purgeChunk } from './retention.js'
 import { actionEvent, community, configEvent, del, membershipEvent, postEvent, postUri, T0 } from '../../test/support/events.js'
 import { indexHarness } from '../../test/support/index-harness.js'
@@ -71,7 +71,9 @@ describe('pinned posts (SPEC §10)', () => {
   })
 
   it.each([
-    ['four pins', [1, 2, 3, 4].map((n) => postUri(alice, `p${n}`)), false],
+    // These two rows hold MAX_PINS to the lexicon's maxLength.
+    ['MAX_PINS pins', Array.from({ length: MAX_PINS }, (_, n) => postUri(alice, `p${n}`)), true],
+    ['one pin more than MAX_PINS', Array.from({ length: MAX_PINS + 1 }, (_, n) => postUri(alice, `p${n}`)), false],
     ['a profile URI', [`at://${alice}/app.bsky.actor.profile/self`], false],
     ['a handle authority', ['at://alice.test/app.bsky.feed.post/3jzfcijpj2z2a'], false],
     ['three posts, one twice', [postUri(alice, 'p1'), postUri(alice, 'p1'), postUri(dave, 'p2')], true],

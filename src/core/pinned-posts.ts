@@ -6,6 +6,9 @@ import type { Store, StoredConfig } from './store.js'
 /** `app.bsky.feed.defs#skeletonReasonPin`: clients show the item as pinned. */
 export const PIN_REASON = { $type: 'app.bsky.feed.defs#skeletonReasonPin' } as const
 
+/** At most this many pins (SPEC §10; the config lexicon's `maxLength`). */
+export const MAX_PINS = 3
+
 /**
  * The config's pinned posts that the first page shows (SPEC §10), in the config's order: those by
  * the owner or a moderator under the config in force, indexed in the community and shown there (a

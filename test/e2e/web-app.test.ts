@@ -4,8 +4,6 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { NSID } from '../../src/core/nsid.js'
-import { buildConfigRecord } from '../../src/records/config-record.js'
-import { nextTid } from '../../src/records/tid.js'
 import { continueSignIn, ensureWebBuild, launchChromium, newPage, screenshotDir, signInWithBluesky } from '../support/browser.js'
 import { devNetwork, PASSWORD } from '../support/dev-network.js'
 import { NodeHost } from '../support/node-process.js'
@@ -54,8 +52,12 @@ const NAMES = { owner: 'olivia', member: 'marcus', mod: 'mona' } as const
 const user = (role: keyof typeof NAMES) => net.users[NAMES[role]]!
 
 async function as(role: keyof typeof NAMES): Promise<Page> {
-  const page = await newPage(await browser.newContext({ viewport: { width: 1100, height: 900 } }), errors)
+  // Tall enough for the whole community form: a full-page screenshot of a longer page resizes the
+  // viewport and back, and Chromium's scroll after that can move a button under a pending click.
+  const page = await newPage(await browser.newContext({ viewport: { width: 1100, height: 1400 } }), errors)
   await signInWithBluesky(page, host.base, `${NAMES[role]}.test`, PASSWORD)
+  // A fresh sign-in is not a session that ended (the library reports one while it signs in).
+  expect(await page.getByText('session has ended').count()).toBe(0)
   return page
 }
 
@@ -187,20 +189,20 @@ it('an owner creates and publishes a community; a member finds, joins and posts;
   expect(errors).toEqual([])
 }, 240_000)
 
-it('approval to join (SPEC §9): a community asks for approval, a member asks to join and waits, the owner approves from the moderator view and the post shows', async () => {
-  // The owner's config asks for approval (written to the owner's PDS as the CLI writes it).
-  const ownerDid = user('owner').did
-  const rkey = nextTid()
-  const built = buildConfigRecord({ ownerDid, rkey, name: 'Egret circle', membership: 'approval', createdAt: new Date().toISOString() })
-  if (!built.ok) throw new Error(built.error)
-  await user('owner').agent.com.atproto.repo.putRecord({ repo: ownerDid, collection: NSID.config, rkey, record: built.value.record })
-  const configUri = built.value.uri
+it('approval, pins and content (SPEC §9–11) in the web app: the owner creates a community that approves members, a member asks to join and waits, the owner approves, pins a post and lets adult posts in', async () => {
+  // Owner: the form asks who can join.
   const owner = await as('owner')
-  await owner.goto(`${host.base}/community/${ownerDid}/${rkey}`)
+  await owner.getByRole('link', { name: 'New community' }).first().click()
+  await owner.getByLabel('Name').fill('Egret circle')
+  await owner.getByLabel('Who can join').selectOption('approval')
+  await owner.getByRole('button', { name: 'Create community' }).click()
   await owner.getByRole('heading', { name: 'Egret circle' }).waitFor()
   await owner.getByText('by approval (0 waiting)').waitFor()
+  const [, , ownerDid, rkey] = new URL(owner.url()).pathname.split('/').map(decodeURIComponent)
+  const configUri = `at://${ownerDid}/${NSID.config}/${rkey}`
   const community = (await host.get(`/xrpc/${NSID.getCommunity}?community=${encodeURIComponent(configUri)}`)).body
   expect(community.config).toMatchObject({ name: 'Egret circle', membership: 'approval' })
+  expect(community.config.contentPolicy).toBeUndefined()
   const feedUri = `at://${ownerDid}/${NSID.feedGenerator}/${community.id}`
 
   // Member: asks to join, is told they wait, posts; the post is kept but not in the feed.
@@ -225,6 +227,44 @@ it('approval to join (SPEC §9): a community asks for approval, a member asks to
   expect(await skeleton(feedUri)).toHaveLength(1)
   await member.reload()
   await member.locator('li.post', { hasText: 'An egret at dawn' }).waitFor()
+
+  // Owner: joins, posts the rules and pins them; the feed starts with them, marked pinned.
+  await owner.goto(`${host.base}/community/${ownerDid}/${rkey}`)
+  expect(await owner.locator('li.post', { hasText: 'An egret at dawn' }).getByRole('button', { name: 'Pin to the top' }).count()).toBe(0) // not staff
+  await owner.getByRole('button', { name: 'Join', exact: true }).click()
+  await owner.getByLabel('Post to this community').fill('Rules: be kind to egrets')
+  await owner.getByRole('button', { name: 'Post' }).click()
+  const rules = owner.locator('li.post', { hasText: 'Rules: be kind' })
+  await rules.getByRole('button', { name: 'Pin to the top' }).click()
+  await rules.getByText('Pinned').waitFor()
+  const rulesUri = (await rules.getAttribute('data-uri'))!
+  const page = (await host.get(`/xrpc/${NSID.getFeedSkeleton}?feed=${encodeURIComponent(feedUri)}`)).body as { feed: { post: string; reason?: { $type: string } }[] }
+  expect(page.feed[0]).toEqual({ post: rulesUri, reason: { $type: 'app.bsky.feed.defs#skeletonReasonPin' } })
+  expect(page.feed.map((f) => f.post)).toEqual([rulesUri, expect.stringContaining(user('member').did)])
+
+  // Owner: the edit form shows the settings; taking adult posts is saved to the config.
+  await owner.goto(`${host.base}/community/${ownerDid}/${rkey}/edit`)
+  expect(await owner.getByLabel('Who can join').inputValue()).toBe('approval')
+  expect(await owner.getByLabel('Pinned posts').inputValue()).toBe(rulesUri)
+  await owner.getByLabel('Take posts their authors labelled adult or graphic').check()
+  await owner.getByRole('button', { name: 'Save changes' }).click()
+  await owner.getByRole('heading', { name: 'Egret circle' }).waitFor()
+  await eventually(async () => (await host.get(`/xrpc/${NSID.getCommunity}?community=${encodeURIComponent(configUri)}`)).body.config.contentPolicy?.allowAdult === true, 'the config to allow adult posts')
+  const saved = await user('owner').agent.com.atproto.repo.getRecord({ repo: ownerDid!, collection: NSID.config, rkey: rkey! })
+  expect(saved.data.value).toMatchObject({ membership: 'approval', pinnedPosts: [rulesUri], contentPolicy: { allowAdult: true } })
+
+  // Owner: unpinning puts the rules back in time order.
+  await owner.goto(`${host.base}/community/${ownerDid}/${rkey}`)
+  await rules.getByRole('button', { name: 'Unpin' }).click()
+  await rules.getByRole('button', { name: 'Pin to the top' }).waitFor()
+  expect((await user('owner').agent.com.atproto.repo.getRecord({ repo: ownerDid!, collection: NSID.config, rkey: rkey! })).data.value).not.toHaveProperty('pinnedPosts')
+
+  // Signing out in another tab ends the session in this one, and this tab says so.
+  const other = await newPage(member.context(), errors)
+  await other.goto(`${host.base}/`)
+  await other.getByRole('button', { name: 'Sign out' }).click()
+  await member.getByText('Your Bluesky session has ended: sign in again.').waitFor()
+  await member.getByRole('link', { name: 'Sign in' }).first().waitFor()
 }, 180_000)
 
 it('says so when the user denies access on their PDS, and stays signed out', async () => {

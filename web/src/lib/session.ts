@@ -12,6 +12,8 @@ export class Auth {
   #client?: Promise<BrowserOAuthClient>
   #ended?: (e: unknown) => boolean
   #signingOut = false
+  /** The DID this page is signed in as: only the end of that session is news to the user. */
+  #current?: string
   /** Called when the library drops the session (revoked, expired, signed out in another tab). */
   onSessionEnded?: () => void
 
@@ -30,7 +32,13 @@ export class Auth {
         handleResolver: this.cfg.handleResolverUrl,
         plcDirectoryUrl: this.cfg.plcUrl,
         responseMode: 'fragment' as const,
-        onDelete: () => void (this.#signingOut || this.onSessionEnded?.()),
+        // The library also reports "deletions" of sessions that never existed here: completing a
+        // sign-in first revokes any earlier session of that DID, and finding none counts as deleted.
+        onDelete: (sub: string) => {
+          if (this.#signingOut || sub !== this.#current) return
+          this.#current = undefined
+          this.onSessionEnded?.()
+        },
       }
       if (isLoopbackHost(location.host)) {
         const redirect = `${location.protocol}//${location.host}/`
@@ -69,6 +77,7 @@ export class Auth {
   }
 
   #accountOf(session: OAuthSession): Account {
+    this.#current = session.did
     const fetch = async (path: string, init?: RequestInit) => {
       try {
         return await session.fetchHandler(path, init)
@@ -81,6 +90,7 @@ export class Auth {
 
   async signOut(did: string): Promise<void> {
     this.#signingOut = true
+    this.#current = undefined
     try {
       await (await this.client()).revoke(did)
     } finally {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { NSID } from '../../../src/core/nsid.js'
-import type { Stage } from '../../../src/core/records.js'
+import type { MembershipPolicy, Stage } from '../../../src/core/records.js'
 import { isConfigUri } from '../../../src/core/record-validation.js'
 import { applyConfigChanges, buildConfigRecord } from '../../../src/records/config-record.js'
 import { parseFeedMix } from '../../../src/records/feed-mix.js'
@@ -12,7 +12,7 @@ import { pds } from '../lib/pds.js'
 import { communityPath, configUriFrom } from '../lib/routes.js'
 import { messageOf } from '../lib/xrpc.js'
 
-const FIELDS = ['name', 'description', 'stage', 'parentCommunity', 'feedMix', 'moderators'] as const
+const FIELDS = ['name', 'description', 'stage', 'parentCommunity', 'feedMix', 'moderators', 'membership', 'pinnedPosts'] as const
 type Field = (typeof FIELDS)[number]
 type Errors = Partial<Record<Field | 'form', string>>
 
@@ -25,9 +25,18 @@ interface Values {
   parentShare: string
   global: string
   moderators: string
+  membership: MembershipPolicy
+  pins: string
+  allowAdult: boolean
 }
 
-const EMPTY: Values = { name: '', description: '', stage: 'theme', parent: '', own: '100', parentShare: '0', global: '0', moderators: '' }
+const EMPTY: Values = { name: '', description: '', stage: 'theme', parent: '', own: '100', parentShare: '0', global: '0', moderators: '', membership: 'open', pins: '', allowAdult: false }
+
+/** A pinned post given as its AT-URI or its bsky.app link (`/profile/<handle or did>/post/<rkey>`). */
+async function pinUri(text: string, resolve: (handleOrDid: string) => Promise<string>): Promise<string> {
+  const link = /\/profile\/([^/]+)\/post\/([^/?#]+)/.exec(text)
+  return link ? `at://${await resolve(decodeURIComponent(link[1]!))}/${NSID.post}/${link[2]}` : text
+}
 
 /** A parent given as a community page link or as the config AT-URI. */
 function parentUri(text: string): string | undefined {
@@ -59,7 +68,9 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
       setValues({
         name: String(r.name ?? ''), description: String(r.description ?? ''), stage: (r.stage as Stage) ?? 'theme',
         parent: String(r.parentCommunity ?? ''), own: String(mix.own), parentShare: String(mix.parent), global: String(mix.global),
-        moderators: mods.join('\n'),
+        moderators: mods.join('\n'), membership: r.membership === 'approval' ? 'approval' : 'open',
+        pins: ((r.pinnedPosts as string[] | undefined) ?? []).join('\n'),
+        allowAdult: (r.contentPolicy as { allowAdult?: unknown } | undefined)?.allowAdult === true,
       })
     }, (e) => setErrors({ form: messageOf(e) }))
   }, [editing, account?.did, did, rkey])
@@ -100,6 +111,15 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
           break
         }
       }
+      const pinnedPosts: string[] = []
+      for (const line of values.pins.split('\n').map((l) => l.trim()).filter((l) => l !== '')) {
+        try {
+          pinnedPosts.push(await pinUri(line, (h) => ids.resolve(h)))
+        } catch (err) {
+          found.pinnedPosts = messageOf(err)
+          break
+        }
+      }
       if (Object.keys(found).length > 0 || !mix.ok) return fail(found)
       const description = values.description.trim()
       let targetUri: string
@@ -108,7 +128,7 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
       if (editing && current) {
         const before = (current.moderators as string[] | undefined) ?? []
         const next = applyConfigChanges(uri!, current, {
-          name: values.name.trim(), stage: values.stage, feedMix: mix.value, parentCommunity: parent ?? null,
+          name: values.name.trim(), stage: values.stage, feedMix: mix.value, parentCommunity: parent ?? null, membership: values.membership, pinnedPosts, allowAdult: values.allowAdult,
           addModerators: moderators, removeModerators: before.filter((d) => !moderators.includes(d)),
           ...(description !== '' ? { description } : {}),
         })
@@ -119,6 +139,7 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
         key = nextTid()
         const built = buildConfigRecord({
           ownerDid: account.did, rkey: key, name: values.name.trim(), stage: values.stage, feedMix: mix.value, moderators,
+          membership: values.membership, pinnedPosts, allowAdult: values.allowAdult,
           createdAt: new Date().toISOString(), ...(description !== '' ? { description } : {}), ...(parent ? { parentCommunity: parent } : {}),
         })
         if (!built.ok) return fail({ [fieldOf(built.error, FIELDS) ?? 'form']: built.error })
@@ -169,6 +190,15 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
           {err('stage')}
         </div>
         <div class="field">
+          <label for="membership">Who can join</label>
+          <select id="membership" value={values.membership} onChange={set('membership')} aria-describedby="membership-hint" {...aria('membership')}>
+            <option value="open">anyone: joining makes a member</option>
+            <option value="approval">by approval: you or a moderator approve each member</option>
+          </select>
+          <p id="membership-hint" class="hint">Under approval, posts of people waiting are kept but not shown until they are approved.</p>
+          {err('membership')}
+        </div>
+        <div class="field">
           <label for="parent">Parent community (optional)</label>
           <input id="parent" value={values.parent} onInput={set('parent')} placeholder="link to its page, or at://…" {...aria('parentCommunity')} />
           {err('parentCommunity')}
@@ -186,6 +216,19 @@ export function CommunityForm({ did, rkey }: { did?: string; rkey?: string }) {
           <label for="moderators">Moderators (handles, one per line)</label>
           <textarea id="moderators" rows={3} value={values.moderators} onInput={set('moderators')} placeholder="bob.bsky.social" {...aria('moderators')} />
           {err('moderators')}
+        </div>
+        <div class="field">
+          <label>
+            <input type="checkbox" checked={values.allowAdult} onChange={(e) => { const on = e.currentTarget.checked; setValues((v) => ({ ...v, allowAdult: on })) }} />
+            {' '}Take posts their authors labelled adult or graphic (porn, sexual, nudity, graphic media)
+          </label>
+          <p class="hint">Off, such posts are left out of this community. Bluesky apps still hide labelled posts by each reader's own settings.</p>
+        </div>
+        <div class="field">
+          <label for="pins">Pinned posts (optional, up to 3: links or AT-URIs, one per line)</label>
+          <textarea id="pins" rows={2} value={values.pins} onInput={set('pins')} placeholder="https://bsky.app/profile/you.bsky.social/post/…" aria-describedby="pins-hint" {...aria('pinnedPosts')} />
+          <p id="pins-hint" class="hint">The feed starts with these, marked as pinned: your posts or a moderator's, with the community's hashtag.</p>
+          {err('pinnedPosts')}
         </div>
         {errors.form && <p role="alert" class="error">{errors.form}</p>}
         <button type="submit" disabled={busy}>{busy ? 'Saving…' : editing ? 'Save changes' : 'Create community'}</button>

@@ -116,6 +116,13 @@ export function CommunityPage({ uri }: { uri: string }) {
   const membership = () => import('../lib/membership.js')
   const onJoin = () => act('Joining…', async () => setMine([await (await membership()).join(account!, c.uri, c.owner, c.config)]))
   const onLeave = () => act('Leaving…', async () => { await (await membership()).leave(account!, mine ?? []); setMine([]) })
+  // Pins live in the owner's config record (SPEC §10); the index shows them once the stream has it.
+  const onPin = (postUri: string, pin: boolean) => act(pin ? 'Pinning…' : 'Unpinning…', async () => {
+    await (await import('../lib/pins.js')).setPinned(account!, c.uri, postUri, pin)
+    const shown = await until(async () => (await api.getFeedSkeleton(feedUri!)).feed.some((f) => f.post === postUri && (f.reason?.$type === PIN_REASON.$type) === pin), 30)
+    posts.reload()
+    if (!shown) setError('The change is in your repository, but the index has not shown it yet (is the feed generator following the stream?).')
+  })
   const onPosted = (postUri: string) => act('Waiting for the index…', async () => {
     const seen = await until(async () => (await api.getFeedSkeleton(feedUri!)).feed.some((f) => f.post === postUri), 30)
     posts.reload()
@@ -180,8 +187,24 @@ export function CommunityPage({ uri }: { uri: string }) {
       <section aria-labelledby="posts-title">
         <div class="page-head"><h2 id="posts-title">Recent posts</h2><button type="button" class="small" onClick={posts.reload}>Refresh</button></div>
         {posts.error && <p role="alert" class="error">{posts.error}</p>}
-        {posts.loading && !posts.value ? <p aria-busy="true">Loading posts…</p> : <PostList posts={posts.value ?? []} empty="No posts yet." extra={(p) => ((p as { pinned?: boolean }).pinned ? <span class="status">Pinned</span> : null)} />}
+        {posts.loading && !posts.value ? <p aria-busy="true">Loading posts…</p> : <PostList posts={posts.value ?? []} empty="No posts yet." extra={(p) => <PinControls post={p} owner={account?.did === c.owner} staff={[c.owner, ...c.moderators]} busy={!!busy} onPin={onPin} />} />}
       </section>
     </article>
+  )
+}
+
+/** The Pinned mark, and for the owner a Pin or Unpin button on posts by the owner or a moderator (only those are shown pinned). */
+function PinControls({ post, owner, staff, busy, onPin }: { post: ShownPost & { pinned?: boolean }; owner: boolean; staff: string[]; busy: boolean; onPin: (uri: string, pin: boolean) => void }) {
+  const canPin = owner && staff.includes(post.author)
+  if (!post.pinned && !canPin) return null
+  return (
+    <div class="post-actions">
+      {post.pinned && <span class="status">Pinned</span>}
+      {canPin && (
+        <button type="button" class="small secondary" disabled={busy} onClick={() => onPin(post.uri, !post.pinned)}>
+          {post.pinned ? 'Unpin' : 'Pin to the top'}
+        </button>
+      )}
+    </div>
   )
 }
