@@ -2,8 +2,7 @@ import { ECDH } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createKey, type KeyKind } from '../../test/support/fake-plc.js'
 import { interopJson } from '../../test/helpers/interop.js'
-import { pooledJwtSignature } from '../node/pooled-signature.js'
-import { verifyJwtSignature as atcuteCheck, type JwtSignatureCheck } from './jwt-signature.js'
+import { SIGNATURE_CHECKS } from '../../test/support/signature-checks.js'
 
 interface SignatureFixture {
   comment: string
@@ -20,11 +19,8 @@ interface SignatureFixture {
 const fixtures = interopJson<SignatureFixture[]>('crypto/signature-fixtures.json')
 const bytes = (b64: string) => Uint8Array.from(Buffer.from(b64, 'base64'))
 
-// Every host's check must agree: @atcute/crypto's (every host) and the Node host's thread-pool one.
-describe.each<[string, JwtSignatureCheck]>([
-  ['@atcute/crypto', atcuteCheck],
-  ['node:crypto on the thread pool', pooledJwtSignature],
-])('%s', (_name, verifyJwtSignature) => {
+// Every check a host offers must agree.
+describe.each(SIGNATURE_CHECKS)('%s', (_name, verifyJwtSignature) => {
 describe('verifyJwtSignature against the interop signature fixtures', () => {
   it('covers both curves and both kinds of invalid signature', () => {
     expect(new Set(fixtures.map((f) => f.algorithm))).toEqual(new Set(['ES256', 'ES256K']))

@@ -3,6 +3,7 @@ import type { PrivateKeyExportable } from '@atcute/crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { NSID } from '../core/nsid.js'
 import { createKey, didDocument, FakePlc, signJwt } from '../../test/support/fake-plc.js'
+import { verifyJwtSignature } from './jwt-signature.js'
 import { ServiceAuthVerifier, type ServiceAuthVerifierOptions } from './service-auth-verifier.js'
 
 const SERVICE = 'did:web:feeds.example.com'
@@ -136,7 +137,59 @@ describe('ServiceAuthVerifier', () => {
     expect(plc.count(ALICE)).toBe(2)
     expect((await v.verify(await token({ key: 'paul', iss: PAUL, exp: 300 }), LXM)).ok).toBe(true)
     expect((await v.verify(await token({ iss: WEB, exp: 300 }), LXM)).ok).toBe(true)
-    expect((await v.verify(alice, LXM)).ok).toBe(true)
+    // Another token of hers: the one verified before is still kept, and would need no document.
+    expect((await v.verify(await token({ iat: T0 + 1, exp: 300 }), LXM)).ok).toBe(true)
     expect(plc.count(ALICE)).toBe(3)
+  })
+})
+
+describe('ServiceAuthVerifier, tokens it verified', () => {
+  // Counts the signature checks, to see which verifications were answered from the kept tokens.
+  const counted = () => {
+    const seen = { checks: 0 }
+    return { seen, opts: { verifySignature: async (...a: Parameters<typeof verifyJwtSignature>) => (seen.checks++, verifyJwtSignature(...a)) } }
+  }
+
+  it('checks a reused token once, and refuses it for another method or once expired, as it would uncached', async () => {
+    const { seen, opts } = counted()
+    const v = verifier(opts)
+    const t = await token({ exp: 60 })
+    for (let i = 0; i < 3; i++) expect(await v.verify(t, LXM)).toEqual({ ok: true, value: { iss: ALICE, did: ALICE } })
+    expect(seen.checks).toBe(1)
+    expect(await v.verify(t, NSID.getPosts)).toMatchObject({ ok: false, error: { error: 'BadJwtLexiconMethod' } })
+    clockMs += 65_000 // exp + the 5 s skew: the last moment it holds
+    expect((await v.verify(t, LXM)).ok).toBe(true)
+    clockMs += 1
+    expect(await v.verify(t, LXM)).toMatchObject({ ok: false, error: { error: 'JwtExpired' } })
+    expect(seen.checks).toBe(1)
+  })
+
+  it('keeps a token no longer than the key that verified it is trusted: after the document TTL it is checked against the new key', async () => {
+    const { seen, opts } = counted()
+    const v = verifier({ ...opts, cacheTtlMs: 60_000 })
+    const t = await token({ exp: 600 })
+    expect((await v.verify(t, LXM)).ok).toBe(true)
+    plc.docs.set(ALICE, await didDocument(ALICE, { atproto: keys.mallory! })) // rotated away from the signing key
+    clockMs += 59_999
+    expect((await v.verify(t, LXM)).ok).toBe(true)
+    clockMs += 1
+    expect(await v.verify(t, LXM)).toMatchObject({ ok: false, error: { error: 'BadJwtSignature' } })
+    expect(seen.checks).toBe(2)
+  })
+
+  it('never keeps a token that failed: each forged one is checked again', async () => {
+    const { seen, opts } = counted()
+    const v = verifier(opts)
+    const forged = await token({ key: 'mallory' })
+    for (let i = 0; i < 3; i++) expect(await v.verify(forged, LXM)).toMatchObject({ ok: false, error: { error: 'BadJwtSignature' } })
+    expect(seen.checks).toBe(3)
+  })
+
+  it('keeps none when told so', async () => {
+    const { seen, opts } = counted()
+    const v = verifier({ ...opts, verifiedTokensMaxEntries: 0 })
+    const t = await token()
+    for (let i = 0; i < 2; i++) expect((await v.verify(t, LXM)).ok).toBe(true)
+    expect(seen.checks).toBe(2)
   })
 })

@@ -10,6 +10,7 @@ import { didWebUrl } from './did-web-url.js'
 import { verifyJwtSignature, type JwtSignatureCheck } from './jwt-signature.js'
 import { parseServiceJwt, type ServiceJwt } from './service-jwt.js'
 import { TokenBucket } from './token-bucket.js'
+import { VerifiedTokens } from './verified-tokens.js'
 
 export interface ServiceAuthVerifierOptions {
   /** The `aud` every token must carry. */
@@ -46,6 +47,9 @@ export interface ServiceAuthVerifierOptions {
   verifySignature?: JwtSignatureCheck
   /** Counts the issuers' DID documents fetched (the metrics' `atrarium_did_resolutions_total`). */
   resolutions?: ResolutionCounts
+  /** Verified tokens kept until they expire (10,000, 8 MiB); 0 keeps none. */
+  verifiedTokensMaxEntries?: number
+  verifiedTokensMaxBytes?: number
 }
 
 /** Who signed the request. `did` is `iss` without a `#serviceId` fragment. */
@@ -69,6 +73,8 @@ export class ServiceAuthVerifier {
   readonly #now: () => number
   readonly #verifySignature: JwtSignatureCheck
   readonly #allowLocalDidWeb: boolean
+  readonly #keyTtlMs: number
+  readonly #verified: VerifiedTokens | undefined
 
   constructor(opts: ServiceAuthVerifierOptions) {
     const fetchFn = opts.fetch ?? globalThis.fetch
@@ -87,9 +93,12 @@ export class ServiceAuthVerifier {
     this.#serviceAud = `${opts.serviceDid}#${SERVICE_ID}`
     this.#skewSec = opts.clockSkewSec ?? 5
     this.#minRefreshMs = opts.minRefreshMs ?? 10_000
+    this.#keyTtlMs = opts.cacheTtlMs ?? 60 * 60_000
+    const keep = opts.verifiedTokensMaxEntries ?? 10_000
+    this.#verified = keep > 0 ? new VerifiedTokens({ maxEntries: keep, maxBytes: opts.verifiedTokensMaxBytes ?? 8 * 1024 * 1024 }) : undefined
     this.#cache = new DidDocumentCache({
       resolver,
-      ttlMs: opts.cacheTtlMs ?? 60 * 60_000,
+      ttlMs: this.#keyTtlMs,
       maxEntries: opts.cacheMaxEntries ?? 10_000,
       maxBytes: opts.cacheMaxBytes ?? 8 * 1024 * 1024,
       // @atcute's resolvers stop reading at 20 KiB already; this also bounds what a resolver returns.
@@ -104,6 +113,9 @@ export class ServiceAuthVerifier {
 
 
   async verify(token: string, lxm: string): Promise<Result<VerifiedRequester, AuthFailure>> {
+    // Its exact text was verified before: only the method can differ, and the time has moved on.
+    const kept = this.#verified?.get(token, this.#now())
+    if (kept) return kept.lxm === lxm ? ok({ iss: kept.iss, did: kept.did }) : err(badLxm(lxm))
     const parsed = parseServiceJwt(token)
     if (!parsed.ok) return parsed
     const jwt = parsed.value
@@ -111,7 +123,7 @@ export class ServiceAuthVerifier {
     // The PDS names us `did#bsky_fg` when the token was asked for under an OAuth `rpc:` scope, which
     // requires a service fragment; the bare DID is what AppViews and app passwords use.
     if (jwt.aud !== this.#serviceDid && jwt.aud !== this.#serviceAud) return err(authFailure('BadJwtAudience', 'jwt audience does not match service did'))
-    if (jwt.lxm !== lxm) return err(authFailure('BadJwtLexiconMethod', `bad jwt lexicon method ("lxm"). must match: ${lxm}`))
+    if (jwt.lxm !== lxm) return err(badLxm(lxm))
 
     const [did = '', serviceId] = jwt.iss.split('#')
     // As atproto's services do: a labeler signs with its #atproto_label key, everything else with #atproto.
@@ -121,15 +133,20 @@ export class ServiceAuthVerifier {
     if (refused) return err(authFailure('AuthenticationRequired', refused))
     const first = await this.#cache.get(did)
     if (!first.ok) return first
-    let check = await checkKey(first.value, keyId, jwt, this.#verifySignature)
+    let keyFrom = first.value
+    let check = await checkKey(keyFrom, keyId, jwt, this.#verifySignature)
     // A cached key may be stale after a rotation: look once more, but not on every forged token.
     if (check !== 'valid' && first.value.fromCache && this.#now() - first.value.fetchedAtMs >= this.#minRefreshMs) {
       const fresh = await this.#cache.refresh(did)
       if (!fresh.ok) return fresh
-      check = await checkKey(fresh.value, keyId, jwt, this.#verifySignature)
+      keyFrom = fresh.value
+      check = await checkKey(keyFrom, keyId, jwt, this.#verifySignature)
     }
     if (check === 'no-key') return err(authFailure('AuthenticationRequired', `issuer has no usable ${keyId} key`))
     if (check === 'bad-signature') return err(authFailure('BadJwtSignature', 'jwt signature does not match jwt issuer'))
+    // Trusted no longer than the key that verified it would be: a rotation is seen within the TTL.
+    const untilMs = Math.min((jwt.exp + this.#skewSec) * 1000, keyFrom.fetchedAtMs + this.#keyTtlMs - 1)
+    this.#verified?.put(token, { iss: jwt.iss, did, lxm: jwt.lxm, untilMs }, this.#now())
     return ok({ iss: jwt.iss, did })
   }
 
@@ -142,6 +159,8 @@ export class ServiceAuthVerifier {
     return `unsupported DID method: ${did.split(':', 2).join(':')}`
   }
 }
+
+const badLxm = (lxm: string) => authFailure('BadJwtLexiconMethod', `bad jwt lexicon method ("lxm"). must match: ${lxm}`)
 
 // Real did:plc identifiers are 24 base32 characters. Only the form is checked here (the directory
 // judges the rest), but it bounds what a forged issuer can make the failure cache hold.

@@ -21,7 +21,7 @@ import { SqliteDriver } from '../store/sqlite-driver.js'
 import { webClientConfig } from '../api/web-routes.js'
 import { localReads } from './local-reads.js'
 import { pinnedFetch } from './pinned-fetch.js'
-import { pooledJwtSignature } from './pooled-signature.js'
+import { hostSignatureCheck } from './native-signature.js'
 import { RetentionJob } from './retention-job.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
 import { DEFAULT_WEB_DIR, serveWebApp } from './web-assets.js'
@@ -62,9 +62,11 @@ export function createContext(config: Config, log: Logger): AppContext {
   const onBatch = (events: number, seconds: number) => metrics?.batch(events, seconds)
   const pdsFetch = pinnedFetch({ allowLocal: config.allowLocalPds })
   const resolutions = { auth: newResolutionCounts(), pds: newResolutionCounts(), keys: newResolutionCounts() }
+  const signatures = hostSignatureCheck()
+  log.info({ secp256k1: signatures.library }, 'signature checks')
   // Jetstream carries no signatures or proofs: only a firehose can be verified.
   const verifier = config.firehoseUrl && config.verifyCommits
-    ? firehoseVerifier({ plcUrl: config.plcUrl, webFetch: pdsFetch, allowLocal: config.allowLocalPds, verifySignature: pooledJwtSignature, resolutions: resolutions.keys })
+    ? firehoseVerifier({ plcUrl: config.plcUrl, webFetch: pdsFetch, allowLocal: config.allowLocalPds, verifySignature: signatures.check, resolutions: resolutions.keys })
     : undefined
   // A configured firehose replaces Jetstream: one stream, one cursor, never both.
   const ingest = config.firehoseUrl
@@ -98,7 +100,7 @@ export function createContext(config: Config, log: Logger): AppContext {
     log,
     // webFetch: a did:web name is fetched only if every address DNS gives it is public, and only from
     // those addresses, checked as the socket connects (no lookupHost pre-check: it would ask DNS twice).
-    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: pooledJwtSignature, webFetch: pinnedFetch(), resolutions: resolutions.auth }),
+    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: signatures.check, webFetch: pinnedFetch(), resolutions: resolutions.auth }),
     health: () => {
       const stream = ingest.streamState()
       const problems = healthProblems(stream, config.healthMaxLagS)

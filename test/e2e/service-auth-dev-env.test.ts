@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/api/app.js'
 import type { JwtSignatureCheck } from '../../src/auth/jwt-signature.js'
 import { ServiceAuthVerifier } from '../../src/auth/service-auth-verifier.js'
-import { pooledJwtSignature } from '../../src/node/pooled-signature.js'
 import { FeedService } from '../../src/core/feed-service.js'
 import { silentLogger } from '../../src/core/logger.js'
 import { NSID } from '../../src/core/nsid.js'
@@ -19,6 +18,8 @@ import { applyInteractions, REQUEST_LESS } from '../../src/core/interactions.js'
 import { Indexer } from '../../src/core/indexer.js'
 import { US_PER_DAY } from '../../src/core/time.js'
 import { community, configEvent, membershipEvent, postEvent, postUri } from '../support/events.js'
+import { SIGNATURE_CHECKS } from '../support/signature-checks.js'
+import { hostSignatureCheck } from '../../src/node/native-signature.js'
 
 const SERVICE = 'did:web:feeds.example.com'
 const A = community('did:plc:owner', '3jzfcijpj2z2a')
@@ -28,8 +29,6 @@ let net: TestNetworkNoAppView
 let agent: AtpAgent
 let driver: SqliteDriver
 let feeds: FeedService
-// The signature check each host runs: @atcute/crypto's on Workers, the thread-pool one on Node.
-const CHECKS: [string, JwtSignatureCheck | undefined][] = [['the Workers host\'s check', undefined], ['the Node host\'s check', pooledJwtSignature]]
 
 beforeAll(async () => {
   net = await TestNetworkNoAppView.create({})
@@ -42,8 +41,8 @@ beforeAll(async () => {
   expect(new URL(net.plc.url).hostname).toMatch(/^(localhost|127\.0\.0\.1)$/)
 })
 
-const appWith = (verifySignature: JwtSignatureCheck | undefined) =>
-  createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger, auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url, ...(verifySignature ? { verifySignature } : {}) }) })
+const appWith = (verifySignature: JwtSignatureCheck) =>
+  createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger, auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url, verifySignature }) })
 
 afterAll(async () => {
   driver?.close()
@@ -66,7 +65,7 @@ function tamper(token: string, part: 1 | 2): string {
   return parts.join('.')
 }
 
-describe.each(CHECKS)('getFeedSkeleton with a real PDS service token (@atproto/dev-env), %s', (_name, check) => {
+describe.each(SIGNATURE_CHECKS)('getFeedSkeleton with a real PDS service token (@atproto/dev-env), %s', (_name, check) => {
   beforeAll(() => {
     app = appWith(check)
   })
@@ -105,7 +104,7 @@ describe('sendInteractions with a real PDS service token', () => {
       ])
       const app = createApp({
         feeds: new FeedService({ store, serviceDid: SERVICE, minSortUs: () => 0 }), hostname: 'feeds.example.com', log: silentLogger,
-        auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url, verifySignature: pooledJwtSignature }),
+        auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url, verifySignature: hostSignatureCheck().check }),
         interactions: (viewer, items) => applyInteractions(store, viewer, items, Date.now() * 1000, 7 * US_PER_DAY),
       })
       const token = async (lxm: string) => (await agent.com.atproto.server.getServiceAuth({ aud: SERVICE, lxm })).data.token

@@ -1,0 +1,14 @@
+import { verifyJwtSignature, type JwtSignatureCheck } from '../../src/auth/jwt-signature.js'
+import { loadLibsecp256k1, nativeJwtSignature } from '../../src/node/native-signature.js'
+import { pooledJwtSignature } from '../../src/node/pooled-signature.js'
+
+const lib = loadLibsecp256k1()
+// Where its prebuilt binary should load (CI's linux-x64), a missing one is a failure, not a skip.
+if (!lib) throw new Error('libsecp256k1 (the secp256k1 package\'s prebuilt addon) did not load')
+
+/** Every signature check a host offers: each must keep the same rules. */
+export const SIGNATURE_CHECKS: [string, JwtSignatureCheck][] = [
+  ['@atcute/crypto (every host; the Workers one)', verifyJwtSignature],
+  ['OpenSSL on the thread pool (Node, where libsecp256k1 does not load)', pooledJwtSignature],
+  ['libsecp256k1 (Node)', nativeJwtSignature(lib)],
+]
