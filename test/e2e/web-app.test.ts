@@ -210,12 +210,18 @@ it('approval, pins and content (SPEC §9–11) in the web app: the owner creates
   await member.goto(`${host.base}/community/${ownerDid}/${rkey}`)
   await member.getByRole('button', { name: 'Ask to join' }).click()
   await member.getByRole('button', { name: 'Leave' }).waitFor()
+  const keptFromNonMembers = async () => ((await host.health()).indexer as unknown as { notMember: number }).notMember
+  const keptBefore = await keptFromNonMembers()
   await member.getByLabel('Post to this community').fill('An egret at dawn')
   await member.getByRole('button', { name: 'Post' }).click()
   const pending = async () => ((await host.get(`/xrpc/${NSID.getMembers}?community=${encodeURIComponent(configUri)}&status=pending`)).body as { members: { did: string }[] }).members
   await eventually(async () => (await pending()).some((m) => m.did === user('member').did), 'the member to wait for approval')
   await member.reload()
   await member.getByText('Waiting for a moderator to approve you').waitFor()
+
+  // Kept, not shown (SPEC §9): the composer cannot wait for a post the feed will not show, so the
+  // index's count of posts kept from non-members says when it is in.
+  await eventually(async () => (await keptFromNonMembers()) > keptBefore, "the waiting member's post to be kept")
   expect(await skeleton(feedUri)).toEqual([])
 
   // Owner: the moderator view lists who waits; approving shows the member's post.
