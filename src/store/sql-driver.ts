@@ -9,6 +9,8 @@ export interface SqlDriver {
   exec(sql: string): void
   run(sql: string, ...params: SqlValue[]): { changes: number }
   all<T>(sql: string, ...params: SqlValue[]): T[]
+  /** Rows as arrays of column values, in select order: no object per row, for the hot feed reads. */
+  rows(sql: string, ...params: SqlValue[]): SqlValue[][]
   transaction<T>(fn: () => T): T
   /** Moves when another connection commits; absent where no other connection can write. */
   dataVersion?(): number

@@ -1,6 +1,7 @@
 import type { IndexedPost, ModeratedPost, SkeletonQuery } from '../core/store.js'
 import { authorKeyRange, authorOfKey, postKey, postUri } from './post-key.js'
-import { first, type SqlDriver } from './sql-driver.js'
+import { first, type SqlDriver, type SqlValue } from './sql-driver.js'
+import { sqlLimit } from './sql-limit.js'
 
 type FeedRow = { uri: string; sortUs: number }
 
@@ -16,7 +17,8 @@ export const NOT_MEMBER = 4
  */
 const keyAfter = (after: { sortUs: number; uri: string }): [number, string] => [after.sortUs, postKey(after.uri) ?? '']
 
-const toFeedRow = (r: { k: string; sortUs: number }): FeedRow => ({ uri: postUri(r.k), sortUs: r.sortUs })
+// Feed reads select (post_key, sort_us) as arrays: one object fewer per row of every page.
+const rowToFeedRow = (r: SqlValue[]): FeedRow => ({ uri: postUri(r[0] as string), sortUs: r[1] as number })
 
 type StateRow = { k: string; sortUs: number; hidden: number; blocked: number }
 const toState = (r: StateRow): ModeratedPost => ({
@@ -173,12 +175,12 @@ export class SqlPosts {
   skeleton(q: SkeletonQuery): FeedRow[] {
     const c = this.keyOf(q.community)
     if (c === undefined) return []
-    return this.db.all<{ k: string; sortUs: number }>(
-      `SELECT post_key AS k, sort_us AS sortUs FROM posts INDEXED BY posts_feed
+    return this.db.rows(
+      `SELECT post_key, sort_us FROM posts INDEXED BY posts_feed
         WHERE community = ? AND hidden = 0 AND blocked = 0 AND sort_us >= ? ${q.after ? 'AND (sort_us, post_key) < (?, ?)' : ''}
-        ORDER BY sort_us DESC, post_key DESC LIMIT ?`,
-      c, q.minSortUs, ...(q.after ? keyAfter(q.after) : []), q.limit,
-    ).map(toFeedRow)
+        ORDER BY sort_us DESC, post_key DESC ${sqlLimit(q.limit)}`,
+      c, q.minSortUs, ...(q.after ? keyAfter(q.after) : []),
+    ).map(rowToFeedRow)
   }
 
   globalSkeleton(q: Omit<SkeletonQuery, 'community'> & { exclude: string[] }): FeedRow[] {
@@ -186,19 +188,19 @@ export class SqlPosts {
     const excluded = exclude.map(() => '?').join(', ') || '-1'
     // A post in several communities shares its sort time, so its rows are adjacent: drop repeats
     // here, and ask for a few extra rows so they rarely cost a short page.
-    const rows = this.db.all<{ k: string; sortUs: number }>(
-      `SELECT post_key AS k, sort_us AS sortUs FROM posts ${this.globalIndex ? 'INDEXED BY posts_global' : ''}
+    const rows = this.db.rows(
+      `SELECT post_key, sort_us FROM posts ${this.globalIndex ? 'INDEXED BY posts_global' : ''}
         WHERE hidden = 0 AND blocked = 0 AND sort_us >= ? AND community NOT IN (${excluded})
         ${q.after ? 'AND (sort_us, post_key) < (?, ?)' : ''}
-        ORDER BY sort_us DESC, post_key DESC LIMIT ?`,
-      q.minSortUs, ...exclude, ...(q.after ? keyAfter(q.after) : []), q.limit * 2,
+        ORDER BY sort_us DESC, post_key DESC ${sqlLimit(q.limit * 2)}`,
+      q.minSortUs, ...exclude, ...(q.after ? keyAfter(q.after) : []),
     )
     const out: FeedRow[] = []
-    let last: string | undefined
+    let last: SqlValue | undefined
     for (const r of rows) {
-      if (r.k === last) continue
-      last = r.k
-      out.push(toFeedRow(r))
+      if (r[0] === last) continue
+      last = r[0]
+      out.push(rowToFeedRow(r))
       if (out.length === q.limit) break
     }
     return out
@@ -210,8 +212,8 @@ export class SqlPosts {
     return this.db.all<StateRow>(
       `SELECT post_key AS k, sort_us AS sortUs, hidden, blocked FROM posts INDEXED BY posts_feed
         WHERE community = ? AND sort_us >= ? ${q.after ? 'AND (sort_us, post_key) < (?, ?)' : ''}
-        ORDER BY sort_us DESC, post_key DESC LIMIT ?`,
-      c, q.minSortUs, ...(q.after ? keyAfter(q.after) : []), q.limit,
+        ORDER BY sort_us DESC, post_key DESC ${sqlLimit(q.limit)}`,
+      c, q.minSortUs, ...(q.after ? keyAfter(q.after) : []),
     ).map(toState)
   }
 

@@ -7,6 +7,7 @@ import type { SqlDriver, SqlValue } from './sql-driver.js'
 export class SqliteDriver implements SqlDriver {
   readonly db: Database.Database
   private readonly statements = new Map<string, Database.Statement>()
+  private readonly rawStatements = new Map<string, Database.Statement>()
   private version: Database.Statement | undefined
 
   constructor(file: string) {
@@ -39,6 +40,15 @@ export class SqliteDriver implements SqlDriver {
     return stmt
   }
 
+  private prepareRaw(sql: string): Database.Statement {
+    let stmt = this.rawStatements.get(sql)
+    if (!stmt) {
+      stmt = this.db.prepare(sql).raw()
+      this.rawStatements.set(sql, stmt)
+    }
+    return stmt
+  }
+
   exec(sql: string): void {
     this.db.exec(sql)
   }
@@ -49,6 +59,10 @@ export class SqliteDriver implements SqlDriver {
 
   all<T>(sql: string, ...params: SqlValue[]): T[] {
     return this.prepare(sql).all(...params) as T[]
+  }
+
+  rows(sql: string, ...params: SqlValue[]): SqlValue[][] {
+    return this.prepareRaw(sql).all(...params) as SqlValue[][]
   }
 
   transaction<T>(fn: () => T): T {
@@ -63,6 +77,7 @@ export class SqliteDriver implements SqlDriver {
   close(): void {
     this.version = undefined
     this.statements.clear()
+    this.rawStatements.clear()
     if (this.db.open) this.db.close()
   }
 }

@@ -176,8 +176,10 @@ describe('SQLite specifics', () => {
     const seen: string[] = []
     const run = driver.run.bind(driver)
     const all = driver.all.bind(driver)
+    const rows = driver.rows.bind(driver)
     driver.run = (sql, ...params) => (seen.push(sql), run(sql, ...params))
     driver.all = (sql, ...params) => (seen.push(sql), all(sql, ...params))
+    driver.rows = (sql, ...params) => (seen.push(sql), rows(sql, ...params))
     const postAt = 'at://did:plc:a/app.bsky.feed.post/3l2a'
     store.putPost({ community: 'c', uri: postAt, sortUs: 1, hidden: false })
     const planOf = (call: () => unknown) => {

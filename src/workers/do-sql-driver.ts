@@ -31,6 +31,13 @@ export class DoSqlDriver implements SqlDriver {
     return rows
   }
 
+  rows(sql: string, ...params: SqlValue[]): SqlValue[][] {
+    const cursor = this.storage.sql.exec(sql, ...params)
+    const rows = Array.from(cursor.raw()) as SqlValue[][]
+    this.count(cursor, sql)
+    return rows
+  }
+
   private count(cursor: SqlStorageCursor<Record<string, SqlStorageValue>>, sql: string): void {
     sqlUsage.rowsWritten += cursor.rowsWritten
     sqlUsage.rowsRead += cursor.rowsRead

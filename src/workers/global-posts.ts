@@ -1,3 +1,4 @@
+import { sqlLimit } from '../store/sql-limit.js'
 import { DurableObject } from 'cloudflare:workers'
 import type { FeedEntry } from '../core/feed-mix.js'
 import { US_PER_DAY } from '../core/time.js'
@@ -82,8 +83,8 @@ export class GlobalPosts extends DurableObject<Env> {
     const rows = this.sql.all<FeedEntry>(
       `SELECT uri, sort_us AS sortUs FROM recent INDEXED BY recent_feed WHERE visible = 1 AND sort_us >= ?
         AND community NOT IN (${exclude.map(() => '?').join(', ') || "''"}) ${after ? 'AND (sort_us, uri) < (?, ?)' : ''}
-        ORDER BY sort_us DESC, uri DESC LIMIT ?`,
-      minSortUs, ...exclude, ...(after ? [after.sortUs, after.uri] : []), n * 2,
+        ORDER BY sort_us DESC, uri DESC ${sqlLimit(n * 2)}`,
+      minSortUs, ...exclude, ...(after ? [after.sortUs, after.uri] : []),
     )
     for (const r of rows) if (out[out.length - 1]?.uri !== r.uri && out.length < n) out.push(r)
     return out
