@@ -194,7 +194,11 @@ export class StreamIngest<Raw> {
     return this.queue.idle()
   }
 
-  private onFrame(raw: Raw): void {
+  /**
+   * Stage 1 of one frame, then the watermark and the queue: the socket's message handler. Public
+   * so the stage-1 benchmark offers frames to this very loop, without a socket.
+   */
+  onFrame(raw: Raw): void {
     this.stats.frames++
     const verdict = this.source.stage1(raw, this.hasIndexedAuthor)
     if ('control' in verdict) return this.control(verdict.control)
