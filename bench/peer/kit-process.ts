@@ -5,10 +5,11 @@
  * the user installed. It gets a process group of its own; its CPU is that group's, read from /proc.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs'
-import { createServer, connect } from 'node:net'
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort, groupStats } from '../../test/support/node-process.js'
 import { sleep } from '../lib.js'
 
 export interface KitProcess {
@@ -30,14 +31,6 @@ export interface KitLaunch {
   logFile: string
 }
 
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const s = createServer().once('error', reject)
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number }
-    s.close(() => resolve(port))
-  })
-})
-
 const accepts = (port: number) => new Promise<boolean>((resolve) => {
   const c = connect(port, '127.0.0.1').once('connect', () => (c.destroy(), resolve(true))).once('error', () => resolve(false))
 })
@@ -50,29 +43,20 @@ const TICKS_PER_S = (() => {
   }
 })()
 
-/** utime + stime (µs) of the live processes in group `pgid`; /proc/<pid>/stat fields 5, 14 and 15. */
-export function groupCpuUs(pgid: number, proc = '/proc'): number {
-  let ticks = 0
-  for (const name of readdirSync(proc)) {
-    if (!/^\d+$/.test(name)) continue
-    let stat: string
-    try {
-      stat = readFileSync(join(proc, name, 'stat'), 'utf8')
-    } catch {
-      continue // exited since the listing
-    }
-    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12])
-  }
-  return (ticks / TICKS_PER_S) * 1e6
+/** utime + stime (µs) of the live processes in group `pgid` (/proc/<pid>/stat fields 14 and 15). */
+export const groupCpuUs = (pgid: number): number =>
+  (groupStats(pgid).reduce((ticks, p) => ticks + Number(p.fields[11]) + Number(p.fields[12]), 0) / TICKS_PER_S) * 1e6
+
+/** Throws unless `dir` looks like a checkout of the kit with its dependencies installed. */
+export function checkPeerDir(dir: string): void {
+  if (!existsSync(join(dir, 'src/index.ts'))) throw new Error(`--peer-dir ${dir}: no src/index.ts; expected a checkout of bluesky-social/feed-generator`)
+  if (!existsSync(join(dir, 'node_modules'))) throw new Error(`--peer-dir ${dir}: no node_modules; install its dependencies first (yarn)`)
 }
 
 function command(dir: string | undefined): { cmd: string; args: string[]; cwd?: string; what: string } {
   const tsx = import.meta.resolve('tsx')
   if (!dir) return { cmd: process.execPath, args: ['--import', tsx, fileURLToPath(new URL('./starter-kit-main.ts', import.meta.url))], what: 'starter-kit model (bench/peer/starter-kit.ts)' }
-  if (!existsSync(join(dir, 'src/index.ts'))) throw new Error(`--peer-dir ${dir}: no src/index.ts; expected a checkout of bluesky-social/feed-generator`)
-  if (!existsSync(join(dir, 'node_modules'))) throw new Error(`--peer-dir ${dir}: no node_modules; install its dependencies first (yarn)`)
+  checkPeerDir(dir)
   // `yarn start` is `ts-node src/index.ts`; without ts-node installed, tsx (ours) runs the same file.
   const tsNode = join(dir, 'node_modules/.bin/ts-node')
   return existsSync(tsNode)
