@@ -74,8 +74,9 @@ export function peerTable(rows: readonly PeerRow[], results: PeerResults, meta: 
   const lines = rows.map((row) => {
     const rs = results.get(row.key)!
     const s = Object.fromEntries(SERVERS.map((k) => [k, summary(rs[k])])) as Record<ServerKey, Summary>
-    const cell = (v: Summary) => `${n(v.rps)} · ${n(v.p99, 1)} ms · ${n(v.cpu)} µs${v.errors ? ` (${v.errors} errors)` : ''}`
-    return [row.label, ...SERVERS.map((k) => cell(s[k])), ...OURS.map((k) => `${x(s[k].rps / s.kit.rps)}, ${x(s[k].cpu / s.kit.cpu)}`)]
+    const unchecked = row.auth !== 'none' && !meta.kitVerifies
+    const cell = (k: ServerKey) => `${n(s[k].rps)} · ${n(s[k].p99, 1)} ms · ${n(s[k].cpu)} µs${s[k].errors ? ` (${s[k].errors} errors)` : ''}${k === 'kit' && unchecked ? ' (token unchecked)' : ''}`
+    return [row.label, ...SERVERS.map(cell), ...OURS.map((k) => `${x(s[k].rps / s.kit.rps)}, ${x(s[k].cpu / s.kit.cpu)}`)]
   })
   const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
   const fmt = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |`
