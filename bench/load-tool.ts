@@ -132,8 +132,9 @@ function wrk(bin: string): LoadTool {
         writeFileSync(script, WRK_CYCLE + WRK_REPORT)
         extra = ['--', table]
       }
-      // One thread: the server has one event loop, and the rest of the machine is its.
-      const out = await exec(bin, ['-t1', `-c${connections}`, `-d${seconds}s`, ...header, '-s', script, origin + first.path, ...extra], seconds)
+      // One thread: the server has one event loop, and the rest of the machine is its. wrk's default
+      // 2 s timeout would drop a slow server's tail from its latencies; 10 s is autocannon's.
+      const out = await exec(bin, ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', ...header, '-s', script, origin + first.path, ...extra], seconds)
       const line = out.split('\n').findLast((l) => l.startsWith('{'))
       if (!line) throw new Error(`wrk printed no report:\n${out}`)
       const j = JSON.parse(line) as { requests: number; duration_us: number; p50_us: number; p99_us: number; errors: number; non2xx: number }

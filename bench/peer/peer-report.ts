@@ -75,7 +75,7 @@ export function peerTable(rows: readonly PeerRow[], results: PeerResults, meta: 
     const rs = results.get(row.key)!
     const s = Object.fromEntries(SERVERS.map((k) => [k, summary(rs[k])])) as Record<ServerKey, Summary>
     const unchecked = row.auth !== 'none' && !meta.kitVerifies
-    const cell = (k: ServerKey) => `${n(s[k].rps)} · ${n(s[k].p99, 1)} ms · ${n(s[k].cpu)} µs${s[k].errors ? ` (${s[k].errors} errors)` : ''}${k === 'kit' && unchecked ? ' (token unchecked)' : ''}`
+    const cell = (k: ServerKey) => `${n(s[k].rps)} · ${n(s[k].p99, 1)} ms · ${n(s[k].cpu)} µs${s[k].errors ? ` (${s[k].errors} error${s[k].errors === 1 ? '' : 's'})` : ''}${k === 'kit' && unchecked ? ' (token unchecked)' : ''}`
     return [row.label, ...SERVERS.map(cell), ...OURS.map((k) => `${x(s[k].rps / s.kit.rps)}, ${x(s[k].cpu / s.kit.cpu)}`)]
   })
   const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
