@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, groupStats } from '../../test/support/node-process.js'
 import { sleep } from '../lib.js'
@@ -53,8 +53,10 @@ export function checkPeerDir(dir: string): void {
   if (!existsSync(join(dir, 'node_modules'))) throw new Error(`--peer-dir ${dir}: no node_modules; install its dependencies first (yarn)`)
 }
 
-function command(dir: string | undefined): { cmd: string; args: string[]; cwd?: string; what: string } {
+function command(relative: string | undefined): { cmd: string; args: string[]; cwd?: string; what: string } {
   const tsx = import.meta.resolve('tsx')
+  // Absolute: a relative command path would be resolved again from inside the checkout.
+  const dir = relative === undefined ? undefined : resolve(relative)
   if (!dir) return { cmd: process.execPath, args: ['--import', tsx, fileURLToPath(new URL('./starter-kit-main.ts', import.meta.url))], what: 'starter-kit model (bench/peer/starter-kit.ts)' }
   checkPeerDir(dir)
   // `yarn start` is `ts-node src/index.ts`; without ts-node installed, tsx (ours) runs the same file.
