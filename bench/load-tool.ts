@@ -36,11 +36,16 @@ export interface LoadTool {
   name: string
   /** How the notes describe a run at `connections`. */
   describe(connections: number): string
-  run(origin: string, requests: readonly LoadRequest[], connections: number, seconds: number): Promise<LoadResult>
+  /**
+   * `started` is called just before the generator process starts, after this process has written
+   * its files: a caller measuring its own CPU as the server's starts counting there.
+   */
+  run(origin: string, requests: readonly LoadRequest[], connections: number, seconds: number, started?: () => void): Promise<LoadResult>
 }
 
-const exec = (file: string, args: string[], seconds: number) =>
+const exec = (file: string, args: string[], seconds: number, started?: () => void) =>
   new Promise<string>((resolve, reject) => {
+    started?.()
     execFile(file, args, { maxBuffer: 64 * 1024 * 1024, timeout: (seconds + 30) * 1000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)))
   })
 
@@ -70,17 +75,17 @@ const cycleScript = fileURLToPath(new URL('./autocannon-cycle.mjs', import.meta.
 const autocannon: LoadTool = {
   name: 'autocannon',
   describe: (c) => `autocannon -c${c} (Node, shares the 2 cores)`,
-  async run(origin, requests, connections, seconds) {
+  async run(origin, requests, connections, seconds, started) {
     const [first] = requests
     if (!first) throw new Error('no request to send')
     if (requests.length === 1) {
       const header = first.authorization ? ['-H', `Authorization=${first.authorization}`] : []
-      return fromAutocannon(JSON.parse(await exec(process.execPath, [autocannonBin, '-c', String(connections), '-d', String(seconds), ...header, '-j', origin + first.path], seconds)))
+      return fromAutocannon(JSON.parse(await exec(process.execPath, [autocannonBin, '-c', String(connections), '-d', String(seconds), ...header, '-j', origin + first.path], seconds, started)))
     }
     return withTempDir(async (dir) => {
       const file = join(dir, 'requests.tsv')
       writeFileSync(file, requestLines(requests))
-      return fromAutocannon(JSON.parse(await exec(process.execPath, [cycleScript, origin, String(connections), String(seconds), file], seconds)))
+      return fromAutocannon(JSON.parse(await exec(process.execPath, [cycleScript, origin, String(connections), String(seconds), file], seconds, started)))
     })
   },
 }
@@ -117,7 +122,7 @@ function wrk(bin: string): LoadTool {
   return {
     name: 'wrk',
     describe: (c) => `wrk -t1 -c${c}`,
-    run: (origin, requests, connections, seconds) => withTempDir(async (dir) => {
+    run: (origin, requests, connections, seconds, started) => withTempDir(async (dir) => {
       const [first] = requests
       if (!first) throw new Error('no request to send')
       const script = join(dir, 'bench.lua')
@@ -134,7 +139,7 @@ function wrk(bin: string): LoadTool {
       }
       // One thread: the server has one event loop, and the rest of the machine is its. wrk's default
       // 2 s timeout would drop a slow server's tail from its latencies; 10 s is autocannon's.
-      const out = await exec(bin, ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', ...header, '-s', script, origin + first.path, ...extra], seconds)
+      const out = await exec(bin, ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', ...header, '-s', script, origin + first.path, ...extra], seconds, started)
       const line = out.split('\n').findLast((l) => l.startsWith('{'))
       if (!line) throw new Error(`wrk printed no report:\n${out}`)
       const j = JSON.parse(line) as { requests: number; duration_us: number; p50_us: number; p99_us: number; errors: number; non2xx: number }

@@ -129,8 +129,8 @@ export async function benchPeer(ds: Dataset, o: PeerOptions): Promise<{ figures:
       const measure = async (origin: string, cpuUs: () => number) => {
         // Every viewer's DID document resolved before the clock starts: steady state, not first contact.
         if (signedIn) await Promise.all(prime.map((a) => getPage(origin, requests[0]!.path, a)))
-        const c0 = cpuUs()
-        const r = await tool.run(origin, requests, SHAPE.connections, seconds)
+        let c0 = 0
+        const r = await tool.run(origin, requests, SHAPE.connections, seconds, () => (c0 = cpuUs()))
         r.cpuUsPerReq = (cpuUs() - c0) / r.requests
         return r
       }
