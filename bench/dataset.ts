@@ -31,7 +31,7 @@ export interface Dataset {
   nowUs: number
   retentionUs: number
   minSortUs: () => number
-  big: { id: string; uri: string; feed: string; posts: number }
+  big: { id: string; uri: string; feed: string; posts: number; rows(): Iterable<{ uri: string; sortUs: number }> }
   child: { id: string; feed: string }
   small: { id: string; feed: string }[]
   smallPosts: number
@@ -42,6 +42,18 @@ export interface Dataset {
 
 const did = (n: number) => `did:plc:${n.toString(36).padStart(24, 'a')}`
 const rkeyOf = (n: number) => `3l${n.toString(36).padStart(11, '2')}`
+
+/**
+ * Posts of one community in sort order (oldest first), spread evenly over `spanUs` before `nowUs`;
+ * authors rotate from `firstAuthor`, which the communities filled before it have moved on.
+ */
+export function* postRows(o: { n: number; spanUs: number; seed: number; nowUs: number; firstAuthor: number }): Generator<{ uri: string; sortUs: number }> {
+  const step = Math.max(1, Math.floor(o.spanUs / o.n))
+  for (let i = 0; i < o.n; i++) {
+    const a = did(100_000 + (((o.firstAuthor + i) * 7919) % 200_000))
+    yield { uri: `at://${a}/${NSID.post}/${rkeyOf(o.seed * 10_000_000 + i)}`, sortUs: o.nowUs - o.spanUs + i * step }
+  }
+}
 
 function config(owner: string, rkey: string, fields: Record<string, unknown> = {}) {
   const uri = configUriOf(owner, rkey)
@@ -75,19 +87,17 @@ export function buildDataset(opts: { smallCommunities?: number; smallPosts?: num
 
   const CHUNK = 20_000
   let author = 0
-  // Posts of one community in sort order, spread evenly over `spanUs` before now; authors rotate.
   const fill = (community: string, n: number, spanUs: number, seed: number) => {
-    const step = Math.max(1, Math.floor(spanUs / n))
+    const rows = postRows({ n, spanUs, seed, nowUs, firstAuthor: author })[Symbol.iterator]()
+    author += n
     for (let start = 0; start < n; start += CHUNK) {
       store.transaction(() => {
-        for (let i = start; i < Math.min(n, start + CHUNK); i++) {
-          const a = did(100_000 + ((author++ * 7919) % 200_000))
-          store.putPost({ community, uri: `at://${a}/${NSID.post}/${rkeyOf(seed * 10_000_000 + i)}`, sortUs: nowUs - spanUs + i * step, hidden: false })
-        }
+        for (let i = start; i < Math.min(n, start + CHUNK); i++) store.putPost({ community, ...rows.next().value!, hidden: false })
       })
     }
   }
-  fill(big.uri, bigPosts, 8 * US_PER_DAY, 1)
+  const bigRows = { n: bigPosts, spanUs: 8 * US_PER_DAY, seed: 1, nowUs, firstAuthor: author }
+  fill(big.uri, bigPosts, bigRows.spanUs, bigRows.seed)
   log(`dataset: big community ${bigPosts} posts in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   fill(child.uri, smallPosts, 7 * US_PER_DAY - 60_000_000, 2)
   smalls.forEach((c, i) => {
@@ -100,7 +110,7 @@ export function buildDataset(opts: { smallCommunities?: number; smallPosts?: num
   const feeds = new FeedService({ store, serviceDid: 'did:web:bench.local', minSortUs, log: silentLogger })
   return {
     dir, file, driver, store, feeds, nowUs, retentionUs, minSortUs,
-    big: { id: big.id, uri: big.uri, feed: feedOf(big), posts: bigPosts },
+    big: { id: big.id, uri: big.uri, feed: feedOf(big), posts: bigPosts, rows: () => postRows(bigRows) },
     child: { id: child.id, feed: feedOf(child) },
     small: smalls.map((c) => ({ id: c.id, feed: feedOf(c) })),
     smallPosts,

@@ -15,6 +15,8 @@ export interface Figure {
   runs?: number[]
   target?: { op: '>=' | '<='; value: number; label: string }
   note?: string
+  /** Printed in its benchmark's own table (the side-by-side one), not in the main table; still in latest.json. */
+  ownTable?: boolean
 }
 
 export const percentile = (xs: readonly number[], p: number): number => {

@@ -1,10 +1,15 @@
 /**
  * `npm run bench`: every benchmark of issue 6 against the production modules; prints a table and
  * writes bench/results/latest.json. Options:
- *   --only a,b          run only these (stage1, ingest, verify, freshness, backfill, skeleton, http, footprint, retention)
+ *   --only a,b          run only these (stage1, ingest, verify, freshness, backfill, skeleton, http, footprint, peer, retention)
+ *   --peer              add the side-by-side run against the feed-generator starter kit (bench/peer/), a few
+ *                       minutes more; its own table is printed after the main one
+ *   --peer-dir DIR      the same against the starter kit itself, run from a checkout in DIR with its
+ *                       dependencies installed, instead of our model of it (implies --peer)
  *   --save-stream FILE  write generated Jetstream frames (JSONL) to FILE and exit; --frames N (default 100000)
  * Env: BENCH_SMALL_POSTS (posts per small community, default 1000; the issue's 10000 takes ~10 min
- * to build on 2 cores), BENCH_BIG_POSTS (default 1000000).
+ * to build on 2 cores), BENCH_BIG_POSTS (default 1000000); for --peer, BENCH_PEER_SECONDS (per run,
+ * default 2; three rounds), BENCH_PEER_TOKENS (distinct JWTs, default 10000).
  */
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
 import { createStream } from '../test/support/stream-generator.js'
@@ -14,6 +19,8 @@ import { benchFootprint } from './footprint.js'
 import { benchFreshness } from './freshness.js'
 import { benchHttp } from './http.js'
 import { benchIngest } from './ingest.js'
+import { checkPeerDir } from './peer/kit-process.js'
+import { benchPeer } from './peer/peer.js'
 import { judged, log, machine, ratio, type Figure } from './lib.js'
 import { benchRetention } from './retention.js'
 import { benchSkeleton } from './skeleton.js'
@@ -42,9 +49,15 @@ async function main() {
   const save = arg('--save-stream')
   if (save) return saveStream(save, Number(arg('--frames') ?? 100_000))
   const only = arg('--only')?.split(',')
-  const want = (k: string) => !only || only.includes(k)
+  const peerDir = args.includes('--peer-dir') ? arg('--peer-dir') : undefined
+  if (args.includes('--peer-dir') && (!peerDir || peerDir.startsWith('--'))) throw new Error('--peer-dir needs a directory: a checkout of bluesky-social/feed-generator')
+  if (peerDir) checkPeerDir(peerDir)
+  // The side-by-side run adds minutes, so a full run leaves it out unless asked.
+  const peer = args.includes('--peer') || peerDir !== undefined
+  const want = (k: string) => (only ? only.includes(k) : k !== 'peer' || peer)
   const started = performance.now()
   const figures: Figure[] = []
+  const ownTables: string[] = []
   const step = async (name: string, fn: () => Figure[] | Promise<Figure[]>) => {
     if (!want(name)) return
     const t = performance.now()
@@ -58,7 +71,7 @@ async function main() {
   await step('freshness', () => benchFreshness())
   await step('backfill', () => benchBackfill())
   let ds: Dataset | undefined
-  const needsData = ['skeleton', 'http', 'footprint', 'retention'].some(want)
+  const needsData = ['skeleton', 'http', 'footprint', 'peer', 'retention'].some(want)
   try {
     if (needsData) {
       const smallPosts = Number(process.env.BENCH_SMALL_POSTS ?? 1000)
@@ -71,12 +84,23 @@ async function main() {
     await step('skeleton', () => benchSkeleton(ds!))
     await step('http', () => benchHttp(ds!))
     await step('footprint', () => benchFootprint(ds!))
+    // Before retention, which purges the big community's oldest day.
+    await step('peer', async () => {
+      const r = await benchPeer(ds!, {
+        seconds: Number(process.env.BENCH_PEER_SECONDS ?? 2),
+        rounds: 3,
+        tokens: Number(process.env.BENCH_PEER_TOKENS ?? 10_000),
+        ...(peerDir ? { peerDir } : {}),
+      })
+      ownTables.push(r.table)
+      return r.figures
+    })
     await step('retention', () => benchRetention(ds!))
   } finally {
     ds?.close()
   }
 
-  const rows = figures.map((f) => {
+  const rows = figures.filter((f) => !f.ownTable).map((f) => {
     const r = ratio(f)
     return {
       figure: f.figure,
@@ -90,6 +114,7 @@ async function main() {
   console.log(line({ figure: 'figure', value: 'value', target: 'target', ratio: 'ratio' }))
   console.log(line({ figure: '-'.repeat(w('figure')), value: '-'.repeat(w('value')), target: '-'.repeat(w('target')), ratio: '-'.repeat(w('ratio')) }))
   for (const r of rows) console.log(line(r))
+  for (const t of ownTables) console.log(`\n${t}`)
 
   const result = {
     date: new Date().toISOString(),

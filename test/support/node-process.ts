@@ -14,6 +14,29 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * The live processes of process group `pgid`, each with its /proc/<pid>/stat fields from field 3
+ * (state) on: field N is `fields[N - 3]`. Empty where /proc is missing (not Linux).
+ */
+export function groupStats(pgid: number): { pid: string; fields: string[] }[] {
+  let pids: string[]
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p))
+  } catch {
+    return []
+  }
+  return pids.flatMap((pid) => {
+    try {
+      // Field 5 of stat is the process group; the command name (field 2) may hold spaces, so count from ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      return Number(fields[2]) === pgid ? [{ pid, fields }] : []
+    } catch {
+      return [] // gone between the listing and the read
+    }
+  })
+}
+
+/**
  * The real `npm start`, in its own process group so that a signal reaches npm, the shell and
  * node together, and nothing is left behind.
  */
@@ -102,20 +125,11 @@ export class NodeHost {
     const group = this.child.pid
     if (group === undefined) return undefined
     let max: number | undefined
-    let pids: string[]
-    try {
-      pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p))
-    } catch {
-      return undefined
-    }
-    for (const pid of pids) {
+    for (const { pid } of groupStats(group)) {
       try {
-        // Field 5 of stat is the process group; the command name (field 2) may hold spaces, so count from ')'.
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== group) continue
         const kib = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
         if (Number.isFinite(kib) && (max === undefined || kib > max)) max = kib
-      } catch {} // gone between the listing and the read
+      } catch {} // gone since the listing
     }
     return max
   }
