@@ -12,7 +12,7 @@ import { silentLogger } from '../src/core/logger.js'
 import { firehoseSource } from '../src/ingest/firehose-source.js'
 import { firehoseVerifier } from '../src/ingest/firehose-verifier.js'
 import { StreamIngest } from '../src/ingest/stream-ingest.js'
-import { pooledJwtSignature } from '../src/node/pooled-signature.js'
+import { hostSignatureCheck } from '../src/node/native-signature.js'
 import { firehoseBenchFrames, writeFrames } from './firehose-frames.js'
 import { timedIngestRun, type RunResult } from './ingest-run.js'
 import { log, median, type Figure } from './lib.js'
@@ -20,7 +20,7 @@ import { log, median, type Figure } from './lib.js'
 const runOnce = (files: { setup: string; timed: string; docs: string }, frames: number, verify: boolean): Promise<RunResult> =>
   timedIngestRun({ script: new URL('./firehose-feeder.ts', import.meta.url), arg: files }, frames, (port, store, indexer) => {
     // As src/node/context.ts builds it; the feeder's port serves the PLC too.
-    const verifier = verify ? firehoseVerifier({ plcUrl: `http://127.0.0.1:${port}`, webFetch: fetch, allowLocal: false, verifySignature: pooledJwtSignature }) : undefined
+    const verifier = verify ? firehoseVerifier({ plcUrl: `http://127.0.0.1:${port}`, webFetch: fetch, allowLocal: false, verifySignature: hostSignatureCheck().check }) : undefined
     const source = firehoseSource({ url: `ws://127.0.0.1:${port}`, passIdentity: verify })
     return new StreamIngest({ source, store, indexer, log: silentLogger, ...(verifier ? { verifier } : {}) })
   })
