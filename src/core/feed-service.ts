@@ -114,6 +114,11 @@ export class FeedService {
   ) {}
 
   getFeedSkeleton(params: SkeletonParams): Result<Skeleton, FeedError> {
+    const { store } = this.deps
+    return store.read ? store.read(() => this.skeletonOf(params)) : this.skeletonOf(params)
+  }
+
+  private skeletonOf(params: SkeletonParams): Result<Skeleton, FeedError> {
     const page = this.sharedPage(params)
     if (!page.ok || params.viewer === undefined) return page
     // The shared page (cached for everyone) is personalized after: one indexed read per signed-in request.

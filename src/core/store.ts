@@ -129,6 +129,12 @@ export interface PageQuery<After> {
 export interface Store extends JoinBackfillQueue, ShowLessStore {
   transaction<T>(fn: () => T): T
   /**
+   * Runs reads on one snapshot, where a backend makes each statement outside a transaction pay
+   * for its own (SQLite in WAL mode takes and drops a shared-memory lock per read transaction).
+   * Absent where statements cost nothing extra alone.
+   */
+  read?<T>(fn: () => T): T
+  /**
    * A number that moves whenever the index may have changed: any write that changed a post, config,
    * membership or action (not the cursor), a failed transaction, or another connection's commit.
    * Readers compare it to know a cached answer is still exact. Absent where none is kept.

@@ -12,6 +12,8 @@ export interface SqlDriver {
   /** Rows as arrays of column values, in select order: no object per row, for the hot feed reads. */
   rows(sql: string, ...params: SqlValue[]): SqlValue[][]
   transaction<T>(fn: () => T): T
+  /** Runs `fn`'s reads in one read transaction; absent where that gains nothing. */
+  read?<T>(fn: () => T): T
   /** Moves when another connection commits; absent where no other connection can write. */
   dataVersion?(): number
 }

@@ -87,6 +87,11 @@ export class SqlStore extends SqlShowLess implements Store {
     }
   }
 
+  read<T>(fn: () => T): T {
+    const { db } = this
+    return db.read ? db.read(() => this.cache.within(fn)) : fn()
+  }
+
   indexVersion(): number {
     const dataVersion = this.db.dataVersion?.()
     if (dataVersion !== this.seenDataVersion) {

@@ -9,6 +9,8 @@ export class SqliteDriver implements SqlDriver {
   private readonly statements = new Map<string, Database.Statement>()
   private readonly rawStatements = new Map<string, Database.Statement>()
   private version: Database.Statement | undefined
+  private begin: Database.Statement | undefined
+  private commit: Database.Statement | undefined
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
@@ -69,6 +71,23 @@ export class SqliteDriver implements SqlDriver {
     return this.db.transaction(fn)()
   }
 
+  /**
+   * One read transaction for several reads: in WAL mode every transaction takes and releases a lock
+   * on the -shm file (two fcntl calls), and a statement outside one is a transaction of its own.
+   */
+  read<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn()
+    this.begin ??= this.db.prepare('BEGIN')
+    this.commit ??= this.db.prepare('COMMIT')
+    this.begin.run()
+    try {
+      return fn()
+    } finally {
+      // Nothing was written: committing a read transaction only ends it, even after a failed read.
+      if (this.db.inTransaction) this.commit.run()
+    }
+  }
+
   dataVersion(): number {
     this.version ??= this.db.prepare('PRAGMA data_version').pluck()
     return this.version.get() as number
@@ -76,6 +95,8 @@ export class SqliteDriver implements SqlDriver {
 
   close(): void {
     this.version = undefined
+    this.begin = undefined
+    this.commit = undefined
     this.statements.clear()
     this.rawStatements.clear()
     if (this.db.open) this.db.close()

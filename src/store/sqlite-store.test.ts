@@ -109,6 +109,26 @@ describe('SQLite specifics', () => {
     b.driver.close()
   })
 
+  it('reads on one snapshot in read(), and leaves no transaction open after it, even when a read throws', () => {
+    const file = join(dir, 'read.sqlite')
+    const a = openFile(file)
+    const b = openFile(file)
+    const c = { uri: 'at://did:plc:o/net.atrarium.community.config/r', id: 'abcdef14', owner: 'did:plc:o', config: { name: 'one', hashtag: '#atrarium_abcdef14', stage: 'theme' as const, feedMix: { own: 100, parent: 0, global: 0 }, moderators: [], createdAt: '2026-01-01T00:00:00Z' } }
+    b.store.putConfig(c)
+    const post = (n: number) => ({ community: c.uri, uri: `at://did:plc:a/app.bsky.feed.post/${n}`, sortUs: n, hidden: false })
+    const seen = a.store.read(() => {
+      const before = a.store.skeleton({ community: c.uri, minSortUs: 0, limit: 10 }).length
+      b.store.putPost(post(1)) // another connection commits meanwhile
+      return [before, a.store.skeleton({ community: c.uri, minSortUs: 0, limit: 10 }).length, a.driver.db.inTransaction]
+    })
+    expect(seen).toEqual([0, 0, true])
+    expect(a.driver.db.inTransaction).toBe(false)
+    expect(a.store.skeleton({ community: c.uri, minSortUs: 0, limit: 10 })).toHaveLength(1)
+    expect(() => a.store.read(() => a.driver.all('SELECT * FROM no_such_table'))).toThrow(/no such table/)
+    expect(a.driver.db.inTransaction).toBe(false)
+    b.driver.close()
+  })
+
   it('moves indexVersion when another connection commits, and not otherwise', () => {
     const file = join(dir, 'versions.sqlite')
     const a = openFile(file)
