@@ -92,12 +92,18 @@ describe('SQLite specifics', () => {
     ])
   })
 
-  it('reads the data version once per transaction, and again for the first lookup after it', () => {
-    const file = join(dir, 'txn.sqlite')
+  /** Two connections to one file, the second having written a config named 'one'. */
+  const twoConnections = (name: string, rkey: string, id: string) => {
+    const file = join(dir, `${name}.sqlite`)
     const a = openFile(file)
     const b = openFile(file)
-    const c = { uri: 'at://did:plc:o/net.atrarium.community.config/t', id: 'abcdef13', owner: 'did:plc:o', config: { name: 'one', hashtag: '#atrarium_abcdef13', stage: 'theme' as const, feedMix: { own: 100, parent: 0, global: 0 }, moderators: [], createdAt: '2026-01-01T00:00:00Z' } }
+    const c = { uri: `at://did:plc:o/net.atrarium.community.config/${rkey}`, id, owner: 'did:plc:o', config: { name: 'one', hashtag: `#atrarium_${id}`, stage: 'theme' as const, feedMix: { own: 100, parent: 0, global: 0 }, moderators: [], createdAt: '2026-01-01T00:00:00Z' } }
     b.store.putConfig(c)
+    return { a, b, c }
+  }
+
+  it('reads the data version once per transaction, and again for the first lookup after it', () => {
+    const { a, b, c } = twoConnections('txn', 't', 'abcdef13')
     const seen = a.store.transaction(() => {
       const before = a.store.communitiesWithId(c.id)[0]?.config.name
       // Another connection commits while this transaction reads from its snapshot.
@@ -110,11 +116,7 @@ describe('SQLite specifics', () => {
   })
 
   it('reads on one snapshot in read(), and leaves no transaction open after it, even when a read throws', () => {
-    const file = join(dir, 'read.sqlite')
-    const a = openFile(file)
-    const b = openFile(file)
-    const c = { uri: 'at://did:plc:o/net.atrarium.community.config/r', id: 'abcdef14', owner: 'did:plc:o', config: { name: 'one', hashtag: '#atrarium_abcdef14', stage: 'theme' as const, feedMix: { own: 100, parent: 0, global: 0 }, moderators: [], createdAt: '2026-01-01T00:00:00Z' } }
-    b.store.putConfig(c)
+    const { a, b, c } = twoConnections('read', 'r', 'abcdef14')
     const post = (n: number) => ({ community: c.uri, uri: `at://did:plc:a/app.bsky.feed.post/${n}`, sortUs: n, hidden: false })
     const seen = a.store.read(() => {
       const before = a.store.skeleton({ community: c.uri, minSortUs: 0, limit: 10 }).length
