@@ -63,17 +63,26 @@ export class SqlStore extends SqlShowLess implements Store {
   private readonly cache: ReadCache
   private seenDataVersion: number | undefined
 
-  /** `globalIndex: false` drops posts_global (see SqlPosts): for an index of a few communities only. */
-  constructor(db: SqlDriver, opts: { globalIndex?: boolean } = {}) {
+  /**
+   * `globalIndex: false` drops posts_global (see SqlPosts): for an index of a few communities only.
+   * `otherWritersEveryMs`: how often to ask SQLite whether another connection has committed (100 ms).
+   * This store's own writes count at once; another process's (`atrarium backfill` beside a running
+   * host) show within that time. Asking is a read transaction of its own, a lock taken and dropped
+   * on the -shm file, which every cached feed page used to pay.
+   */
+  constructor(db: SqlDriver, opts: { globalIndex?: boolean; otherWritersEveryMs?: number } = {}) {
     super(db)
     migrate(db)
     this.globalIndex = opts.globalIndex ?? true
     db.exec(this.globalIndex
       ? 'CREATE INDEX IF NOT EXISTS posts_global ON posts (sort_us, post_key, hidden, blocked)'
       : 'DROP INDEX IF EXISTS posts_global')
-    this.cache = new ReadCache(db.dataVersion?.bind(db))
-    this.seenDataVersion = db.dataVersion?.()
+    this.dataVersion = db.dataVersion ? throttled(db.dataVersion.bind(db), opts.otherWritersEveryMs ?? 100) : undefined
+    this.cache = new ReadCache(this.dataVersion)
+    this.seenDataVersion = this.dataVersion?.()
   }
+
+  private readonly dataVersion: (() => number) | undefined
 
   transaction<T>(fn: () => T): T {
     try {
@@ -93,7 +102,7 @@ export class SqlStore extends SqlShowLess implements Store {
   }
 
   indexVersion(): number {
-    const dataVersion = this.db.dataVersion?.()
+    const dataVersion = this.dataVersion?.()
     if (dataVersion !== this.seenDataVersion) {
       this.seenDataVersion = dataVersion
       this.writes++
@@ -317,5 +326,20 @@ export class SqlStore extends SqlShowLess implements Store {
     ).length
     if (purged > 0) this.anyInactive = undefined
     return purged
+  }
+}
+
+/** `read`, asked at most once per `everyMs` (every time when 0); in between, its last answer. */
+function throttled(read: () => number, everyMs: number): () => number {
+  if (everyMs <= 0) return read
+  let at = -Infinity
+  let value = 0
+  return () => {
+    const now = performance.now()
+    if (now - at >= everyMs) {
+      value = read()
+      at = now
+    }
+    return value
   }
 }

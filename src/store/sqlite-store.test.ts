@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { MIGRATIONS } from './migrations.js'
 import { SqlStore } from './sql-store.js'
 import { SqliteDriver } from './sqlite-driver.js'
@@ -10,10 +10,11 @@ import { describeStore } from './store-suite.js'
 const dir = mkdtempSync(join(tmpdir(), 'atrarium-store-'))
 const drivers: SqliteDriver[] = []
 let n = 0
-const openFile = (file = join(dir, `db-${n++}.sqlite`)) => {
+// Other connections' commits are looked for on every read here, unless a test says otherwise.
+const openFile = (file = join(dir, `db-${n++}.sqlite`), otherWritersEveryMs = 0) => {
   const driver = new SqliteDriver(file)
   drivers.push(driver)
-  return { driver, store: new SqlStore(driver) }
+  return { driver, store: new SqlStore(driver, { otherWritersEveryMs }) }
 }
 afterAll(() => {
   for (const d of drivers) d.close()
@@ -129,6 +130,28 @@ describe('SQLite specifics', () => {
     expect(() => a.store.read(() => a.driver.all('SELECT * FROM no_such_table'))).toThrow(/no such table/)
     expect(a.driver.db.inTransaction).toBe(false)
     b.driver.close()
+  })
+
+  it('looks for another connection\'s commits at most every otherWritersEveryMs, its own writes at once', () => {
+    vi.useFakeTimers({ toFake: ['performance'] })
+    try {
+      const file = join(dir, 'throttled.sqlite')
+      const a = openFile(file, 100)
+      const b = openFile(file)
+      const v0 = a.store.indexVersion()
+      b.store.putPost({ community: 'c', uri: 'at://did:plc:a/app.bsky.feed.post/1', sortUs: 1, hidden: false })
+      expect(a.store.indexVersion()).toBe(v0)
+      vi.advanceTimersByTime(99)
+      expect(a.store.indexVersion()).toBe(v0)
+      vi.advanceTimersByTime(1)
+      const v1 = a.store.indexVersion()
+      expect(v1).not.toBe(v0)
+      a.store.putPost({ community: 'c', uri: 'at://did:plc:a/app.bsky.feed.post/2', sortUs: 2, hidden: false })
+      expect(a.store.indexVersion()).not.toBe(v1)
+      b.driver.close()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('moves indexVersion when another connection commits, and not otherwise', () => {
