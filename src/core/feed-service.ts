@@ -114,11 +114,6 @@ export class FeedService {
   ) {}
 
   getFeedSkeleton(params: SkeletonParams): Result<Skeleton, FeedError> {
-    const { store } = this.deps
-    return store.read ? store.read(() => this.skeletonOf(params)) : this.skeletonOf(params)
-  }
-
-  private skeletonOf(params: SkeletonParams): Result<Skeleton, FeedError> {
     const page = this.sharedPage(params)
     if (!page.ok || params.viewer === undefined) return page
     // The shared page (cached for everyone) is personalized after: one indexed read per signed-in request.
@@ -132,12 +127,18 @@ export class FeedService {
     const minSortUs = this.deps.minSortUs()
     const { cache } = this.deps
     const version = cache ? this.deps.store.indexVersion?.() : undefined
-    if (!cache || version === undefined) return this.page(params, minSortUs)
+    if (!cache || version === undefined) return this.snapshot(() => this.page(params, minSortUs))
     const key = cacheKey(params)
     const hit = cache.get(key, version, minSortUs)
     if (hit) return ok(hit)
-    const computed = this.page(params, minSortUs)
+    const computed = this.snapshot(() => this.page(params, minSortUs))
     return computed.ok ? ok(cache.set(key, version, minSortUs, computed.value)) : computed
+  }
+
+  /** A page's reads on one snapshot, where the store has them (a cache hit reads nothing). */
+  private snapshot<T>(fn: () => T): T {
+    const { store } = this.deps
+    return store.read ? store.read(fn) : fn()
   }
 
   private page(params: SkeletonParams, minSortUs: number): Result<Skeleton, FeedError> {
