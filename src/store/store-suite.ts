@@ -47,6 +47,22 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(s.communitiesWithId('aaaaaaaa')).toEqual([])
     }))
 
+    it('answers a viewer\'s show-less authors as their requests change, until each one\'s time', () => withStore((s) => {
+      const [c, v] = ['at://c', 'did:plc:viewer']
+      expect(s.lessAuthors(c, v, 0)).toEqual([])
+      s.requestLess(c, v, 'did:plc:a', 100, 10)
+      s.requestLess(c, v, 'did:plc:b', 200, 10)
+      expect(s.lessAuthors(c, v, 0).sort()).toEqual(['did:plc:a', 'did:plc:b'])
+      expect(s.lessAuthors(c, 'did:plc:other', 0)).toEqual([])
+      expect(s.lessAuthors(c, v, 100)).toEqual(['did:plc:b'])
+      s.requestMore(c, v, 'did:plc:b')
+      expect(s.lessAuthors(c, v, 0)).toEqual(['did:plc:a'])
+      s.requestLess(c, v, 'did:plc:a', 300, 10)
+      expect(s.lessAuthors(c, v, 200)).toEqual(['did:plc:a'])
+      expect(s.purgeShowLess(400, 10)).toBe(1)
+      expect(s.lessAuthors(c, v, 0)).toEqual([])
+    }))
+
     it('answers active membership by community and did', () => withStore((s) => {
       const m = { uri: 'at://did:plc:m/net.atrarium.community.membership/1', did: 'did:plc:m', community: 'at://c', role: 'member' as const, joinedAt: 'x', active: true, seenUs: 1 }
       s.putMembership(m)
