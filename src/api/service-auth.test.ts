@@ -84,6 +84,17 @@ describe('getFeedSkeleton service auth', () => {
     expect(r.challenge).toBe(`Bearer error="${error}"`)
   })
 
+  it('answers a token verified before at once, with no promise (the verifier\'s tests hold it to its method and time)', async () => {
+    const app = setup()
+    const headers = { authorization: `Bearer ${await token()}` }
+    const first = app.fetch(new Request(`http://x${skeleton}`, { headers }))
+    expect(first).toBeInstanceOf(Promise)
+    expect((await first).status).toBe(200)
+    const again = app.fetch(new Request(`http://x${skeleton}`, { headers }))
+    expect(again).toBeInstanceOf(Response)
+    expect((again as Response).status).toBe(200)
+  })
+
   it('leaves other methods alone, and ignores the header when no verifier is configured', async () => {
     expect((await call(setup(), `/xrpc/${NSID.describeFeedGenerator}`, 'Bearer garbage')).status).toBe(200)
     expect((await call(setup(false), skeleton, 'Bearer garbage')).status).toBe(200)
