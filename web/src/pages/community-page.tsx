@@ -116,18 +116,18 @@ export function CommunityPage({ uri }: { uri: string }) {
   const membership = () => import('../lib/membership.js')
   const onJoin = () => act('Joining…', async () => setMine([await (await membership()).join(account!, c.uri, c.owner, c.config)]))
   const onLeave = () => act('Leaving…', async () => { await (await membership()).leave(account!, mine ?? []); setMine([]) })
-  // Pins live in the owner's config record (SPEC §10); the index shows them once the stream has it.
+  // A write lands in the user's PDS; the feed shows it once the stream has brought it to the index.
+  const awaitFeed = async (shows: (item: { post: string; reason?: { $type: string } }) => boolean, late: string) => {
+    const seen = await until(async () => (await api.getFeedSkeleton(feedUri!)).feed.some(shows), 30)
+    posts.reload()
+    if (!seen) setError(`${late}, but the index has not shown it yet (is the feed generator following the stream?).`)
+  }
+  // Pins live in the owner's config record (SPEC §10).
   const onPin = (postUri: string, pin: boolean) => act(pin ? 'Pinning…' : 'Unpinning…', async () => {
     await (await import('../lib/pins.js')).setPinned(account!, c.uri, postUri, pin)
-    const shown = await until(async () => (await api.getFeedSkeleton(feedUri!)).feed.some((f) => f.post === postUri && (f.reason?.$type === PIN_REASON.$type) === pin), 30)
-    posts.reload()
-    if (!shown) setError('The change is in your repository, but the index has not shown it yet (is the feed generator following the stream?).')
+    await awaitFeed((f) => f.post === postUri && (f.reason?.$type === PIN_REASON.$type) === pin, 'The change is in your repository')
   })
-  const onPosted = (postUri: string) => act('Waiting for the index…', async () => {
-    const seen = await until(async () => (await api.getFeedSkeleton(feedUri!)).feed.some((f) => f.post === postUri), 30)
-    posts.reload()
-    if (!seen) setError('Your post is on your PDS, but the index has not shown it yet (is the feed generator following the stream?).')
-  })
+  const onPosted = (postUri: string) => act('Waiting for the index…', () => awaitFeed((f) => f.post === postUri, 'Your post is on your PDS'))
 
   const tag = hashtagOf(c.id)
   const isMember = (mine?.length ?? 0) > 0
