@@ -44,6 +44,11 @@ export class SqlShowLess extends SqlJoinBackfills {
     return rows.filter((r) => r.untilUs > nowUs).map((r) => r.author)
   }
 
+  /** After a rolled-back transaction: rows read inside it may be gone. */
+  protected forgetShowLess(): void {
+    this.#less.clear()
+  }
+
   purgeShowLess(nowUs: number, limit: number): number {
     this.#less.clear()
     return this.db.all('DELETE FROM show_less WHERE rowid IN (SELECT rowid FROM show_less WHERE until_us <= ? LIMIT ?) RETURNING 1', nowUs, limit).length

@@ -91,6 +91,7 @@ export class SqlStore extends SqlShowLess implements Store {
       // Rolled back: what it wrote is undone, which is a change too.
       this.cache.clear()
       this.forgetKeys()
+      this.forgetShowLess()
       this.writes++
       throw e
     }

@@ -61,6 +61,13 @@ export function describeStore(name: string, withStore: WithStore): void {
       expect(s.lessAuthors(c, v, 200)).toEqual(['did:plc:a'])
       expect(s.purgeShowLess(400, 10)).toBe(1)
       expect(s.lessAuthors(c, v, 0)).toEqual([])
+      // Rows read inside a transaction that rolls back are not kept.
+      expect(() => s.transaction(() => {
+        s.requestLess(c, v, 'did:plc:c', 500, 10)
+        expect(s.lessAuthors(c, v, 0)).toEqual(['did:plc:c'])
+        throw new Error('rolled back')
+      })).toThrow('rolled back')
+      expect(s.lessAuthors(c, v, 0)).toEqual([])
     }))
 
     it('answers active membership by community and did', () => withStore((s) => {
