@@ -49,6 +49,7 @@ const WRONG_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 const JSON_CONTENT_TYPE = { 'Content-Type': 'application/json' }
 // 100 interactions of a post URI, an event and a short context each fit well within this.
 const MAX_INTERACTIONS_BODY = 64 * 1024
+const utf8 = new TextEncoder()
 
 // A thenable, not just a Promise: what a host's feeds return may come from another realm or an RPC stub.
 const isPromiseLike = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof (v as { then?: unknown }).then === 'function'
@@ -79,12 +80,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return next()
   })
 
-  // A frozen skeleton is a cached page that many requests share: its body is written once.
-  const bodies = new WeakMap<Skeleton, string>()
-  const bodyOf = (skeleton: Skeleton): string => {
+  // A frozen skeleton is a cached page that many requests share: its body is written once, as
+  // UTF-8 bytes, so that no request measures or encodes it again.
+  const bodies = new WeakMap<Skeleton, Uint8Array<ArrayBuffer>>()
+  const bodyOf = (skeleton: Skeleton): string | Uint8Array<ArrayBuffer> => {
     if (!Object.isFrozen(skeleton)) return skeletonJson(skeleton)
     let body = bodies.get(skeleton)
-    if (body === undefined) bodies.set(skeleton, (body = skeletonJson(skeleton)))
+    if (body === undefined) bodies.set(skeleton, (body = utf8.encode(skeletonJson(skeleton))))
     return body
   }
   const skeletonResponse = (c: Context<AppEnv>, result: Result<Skeleton, FeedError>): Response => {

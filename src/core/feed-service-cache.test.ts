@@ -81,4 +81,26 @@ describe('FeedService with a SkeletonCache', () => {
     horizon = sortUs + 600 // 1,100 µs past the page's horizon
     expect(ask()).toBe(0)
   })
+
+  it('shares one signed-in page among viewers who asked to see less of no one, and personalizes the rest', () => {
+    const cached = new FeedService({ store: h.store, serviceDid: 'did:web:x', minSortUs: () => 0, cache: new SkeletonCache({ maxEntries: 10 }), nowUs: () => T0 })
+    const plain = new FeedService({ store: h.store, serviceDid: 'did:web:x', minSortUs: () => 0, nowUs: () => T0 })
+    h.apply(configEvent(C), membershipEvent(bob, 'mb', C), membershipEvent(carol, 'mc', C), postEvent(bob, 'b1', `hi ${C.hashtag}`), postEvent(carol, 'c1', `yo ${C.hashtag}`))
+    const ask = (svc: FeedService, viewer: string) => {
+      const r = svc.getFeedSkeleton({ feed: feedOf(C.id), limit: 10, viewer })
+      if (!r.ok) throw new Error(r.error.message)
+      return r.value
+    }
+    const v1 = 'did:plc:viewer1'
+    const v2 = 'did:plc:viewer2'
+    const shared = ask(cached, v1)
+    expect(shared.feed.map((i) => [i.post.split('/').pop(), i.feedContext])).toEqual([['c1', C.id], ['b1', C.id]])
+    expect(ask(cached, v2)).toBe(shared)
+    expect(shared).toEqual(ask(plain, v1))
+    h.store.requestLess(C.uri, v2, bob, T0 + 60_000_000, 100)
+    const own = ask(cached, v2)
+    expect(own.feed.map((i) => i.post.split('/').pop())).toEqual(['c1'])
+    expect(own).toEqual(ask(plain, v2))
+    expect(ask(cached, v1)).toEqual(shared)
+  })
 })

@@ -9,7 +9,7 @@ import type { Logger } from './logger.js'
 import { NSID } from './nsid.js'
 import { err, ok, type Result } from './result.js'
 import { PIN_REASON, shownPins } from './pinned-posts.js'
-import type { SkeletonCache } from './skeleton-cache.js'
+import { freezeSkeleton, type SkeletonCache } from './skeleton-cache.js'
 import type { Store, StoredConfig } from './store.js'
 
 export interface FeedError {
@@ -120,8 +120,17 @@ export class FeedService {
     const community = feedCommunity(this.deps.store, params.feed)
     if (!community.ok) return community
     const nowUs = this.deps.nowUs?.() ?? Date.now() * 1000
-    return ok(personalize(page.value, community.value, this.deps.store.lessAuthors(community.value.uri, params.viewer, nowUs)))
+    const less = this.deps.store.lessAuthors(community.value.uri, params.viewer, nowUs)
+    if (less.length > 0 || !Object.isFrozen(page.value)) return ok(personalize(page.value, community.value, less))
+    // A cached page is shared, and so is its signed-in form among the viewers who asked to see less
+    // of no one: most signed-in requests then cost what anonymous ones do (feedContext is the
+    // community's id, the same for every viewer of this page).
+    let shared = this.#signedIn.get(page.value)
+    if (!shared) this.#signedIn.set(page.value, (shared = freezeSkeleton(personalize(page.value, community.value, []))))
+    return ok(shared)
   }
+
+  readonly #signedIn = new WeakMap<Skeleton, Skeleton>()
 
   private sharedPage(params: SkeletonParams): Result<Skeleton, FeedError> {
     const minSortUs = this.deps.minSortUs()

@@ -78,7 +78,8 @@ export class SkeletonCache {
   }
 }
 
-function freezeSkeleton(s: Skeleton): Skeleton {
+/** Freezes a page for sharing: a frozen page is one many requests get, and its body is written once. */
+export function freezeSkeleton(s: Skeleton): Skeleton {
   for (const item of s.feed) Object.freeze(item)
   Object.freeze(s.feed)
   return Object.freeze(s)
