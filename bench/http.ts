@@ -13,7 +13,7 @@ import { silentLogger } from '../src/core/logger.js'
 import { NSID } from '../src/core/nsid.js'
 import { SkeletonCache } from '../src/core/skeleton-cache.js'
 import { FakePlc } from '../test/support/fake-plc.js'
-import { hostSignatureCheck } from '../src/node/native-signature.js'
+import { hostSignatureCheck, verifierSignatures } from '../src/node/native-signature.js'
 import { SERVER_OPTIONS } from '../src/node/server-options.js'
 import type { Dataset } from './dataset.js'
 import { log, median, type Figure } from './lib.js'
@@ -36,7 +36,7 @@ export interface Served {
  * Anonymous requests never make the verifier resolve a DID, so without a PLC it is a closed port.
  */
 export async function serveOurs(feeds: Feeds, plcUrl = 'http://127.0.0.1:9'): Promise<Served> {
-  const auth = new ServiceAuthVerifier({ serviceDid: SERVICE_DID, plcUrl, verifySignature: hostSignatureCheck().check })
+  const auth = new ServiceAuthVerifier({ serviceDid: SERVICE_DID, plcUrl, ...verifierSignatures(hostSignatureCheck()) })
   const app = createApp({ feeds, hostname: 'bench.local', log: silentLogger, auth })
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0, serverOptions: SERVER_OPTIONS })
   await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())))

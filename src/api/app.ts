@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const bodyOf = (skeleton: Skeleton): string | Uint8Array<ArrayBuffer> => {
     if (!Object.isFrozen(skeleton)) return skeletonJson(skeleton)
     let body = bodies.get(skeleton)
-    if (body === undefined) bodies.set(skeleton, (body = utf8.encode(skeletonJson(skeleton))))
+    if (body === undefined) bodies.set(skeleton, (body = new Uint8Array(utf8.encode(skeletonJson(skeleton)))))
     return body
   }
   const skeletonResponse = (c: Context<AppEnv>, result: Result<Skeleton, FeedError>): Response => {

@@ -17,7 +17,7 @@ interface ServiceAuthOptions {
 /**
  * Service auth for one method, optional unless `required`: no Authorization header means an
  * anonymous request, while a header that does not verify is a 401, so a client never silently
- * loses its identity. Returns a promise only when there is a token to verify (not one verified before).
+ * loses its identity. Returns a promise only when the token cannot be judged at once (see verifyNow).
  */
 function authenticate(c: Context<AppEnv>, verifier: ServiceAuthVerifier | undefined, lxm: string, opts: ServiceAuthOptions): Promise<void> | undefined {
   const header = c.req.header('authorization')
@@ -30,10 +30,10 @@ function authenticate(c: Context<AppEnv>, verifier: ServiceAuthVerifier | undefi
     if (!verified.ok) throw new AuthRequiredError(verified.error.message, verified.error.error)
     c.set('requester', verified.value)
   }
-  // A token the AppView reuses is answered from the verified ones at once, with no promise.
-  const kept = verifier.verifyKept(token.value, lxm)
-  if (!kept) return verifier.verify(token.value, lxm).then(accept)
-  accept(kept)
+  // A token the AppView reuses, or a new one the host can check at once, is answered with no promise.
+  const verified = verifier.verifyNow(token.value, lxm)
+  if (verified instanceof Promise) return verified.then(accept)
+  accept(verified)
   return undefined
 }
 

@@ -69,13 +69,17 @@ export class DidDocumentCache {
   }
 
   async get(did: string): Promise<DidDocumentResult> {
+    const kept = this.cached(did)
+    return kept ? ok(kept) : this.refresh(did)
+  }
+
+  /** The document if a fresh one is cached, without a promise; undefined when `get` would have to look. */
+  cached(did: string): CachedDidDocument | undefined {
     const entry = this.#entries.get(did)
-    if (entry && this.#now() - entry.fetchedAtMs < this.#opts.ttlMs) {
-      this.#entries.delete(did)
-      this.#entries.set(did, entry)
-      return ok({ doc: entry.doc, fetchedAtMs: entry.fetchedAtMs, fromCache: true })
-    }
-    return this.refresh(did)
+    if (!entry || this.#now() - entry.fetchedAtMs >= this.#opts.ttlMs) return undefined
+    this.#entries.delete(did)
+    this.#entries.set(did, entry)
+    return { doc: entry.doc, fetchedAtMs: entry.fetchedAtMs, fromCache: true }
   }
 
   /** Fetches the document again, whatever the cache holds (joins a fetch already under way). */

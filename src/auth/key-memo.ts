@@ -10,7 +10,11 @@ export class KeyMemo<V> {
   constructor(private readonly max = 10_000) {}
 
   get(kind: string, publicKeyBytes: Uint8Array, make: () => V): V {
-    const id = `${kind} ${String.fromCharCode(...publicKeyBytes)}`
+    return this.getById(`${kind} ${String.fromCharCode(...publicKeyBytes)}`, make)
+  }
+
+  /** By a short text that names the key (a multibase string); the caller bounds its length. */
+  getById(id: string, make: () => V): V {
     let value = this.#kept.get(id)
     if (value === undefined) {
       value = make()

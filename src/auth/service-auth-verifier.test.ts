@@ -3,6 +3,7 @@ import type { PrivateKeyExportable } from '@atcute/crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { NSID } from '../core/nsid.js'
 import { createKey, didDocument, FakePlc, signJwt } from '../../test/support/fake-plc.js'
+import { loadLibsecp256k1, nativeSignatureNow } from '../node/native-signature.js'
 import { verifyJwtSignature } from './jwt-signature.js'
 import { ServiceAuthVerifier, type ServiceAuthVerifierOptions } from './service-auth-verifier.js'
 
@@ -28,6 +29,7 @@ beforeAll(async () => {
 afterAll(() => plc.close())
 beforeEach(async () => {
   clockMs = T0 * 1000
+  variant = {}
   plc.requests.clear()
   plc.docs.set(ALICE, await didDocument(ALICE, { atproto: keys.alice! }))
   plc.docs.set(PAUL, await didDocument(PAUL, { atproto: keys.paul! }))
@@ -35,8 +37,18 @@ beforeEach(async () => {
   plc.docs.set(WEB, await didDocument(WEB, { atproto: keys.alice! }))
 })
 
+// The rules hold whether a host checks signatures only asynchronously (Workers) or also at once
+// (Node's libsecp256k1): the first describe runs for both.
+const lib = loadLibsecp256k1()
+if (!lib) throw new Error('libsecp256k1 (the secp256k1 package\'s prebuilt addon) did not load')
+const VARIANTS: [string, Partial<ServiceAuthVerifierOptions>][] = [
+  ['asynchronous checks', {}],
+  ['a synchronous secp256k1 check', { verifySignatureNow: nativeSignatureNow(lib) }],
+]
+let variant: Partial<ServiceAuthVerifierOptions> = {}
+
 const verifier = (opts: Partial<ServiceAuthVerifierOptions> = {}) =>
-  new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: plc.url, fetch: plc.fetch, now: () => clockMs, ...opts })
+  new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: plc.url, fetch: plc.fetch, now: () => clockMs, ...variant, ...opts })
 
 type Issue = { key?: string; iss?: string; aud?: string; lxm?: string; iat?: number; exp?: number }
 const token = (o: Issue = {}) =>
@@ -49,7 +61,11 @@ const token = (o: Issue = {}) =>
     expiresIn: o.exp ?? 60,
   })
 
-describe('ServiceAuthVerifier', () => {
+describe.each(VARIANTS)('ServiceAuthVerifier, %s', (_name, options) => {
+  beforeEach(() => {
+    variant = options
+  })
+
   it.each<[string, () => Promise<string>, { iss: string; did: string }]>([
     ['a secp256k1 (ES256K) token', () => token(), { iss: ALICE, did: ALICE }],
     ['a P-256 (ES256) token', () => token({ key: 'paul', iss: PAUL }), { iss: PAUL, did: PAUL }],
@@ -191,5 +207,37 @@ describe('ServiceAuthVerifier, tokens it verified', () => {
     const t = await token()
     for (let i = 0; i < 2; i++) expect((await v.verify(t, LXM)).ok).toBe(true)
     expect(seen.checks).toBe(2)
+  })
+})
+
+describe('ServiceAuthVerifier.verifyNow', () => {
+  const v = () => verifier({ verifySignatureNow: nativeSignatureNow(lib) })
+
+  it('answers a new token at once when its issuer\'s document is cached and the host checks its curve synchronously', async () => {
+    const verifier = v()
+    const first = verifier.verifyNow(await token(), LXM)
+    expect(first).toBeInstanceOf(Promise) // first contact: the document is fetched
+    expect(await first).toMatchObject({ ok: true })
+    const second = verifier.verifyNow(await token({ iat: T0 + 1 }), LXM)
+    expect(second).toEqual({ ok: true, value: { iss: ALICE, did: ALICE } })
+    expect(verifier.verifyNow(await token({ key: 'mallory' }), LXM)).toMatchObject({ ok: false, error: { error: 'BadJwtSignature' } })
+    expect(verifier.verifyNow(await token({ lxm: 'app.bsky.feed.getTimeline' }), LXM)).toMatchObject({ ok: false, error: { error: 'BadJwtLexiconMethod' } })
+    expect(plc.count(ALICE)).toBe(1)
+  })
+
+  it('leaves to the asynchronous path a curve it does not check at once, and a failure on a document old enough to look up again', async () => {
+    const verifier = v()
+    expect(await verifier.verifyNow(await token({ key: 'paul', iss: PAUL }), LXM)).toMatchObject({ ok: true })
+    const p256 = verifier.verifyNow(await token({ key: 'paul', iss: PAUL, iat: T0 + 1 }), LXM)
+    expect(p256).toBeInstanceOf(Promise)
+    expect(await p256).toMatchObject({ ok: true })
+    expect(await verifier.verifyNow(await token(), LXM)).toMatchObject({ ok: true })
+    keys.rotated2 = await createKey('k256')
+    plc.docs.set(ALICE, await didDocument(ALICE, { atproto: keys.rotated2 }))
+    clockMs += 11_000
+    const rotated = verifier.verifyNow(await token({ key: 'rotated2', iat: T0 + 11 }), LXM)
+    expect(rotated).toBeInstanceOf(Promise)
+    expect(await rotated).toMatchObject({ ok: true })
+    expect(plc.count(ALICE)).toBe(2)
   })
 })

@@ -1,4 +1,4 @@
-import { getVerificationMaterial } from '@atcute/identity'
+import { getVerificationMaterial, type VerificationMaterial } from '@atcute/identity'
 import { CompositeDidDocumentResolver, PlcDidDocumentResolver } from '@atcute/identity-resolver'
 import { err, ok, type Result } from '../core/result.js'
 import { SERVICE_ID } from '../core/web/client-config.js'
@@ -45,6 +45,11 @@ export interface ServiceAuthVerifierOptions {
   now?: () => number
   /** The signature check; by default @atcute/crypto's, which every host can run. */
   verifySignature?: JwtSignatureCheck
+  /**
+   * The same rules, synchronously, where the host has such a check (libsecp256k1 in Node): a new
+   * token from an issuer whose document is cached is then answered without a promise.
+   */
+  verifySignatureNow?: JwtSignatureCheckNow
   /** Counts the issuers' DID documents fetched (the metrics' `atrarium_did_resolutions_total`). */
   resolutions?: ResolutionCounts
   /** Verified tokens kept until they expire (10,000, 8 MiB); 0 keeps none. */
@@ -60,6 +65,21 @@ export interface VerifiedRequester {
 
 type KeyCheck = 'valid' | 'no-key' | 'bad-signature'
 
+/** A token whose form and claims hold, its signature not yet checked. */
+interface Claims {
+  token: string
+  jwt: ServiceJwt
+  /** `iss` without its fragment. */
+  did: string
+  keyId: `#${string}`
+}
+
+/**
+ * A host's synchronous signature check, for the keys it can check at once: true or false, or
+ * undefined to leave the token to the asynchronous {@link JwtSignatureCheck}.
+ */
+export type JwtSignatureCheckNow = (material: VerificationMaterial, alg: string, message: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>) => boolean | undefined
+
 /**
  * Verifies atproto service JWTs (inter-service auth): signature by the issuer's DID key, `aud`,
  * `lxm` and `exp`. Built once per process; only fetch and WebCrypto, so every host can use it.
@@ -72,6 +92,7 @@ export class ServiceAuthVerifier {
   readonly #minRefreshMs: number
   readonly #now: () => number
   readonly #verifySignature: JwtSignatureCheck
+  readonly #verifySignatureNow: JwtSignatureCheckNow | undefined
   readonly #allowLocalDidWeb: boolean
   readonly #keyTtlMs: number
   readonly #verified: VerifiedTokens | undefined
@@ -89,6 +110,7 @@ export class ServiceAuthVerifier {
     const bucket = () => new TokenBucket({ perSec: opts.lookupsPerSec ?? 20, burst: opts.lookupBurst ?? 40, now: this.#now })
     const budgets = { plc: bucket(), web: bucket() }
     this.#verifySignature = opts.verifySignature ?? verifyJwtSignature
+    this.#verifySignatureNow = opts.verifySignatureNow
     this.#serviceDid = opts.serviceDid
     this.#serviceAud = `${opts.serviceDid}#${SERVICE_ID}`
     this.#skewSec = opts.clockSkewSec ?? 5
@@ -113,19 +135,43 @@ export class ServiceAuthVerifier {
 
 
   /**
-   * The answer for a token whose exact text verified before and still holds, without a promise (so
-   * a reused token's request stays on the synchronous path); undefined when it must be verified.
+   * {@link verify}'s answer, without a promise when it can be given at once: a token whose exact
+   * text verified before and still holds, a token refused on its form or claims, or one whose
+   * issuer's document is cached and whose signature the host checks synchronously
+   * (`verifySignatureNow`). Otherwise a promise of the same answer.
    */
-  verifyKept(token: string, lxm: string): Result<VerifiedRequester, AuthFailure> | undefined {
+  verifyNow(token: string, lxm: string): Result<VerifiedRequester, AuthFailure> | Promise<Result<VerifiedRequester, AuthFailure>> {
+    // Its exact text was verified before: only the method can differ, and the time has moved on.
     const kept = this.#verified?.get(token, this.#now())
     if (kept) return kept.lxm === lxm ? ok({ iss: kept.iss, did: kept.did }) : err(badLxm(lxm))
-    return undefined
+    const claims = this.#claims(token, lxm)
+    if (!claims.ok) return claims
+    return this.#checkCachedNow(claims.value) ?? this.#checkResolved(claims.value)
   }
 
   async verify(token: string, lxm: string): Promise<Result<VerifiedRequester, AuthFailure>> {
-    // Its exact text was verified before: only the method can differ, and the time has moved on.
-    const kept = this.verifyKept(token, lxm)
-    if (kept) return kept
+    return this.verifyNow(token, lxm)
+  }
+
+  /** The signature against the issuer's document, looked up (and once more on a failure) as needed. */
+  async #checkResolved(claims: Claims): Promise<Result<VerifiedRequester, AuthFailure>> {
+    const { jwt, did, keyId } = claims
+    const first = await this.#cache.get(did)
+    if (!first.ok) return first
+    let keyFrom = first.value
+    let check = await checkKey(keyFrom, keyId, jwt, this.#verifySignature)
+    // A cached key may be stale after a rotation: look once more, but not on every forged token.
+    if (check !== 'valid' && this.#mayRefresh(first.value)) {
+      const fresh = await this.#cache.refresh(did)
+      if (!fresh.ok) return fresh
+      keyFrom = fresh.value
+      check = await checkKey(keyFrom, keyId, jwt, this.#verifySignature)
+    }
+    return this.#outcome(check, claims, keyFrom)
+  }
+
+  /** Everything but the signature: the token's form, `exp`, `aud`, `lxm`, and an issuer we would resolve. */
+  #claims(token: string, lxm: string): Result<Claims, AuthFailure> {
     const parsed = parseServiceJwt(token)
     if (!parsed.ok) return parsed
     const jwt = parsed.value
@@ -134,24 +180,35 @@ export class ServiceAuthVerifier {
     // requires a service fragment; the bare DID is what AppViews and app passwords use.
     if (jwt.aud !== this.#serviceDid && jwt.aud !== this.#serviceAud) return err(authFailure('BadJwtAudience', 'jwt audience does not match service did'))
     if (jwt.lxm !== lxm) return err(badLxm(lxm))
-
     const [did = '', serviceId] = jwt.iss.split('#')
     // As atproto's services do: a labeler signs with its #atproto_label key, everything else with #atproto.
     const keyId = serviceId === 'atproto_labeler' ? '#atproto_label' : '#atproto'
     // Checked before the cache, so an issuer we would never resolve costs no lookup budget.
     const refused = this.#refusedIssuer(did)
     if (refused) return err(authFailure('AuthenticationRequired', refused))
-    const first = await this.#cache.get(did)
-    if (!first.ok) return first
-    let keyFrom = first.value
-    let check = await checkKey(keyFrom, keyId, jwt, this.#verifySignature)
-    // A cached key may be stale after a rotation: look once more, but not on every forged token.
-    if (check !== 'valid' && first.value.fromCache && this.#now() - first.value.fetchedAtMs >= this.#minRefreshMs) {
-      const fresh = await this.#cache.refresh(did)
-      if (!fresh.ok) return fresh
-      keyFrom = fresh.value
-      check = await checkKey(keyFrom, keyId, jwt, this.#verifySignature)
-    }
+    return ok({ token, jwt, did, keyId })
+  }
+
+  /** The synchronous check on a cached document; undefined where only `verify`'s path can answer. */
+  #checkCachedNow(claims: Claims): Result<VerifiedRequester, AuthFailure> | undefined {
+    const checkNow = this.#verifySignatureNow
+    const cached = checkNow && this.#cache.cached(claims.did)
+    if (!cached) return undefined
+    const { jwt } = claims
+    const material = getVerificationMaterial(cached.doc, claims.keyId)
+    const valid = material ? checkNow(material, jwt.alg, jwt.message, jwt.signature) : false
+    if (valid === undefined) return undefined
+    const check: KeyCheck = valid ? 'valid' : material ? 'bad-signature' : 'no-key'
+    // A failure may be a rotated key, which only the asynchronous path looks up again.
+    if (check !== 'valid' && this.#mayRefresh(cached)) return undefined
+    return this.#outcome(check, claims, cached)
+  }
+
+  #mayRefresh(doc: CachedDidDocument): boolean {
+    return doc.fromCache && this.#now() - doc.fetchedAtMs >= this.#minRefreshMs
+  }
+
+  #outcome(check: KeyCheck, { token, jwt, did, keyId }: Claims, keyFrom: CachedDidDocument): Result<VerifiedRequester, AuthFailure> {
     if (check === 'no-key') return err(authFailure('AuthenticationRequired', `issuer has no usable ${keyId} key`))
     if (check === 'bad-signature') return err(authFailure('BadJwtSignature', 'jwt signature does not match jwt issuer'))
     // Trusted no longer than the key that verified it would be: a rotation is seen within the TTL.

@@ -1,4 +1,5 @@
 import { isValidDid } from '@atproto/syntax'
+import { base64UrlBytes, fromBase64Url } from '../core/base64url.js'
 import { err, ok, type Result } from '../core/result.js'
 import { authFailure, type AuthFailure } from './auth-failure.js'
 
@@ -15,28 +16,28 @@ export interface ServiceJwt {
   signature: Uint8Array<ArrayBuffer>
 }
 
-const B64URL_RE = /^[A-Za-z0-9_-]+$/
 const malformed = () => err(authFailure('BadJwt', 'poorly formatted jwt'))
 
-// atob and TextDecoder exist in every host (Node, Workers); Buffer does not.
-function fromBase64Url(s: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!B64URL_RE.test(s) || s.length % 4 === 1) return undefined
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4))
-  // A plain loop: Uint8Array.from with a mapping function costs as much as half a secp256k1 check.
-  const out = new Uint8Array(bin.length)
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
-  return out
-}
-
 function jsonObject(part: string): Record<string, unknown> | undefined {
-  const bytes = fromBase64Url(part)
-  if (!bytes) return undefined
+  const text = part.length > 0 ? fromBase64Url(part) : undefined
+  if (text === undefined) return undefined
   try {
-    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes))
+    const value: unknown = JSON.parse(text)
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
   } catch {
     return undefined
   }
+}
+
+// One issuer's tokens all share a header (`{"typ":"JWT","alg":"ES256K"}`, as a PDS writes it): the
+// last one decoded is kept, one entry, so nothing a sender varies can grow it.
+let lastHeader: { part: string; value: Record<string, unknown> | undefined } | undefined
+function headerObject(part: string): Record<string, unknown> | undefined {
+  if (lastHeader?.part === part) return lastHeader.value
+  const value = jsonObject(part)
+  if (value) Object.freeze(value)
+  lastHeader = { part, value }
+  return value
 }
 
 function isIssuer(iss: string): boolean {
@@ -49,9 +50,9 @@ export function parseServiceJwt(token: string): Result<ServiceJwt, AuthFailure> 
   const parts = token.split('.')
   if (parts.length !== 3) return malformed()
   const [headerPart = '', payloadPart = '', sigPart = ''] = parts
-  const header = jsonObject(headerPart)
+  const header = headerObject(headerPart)
   const payload = jsonObject(payloadPart)
-  const signature = fromBase64Url(sigPart)
+  const signature = sigPart.length > 0 ? base64UrlBytes(sigPart) : undefined
   if (!header || !payload || !signature || typeof header.alg !== 'string') return malformed()
   const { iss, aud, exp, lxm } = payload
   if (typeof iss !== 'string' || typeof aud !== 'string' || typeof exp !== 'number' || !Number.isFinite(exp)) return malformed()
@@ -61,6 +62,12 @@ export function parseServiceJwt(token: string): Result<ServiceJwt, AuthFailure> 
     return err(authFailure('BadJwtType', `invalid jwt type "${header.typ}"`))
   }
   if (!isIssuer(iss)) return err(authFailure('BadJwtIss', 'jwt iss is not a valid did'))
-  const message = new Uint8Array(new TextEncoder().encode(`${headerPart}.${payloadPart}`))
-  return ok({ alg: header.alg, iss, aud, exp, lxm, message, signature })
+  return ok({ alg: header.alg, iss, aud, exp, lxm, message: asciiBytes(token, headerPart.length + 1 + payloadPart.length), signature })
+}
+
+/** The first `n` characters' codes as bytes: the signed part is base64url, ASCII, its own UTF-8. */
+function asciiBytes(s: string, n: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(n)
+  for (let i = 0; i < n; i++) out[i] = s.charCodeAt(i)
+  return out
 }

@@ -1,5 +1,7 @@
 const NON_ASCII = /[^\x00-\x7f]/
 const utf8 = new TextEncoder()
+// Made once (constructing one costs more than a short decode); never given `stream`, so it keeps no state.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 const BASE64_TO_URL: Record<string, string> = { '+': '-', '/': '_', '=': '' }
 
 /** UTF-8 text as unpadded base64url, the encoding of every opaque cursor the service hands out. */
@@ -14,15 +16,36 @@ export function toBase64Url(s: string): string {
   return btoa(bin).replace(/[+/=]/g, (c) => BASE64_TO_URL[c]!)
 }
 
+const BASE64URL_RE = /^[A-Za-z0-9_-]*$/
+
+/** The bytes of unpadded base64url, or undefined for anything else. */
+export function base64UrlBytes(s: string): Uint8Array<ArrayBuffer> | undefined {
+  const bin = base64UrlBinary(s)
+  if (bin === undefined) return undefined
+  // A plain loop: Uint8Array.from with a mapping function costs several times as much.
+  const out = new Uint8Array(bin.length)
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+  return out
+}
+
+/** atob of unpadded base64url: each byte a char code. */
+function base64UrlBinary(s: string): string | undefined {
+  if (!BASE64URL_RE.test(s)) return undefined
+  try {
+    return atob(s.replace(/-/g, '+').replace(/_/g, '/'))
+  } catch {
+    return undefined
+  }
+}
+
 /** The text back, or undefined for anything that is not base64url of valid UTF-8. */
 export function fromBase64Url(s: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(s)) return undefined
+  const bin = base64UrlBinary(s)
+  if (bin === undefined) return undefined
+  // Bytes all below 0x80 are ASCII, which is valid UTF-8 and decodes to itself.
+  if (!NON_ASCII.test(bin)) return bin
   try {
-    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'))
-    // Bytes all below 0x80 are ASCII, which is valid UTF-8 and decodes to itself.
-    if (!NON_ASCII.test(bin)) return bin
-    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0))
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
+    return strictUtf8.decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)))
   } catch {
     return undefined
   }

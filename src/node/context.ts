@@ -21,7 +21,7 @@ import { SqliteDriver } from '../store/sqlite-driver.js'
 import { webClientConfig } from '../api/web-routes.js'
 import { localReads } from './local-reads.js'
 import { pinnedFetch } from './pinned-fetch.js'
-import { hostSignatureCheck } from './native-signature.js'
+import { hostSignatureCheck, verifierSignatures } from './native-signature.js'
 import { RetentionJob } from './retention-job.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
 import { DEFAULT_WEB_DIR, serveWebApp } from './web-assets.js'
@@ -100,7 +100,7 @@ export function createContext(config: Config, log: Logger): AppContext {
     log,
     // webFetch: a did:web name is fetched only if every address DNS gives it is public, and only from
     // those addresses, checked as the socket connects (no lookupHost pre-check: it would ask DNS twice).
-    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, verifySignature: signatures.check, webFetch: pinnedFetch(), resolutions: resolutions.auth }),
+    auth: new ServiceAuthVerifier({ serviceDid: config.serviceDid, plcUrl: config.plcUrl, ...verifierSignatures(signatures), webFetch: pinnedFetch(), resolutions: resolutions.auth }),
     health: () => {
       const stream = ingest.streamState()
       const problems = healthProblems(stream, config.healthMaxLagS)

@@ -19,7 +19,7 @@ import { Indexer } from '../../src/core/indexer.js'
 import { US_PER_DAY } from '../../src/core/time.js'
 import { community, configEvent, membershipEvent, postEvent, postUri } from '../support/events.js'
 import { SIGNATURE_CHECKS } from '../support/signature-checks.js'
-import { hostSignatureCheck } from '../../src/node/native-signature.js'
+import { hostSignatureCheck, verifierSignatures } from '../../src/node/native-signature.js'
 
 const SERVICE = 'did:web:feeds.example.com'
 const A = community('did:plc:owner', '3jzfcijpj2z2a')
@@ -104,7 +104,7 @@ describe('sendInteractions with a real PDS service token', () => {
       ])
       const app = createApp({
         feeds: new FeedService({ store, serviceDid: SERVICE, minSortUs: () => 0 }), hostname: 'feeds.example.com', log: silentLogger,
-        auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url, verifySignature: hostSignatureCheck().check }),
+        auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url, ...verifierSignatures(hostSignatureCheck()) }),
         interactions: (viewer, items) => applyInteractions(store, viewer, items, Date.now() * 1000, 7 * US_PER_DAY),
       })
       const token = async (lxm: string) => (await agent.com.atproto.server.getServiceAuth({ aud: SERVICE, lxm })).data.token

@@ -10,5 +10,6 @@ if (!lib) throw new Error('libsecp256k1 (the secp256k1 package\'s prebuilt addon
 export const SIGNATURE_CHECKS: [string, JwtSignatureCheck][] = [
   ['@atcute/crypto (every host; the Workers one)', verifyJwtSignature],
   ['OpenSSL on the thread pool (Node, where libsecp256k1 does not load)', pooledJwtSignature],
+  // Built on nativeSignatureNow, the synchronous check the Node host's requests take.
   ['libsecp256k1 (Node)', nativeJwtSignature(lib)],
 ]
