@@ -104,3 +104,27 @@ describe('FeedService with a SkeletonCache', () => {
     expect(ask(cached, v1)).toEqual(shared)
   })
 })
+
+describe('FeedService snapshots', () => {
+  it.each<[string, { own: number; parent: number; global: number }, boolean, number]>([
+    ['one source: its one read is a snapshot of its own', { own: 100, parent: 0, global: 0 }, false, 0],
+    ['own and global mixed', { own: 50, parent: 0, global: 50 }, false, 1],
+    ['own and parent mixed', { own: 50, parent: 50, global: 0 }, true, 1],
+    ['a parent share but no parent', { own: 50, parent: 50, global: 0 }, false, 0],
+  ])('%s', (_name, feedMix, withParent, snapshots) => {
+    h.apply(configEvent(P), configEvent(C, { feedMix, ...(withParent ? { parentCommunity: P.uri } : {}) }), membershipEvent(bob, 'mc', C), postEvent(bob, 'p1', `hi ${C.hashtag}`))
+    let reads = 0
+    const read = <T>(fn: () => T): T => (reads++, h.store.read!(fn))
+    const store = new Proxy(h.store, {
+      get: (target, key) => {
+        if (key === 'read') return read
+        const value: unknown = Reflect.get(target, key)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const svc = new FeedService({ store, serviceDid: 'did:web:x', minSortUs: () => 0 })
+    const r = svc.getFeedSkeleton({ feed: feedOf(C.id), limit: 10 })
+    expect(r.ok && r.value.feed.map((i) => i.post.split('/').pop())).toEqual(['p1'])
+    expect(reads).toBe(snapshots)
+  })
+})
