@@ -117,20 +117,26 @@ export class FeedService {
     const page = this.sharedPage(params)
     if (!page.ok || params.viewer === undefined) return page
     // The shared page (cached for everyone) is personalized after: one indexed read per signed-in request.
-    const community = feedCommunity(this.deps.store, params.feed)
-    if (!community.ok) return community
+    // A cached page is frozen and shared, and so are its community and its signed-in form among the
+    // viewers who asked to see less of no one: most signed-in requests then cost what anonymous ones
+    // do (feedContext is the community's id, the same for every viewer of this page).
+    const frozen = Object.isFrozen(page.value)
+    let signedIn = frozen ? this.#signedIn.get(page.value) : undefined
+    if (!signedIn) {
+      const community = feedCommunity(this.deps.store, params.feed)
+      if (!community.ok) return community
+      signedIn = { community: community.value }
+      if (frozen) this.#signedIn.set(page.value, signedIn)
+    }
+    const { community } = signedIn
     const nowUs = this.deps.nowUs?.() ?? Date.now() * 1000
-    const less = this.deps.store.lessAuthors(community.value.uri, params.viewer, nowUs)
-    if (less.length > 0 || !Object.isFrozen(page.value)) return ok(personalize(page.value, community.value, less))
-    // A cached page is shared, and so is its signed-in form among the viewers who asked to see less
-    // of no one: most signed-in requests then cost what anonymous ones do (feedContext is the
-    // community's id, the same for every viewer of this page).
-    let shared = this.#signedIn.get(page.value)
-    if (!shared) this.#signedIn.set(page.value, (shared = freezeSkeleton(personalize(page.value, community.value, []))))
-    return ok(shared)
+    const less = this.deps.store.lessAuthors(community.uri, params.viewer, nowUs)
+    if (less.length > 0 || !frozen) return ok(personalize(page.value, community, less))
+    signedIn.page ??= freezeSkeleton(personalize(page.value, community, []))
+    return ok(signedIn.page)
   }
 
-  readonly #signedIn = new WeakMap<Skeleton, Skeleton>()
+  readonly #signedIn = new WeakMap<Skeleton, { community: StoredConfig; page?: Skeleton }>()
 
   private sharedPage(params: SkeletonParams): Result<Skeleton, FeedError> {
     const minSortUs = this.deps.minSortUs()
