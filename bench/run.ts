@@ -9,7 +9,7 @@
  *   --save-stream FILE  write generated Jetstream frames (JSONL) to FILE and exit; --frames N (default 100000)
  * Env: BENCH_SMALL_POSTS (posts per small community, default 1000; the issue's 10000 takes ~10 min
  * to build on 2 cores), BENCH_BIG_POSTS (default 1000000); for --peer, BENCH_PEER_SECONDS (per run,
- * default 2; three rounds), BENCH_PEER_TOKENS (distinct JWTs, default 10000).
+ * default 2; three rounds), BENCH_PEER_TOKENS (distinct JWTs, default 20000).
  */
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
 import { createStream } from '../test/support/stream-generator.js'
@@ -89,7 +89,7 @@ async function main() {
       const r = await benchPeer(ds!, {
         seconds: Number(process.env.BENCH_PEER_SECONDS ?? 2),
         rounds: 3,
-        tokens: Number(process.env.BENCH_PEER_TOKENS ?? 10_000),
+        tokens: Number(process.env.BENCH_PEER_TOKENS ?? 20_000),
         ...(peerDir ? { peerDir } : {}),
       })
       ownTables.push(r.table)
