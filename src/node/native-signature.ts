@@ -64,9 +64,8 @@ export function nativeSignatureNow(lib: Libsecp256k1): JwtSignatureCheckNow {
   }
 }
 
-/** {@link nativeSignatureNow} in the asynchronous form; other curves go to `fallback`. */
-export function nativeJwtSignature(lib: Libsecp256k1, fallback: JwtSignatureCheck = verifyJwtSignature): JwtSignatureCheck {
-  const now = nativeSignatureNow(lib)
+/** {@link nativeSignatureNow} in the asynchronous form (sharing its kept keys); other curves go to `fallback`. */
+export function nativeJwtSignature(lib: Libsecp256k1, fallback: JwtSignatureCheck = verifyJwtSignature, now = nativeSignatureNow(lib)): JwtSignatureCheck {
   return async (material, alg, message, signature) => now(material, alg, message, signature) ?? fallback(material, alg, message, signature)
 }
 
@@ -80,9 +79,9 @@ export interface HostSignatureCheck {
 /** The fastest secp256k1 check this platform has: libsecp256k1 where its binary loads, else OpenSSL on the thread pool. */
 export function hostSignatureCheck(): HostSignatureCheck {
   const lib = loadLibsecp256k1()
-  return lib
-    ? { library: 'libsecp256k1', check: nativeJwtSignature(lib, pooledJwtSignature), checkNow: nativeSignatureNow(lib) }
-    : { library: 'openssl', check: pooledJwtSignature }
+  if (!lib) return { library: 'openssl', check: pooledJwtSignature }
+  const now = nativeSignatureNow(lib)
+  return { library: 'libsecp256k1', check: nativeJwtSignature(lib, pooledJwtSignature, now), checkNow: now }
 }
 
 /** The host's checks as ServiceAuthVerifier options. */
