@@ -36,13 +36,17 @@ export interface Served {
  * Anonymous requests never make the verifier resolve a DID, so without a PLC it is a closed port.
  */
 export async function serveOurs(feeds: Feeds, plcUrl = 'http://127.0.0.1:9'): Promise<Served> {
-  const auth = new ServiceAuthVerifier({ serviceDid: SERVICE_DID, plcUrl, ...verifierSignatures(hostSignatureCheck()) })
+  const signatures = hostSignatureCheck()
+  const auth = new ServiceAuthVerifier({ serviceDid: SERVICE_DID, plcUrl, ...verifierSignatures(signatures) })
   const app = createApp({ feeds, hostname: 'bench.local', log: silentLogger, auth })
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0, serverOptions: SERVER_OPTIONS })
   await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())))
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()))
+      await signatures.close()
+    },
   }
 }
 

@@ -1,8 +1,10 @@
 import { ECDH } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createKey, type KeyKind } from '../../test/support/fake-plc.js'
 import { interopJson } from '../../test/helpers/interop.js'
-import { SIGNATURE_CHECKS } from '../../test/support/signature-checks.js'
+import { SIGNATURE_CHECKS, SIGNATURE_WORKER } from '../../test/support/signature-checks.js'
+
+afterAll(() => SIGNATURE_WORKER.close())
 
 interface SignatureFixture {
   comment: string

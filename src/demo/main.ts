@@ -92,6 +92,7 @@ async function stop(): Promise<void> {
   stopping = true
   await ctx.ingest.close()
   await new Promise<void>((resolve) => server.close(() => resolve()))
+  await ctx.signatures.close()
   ctx.driver.close()
   await net.close()
   rmSync(dataDir, { recursive: true, force: true })

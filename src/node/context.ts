@@ -21,7 +21,7 @@ import { SqliteDriver } from '../store/sqlite-driver.js'
 import { webClientConfig } from '../api/web-routes.js'
 import { localReads } from './local-reads.js'
 import { pinnedFetch } from './pinned-fetch.js'
-import { hostSignatureCheck, verifierSignatures } from './native-signature.js'
+import { hostSignatureCheck, verifierSignatures, type HostSignatureCheck } from './native-signature.js'
 import { RetentionJob } from './retention-job.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
 import { DEFAULT_WEB_DIR, serveWebApp } from './web-assets.js'
@@ -47,6 +47,8 @@ export interface AppContext {
   firstStart: FirstStartBackfill
   /** Reads new members' earlier posts from their PDSs (issue #13). */
   joinBackfill: JoinBackfillJob
+  /** Signature checks (service JWTs, commits); may own a worker thread. */
+  signatures: HostSignatureCheck
   app: Hono<AppEnv>
 }
 
@@ -63,7 +65,7 @@ export function createContext(config: Config, log: Logger): AppContext {
   const pdsFetch = pinnedFetch({ allowLocal: config.allowLocalPds })
   const resolutions = { auth: newResolutionCounts(), pds: newResolutionCounts(), keys: newResolutionCounts() }
   const signatures = hostSignatureCheck()
-  log.info({ secp256k1: signatures.library }, 'signature checks')
+  log.info({ secp256k1: signatures.library, thread: signatures.thread }, 'signature checks')
   // Jetstream carries no signatures or proofs: only a firehose can be verified.
   const verifier = config.firehoseUrl && config.verifyCommits
     ? firehoseVerifier({ plcUrl: config.plcUrl, webFetch: pdsFetch, allowLocal: config.allowLocalPds, verifySignature: signatures.check, resolutions: resolutions.keys })
@@ -113,5 +115,5 @@ export function createContext(config: Config, log: Logger): AppContext {
   })
   serveWebApp(app, config.webDir || DEFAULT_WEB_DIR, log)
   const checkpointer = new WalCheckpointer({ driver, log })
-  return { config, log, driver, store, indexer, ingest, retention, checkpointer, firstStart, joinBackfill, app }
+  return { config, log, driver, store, indexer, ingest, retention, checkpointer, firstStart, joinBackfill, signatures, app }
 }

@@ -37,6 +37,7 @@ async function shutdown(signal: string): Promise<void> {
   await ctx.retention.close()
   await new Promise<void>((resolve) => server.close(() => resolve()))
   const cursor = ctx.ingest.cursor ?? null
+  await ctx.signatures.close()
   await ctx.checkpointer.close()
   ctx.driver.close()
   log.info({ cursor }, 'stopped')

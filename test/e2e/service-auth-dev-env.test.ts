@@ -18,7 +18,7 @@ import { applyInteractions, REQUEST_LESS } from '../../src/core/interactions.js'
 import { Indexer } from '../../src/core/indexer.js'
 import { US_PER_DAY } from '../../src/core/time.js'
 import { community, configEvent, membershipEvent, postEvent, postUri } from '../support/events.js'
-import { SIGNATURE_CHECKS } from '../support/signature-checks.js'
+import { SIGNATURE_CHECKS, SIGNATURE_WORKER } from '../support/signature-checks.js'
 import { hostSignatureCheck, verifierSignatures } from '../../src/node/native-signature.js'
 
 const SERVICE = 'did:web:feeds.example.com'
@@ -45,6 +45,7 @@ const appWith = (verifySignature: JwtSignatureCheck) =>
   createApp({ feeds, hostname: 'feeds.example.com', log: silentLogger, auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url, verifySignature }) })
 
 afterAll(async () => {
+  await SIGNATURE_WORKER.close()
   driver?.close()
   await net?.close()
 })
@@ -97,6 +98,7 @@ describe.each(SIGNATURE_CHECKS)('getFeedSkeleton with a real PDS service token (
 describe('sendInteractions with a real PDS service token', () => {
   it('the viewer asks to see less of an author and their feed leaves the author out', async () => {
     const d = new SqliteDriver(':memory:')
+    const signatures = hostSignatureCheck()
     try {
       const store = new SqlStore(d)
       new Indexer({ store, log: silentLogger, retentionUs: 7 * US_PER_DAY }).applyBatch([
@@ -104,7 +106,7 @@ describe('sendInteractions with a real PDS service token', () => {
       ])
       const app = createApp({
         feeds: new FeedService({ store, serviceDid: SERVICE, minSortUs: () => 0 }), hostname: 'feeds.example.com', log: silentLogger,
-        auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url, ...verifierSignatures(hostSignatureCheck()) }),
+        auth: new ServiceAuthVerifier({ serviceDid: SERVICE, plcUrl: net.plc.url, ...verifierSignatures(signatures) }),
         interactions: (viewer, items) => applyInteractions(store, viewer, items, Date.now() * 1000, 7 * US_PER_DAY),
       })
       const token = async (lxm: string) => (await agent.com.atproto.server.getServiceAuth({ aud: SERVICE, lxm })).data.token
@@ -116,6 +118,7 @@ describe('sendInteractions with a real PDS service token', () => {
       const mine = await app.request(skeleton, { headers: { authorization: `Bearer ${await token(NSID.getFeedSkeleton)}` } })
       expect(await mine.json()).toEqual({ feed: [{ post: postUri(A.owner, 'o1'), feedContext: A.id }] })
     } finally {
+      await signatures.close()
       d.close()
     }
   })
