@@ -84,9 +84,8 @@ export function nativeSignatureNow(lib: Libsecp256k1): JwtSignatureCheckNow {
   }
 }
 
-/** {@link nativeSignatureNow} in the asynchronous form; other curves go to `fallback`. */
-export function nativeJwtSignature(lib: Libsecp256k1, fallback: JwtSignatureCheck = verifyJwtSignature): JwtSignatureCheck {
-  const now = nativeSignatureNow(lib)
+/** {@link nativeSignatureNow} in the asynchronous form (sharing `now`'s kept keys); other curves go to `fallback`. */
+export function nativeJwtSignature(lib: Libsecp256k1, fallback: JwtSignatureCheck = verifyJwtSignature, now = nativeSignatureNow(lib)): JwtSignatureCheck {
   return async (material, alg, message, signature) => now(material, alg, message, signature) ?? fallback(material, alg, message, signature)
 }
 
@@ -128,7 +127,7 @@ export function hostSignatureCheck(opts: { worker?: boolean } = {}): HostSignatu
     return { library: 'libsecp256k1', thread: 'worker', check: workerJwtSignature(lib, worker, pooledJwtSignature), close: () => worker.close() }
   }
   const now = nativeSignatureNow(lib)
-  return { library: 'libsecp256k1', thread: 'event loop', check: async (...a) => now(...a) ?? pooledJwtSignature(...a), checkNow: now, close: async () => {} }
+  return { library: 'libsecp256k1', thread: 'event loop', check: nativeJwtSignature(lib, pooledJwtSignature, now), checkNow: now, close: async () => {} }
 }
 
 /** The host's checks as ServiceAuthVerifier options. */
