@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadLibsecp256k1 } from './native-signature.js'
 import { SignatureWorker, type SignatureItem } from './signature-worker.js'
@@ -44,5 +46,13 @@ describe('SignatureWorker', () => {
     expect(await Promise.all(held)).toEqual(cases.map((c) => c.valid))
     expect(await worker.verify(cases[1]!.item)).toBe(true)
     expect(here).toBe(11)
+  })
+
+  it('neither lets a process exit while it owes an answer nor keeps it alive once idle, unclosed', async () => {
+    const script = fileURLToPath(new URL('../../test/fixtures/signature-worker-unclosed.ts', import.meta.url))
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', script], { timeout: 30_000 }, (_e, out) => resolve({ code: child.exitCode, stdout: out }))
+    })
+    expect({ code, stdout: stdout.trim() }).toEqual({ code: 0, stdout: 'true' })
   })
 })

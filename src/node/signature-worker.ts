@@ -52,21 +52,25 @@ export class SignatureWorker {
     if (this.#failed) return this.#answerHere(batch)
     const id = this.#next++
     this.#sent.set(id, batch)
-    this.#thread().postMessage({ id, items: batch.items })
+    const worker = this.#thread()
+    // Held while it owes answers, so a process waiting on them does not exit under it.
+    worker.ref()
+    worker.postMessage({ id, items: batch.items })
   }
 
   #thread(): Worker {
     if (this.#worker) return this.#worker
     const worker = new Worker(ENTRY)
-    // Idle, it keeps no process alive; close() ends it.
-    worker.unref()
     worker.on('message', ({ id, valid }: { id: number; valid: boolean[] }) => {
       const batch = this.#sent.get(id)
       this.#sent.delete(id)
+      if (this.#sent.size === 0) worker.unref()
       batch?.resolves.forEach((resolve, i) => resolve(valid[i] === true))
     })
     worker.on('error', () => this.#fail())
     worker.on('exit', () => this.#fail())
+    // Idle, it keeps no process alive (close() ends it); unref'd after the listeners, which ref it again.
+    worker.unref()
     this.#worker = worker
     return worker
   }
